@@ -1,0 +1,189 @@
+//! Command-line flags for every subcommand. Defaults are named consts so
+//! `--help`, the README and the server agree.
+
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::num::NonZeroUsize;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::server::Config;
+
+pub const DEFAULT_ADDR: &str = "127.0.0.1:8000";
+pub const DEFAULT_MAX_LINE_BYTES: &str = "4096";
+pub const DEFAULT_LOGIN_TIMEOUT: &str = "30s";
+pub const DEFAULT_IDLE_TIMEOUT: &str = "5m";
+pub const DEFAULT_WRITE_TIMEOUT: &str = "30s";
+pub const DEFAULT_QUEUE_LINES: &str = "1024";
+pub const DEFAULT_QUEUE_BYTES: &str = "262144";
+pub const DEFAULT_HISTORY: &str = "50";
+pub const DEFAULT_RATE: &str = "10";
+pub const DEFAULT_BURST: &str = "40";
+pub const DEFAULT_MAX_CLIENTS: &str = "4096";
+
+/// chatty: a terminal chat room in one binary.
+#[derive(Debug, Parser)]
+#[command(name = "chatty", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Host the chat room (netcat works as a client: nc 127.0.0.1 8000).
+    Serve(ServeArgs),
+}
+
+/// Flags of `chatty serve`. Durations read like `30s`, `5m`, `1h`; `0`
+/// turns the timeout off where that is allowed.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on, HOST:PORT (port 0 picks a free port).
+    #[arg(long, default_value = DEFAULT_ADDR, value_parser = parse_addr)]
+    pub addr: SocketAddr,
+
+    /// Longest client line in bytes; longer lines are dropped with an error.
+    #[arg(long, value_name = "BYTES", default_value = DEFAULT_MAX_LINE_BYTES)]
+    pub max_line_bytes: NonZeroUsize,
+
+    /// Time a new connection has to choose a name.
+    #[arg(long, value_name = "DURATION", default_value = DEFAULT_LOGIN_TIMEOUT, value_parser = parse_positive_duration)]
+    pub login_timeout: Duration,
+
+    /// Disconnect a client that sends nothing for this long (0 = never).
+    #[arg(long, value_name = "DURATION", default_value = DEFAULT_IDLE_TIMEOUT, value_parser = parse_duration)]
+    pub idle_timeout: Duration,
+
+    /// Disconnect a client whose socket accepts nothing for this long while
+    /// lines wait for it.
+    #[arg(long, value_name = "DURATION", default_value = DEFAULT_WRITE_TIMEOUT, value_parser = parse_positive_duration)]
+    pub write_timeout: Duration,
+
+    /// Outgoing queue per client, in lines; beyond it lines for that client
+    /// are skipped and counted.
+    #[arg(long, value_name = "LINES", default_value = DEFAULT_QUEUE_LINES)]
+    pub queue: NonZeroUsize,
+
+    /// Outgoing queue per client, in bytes (the second bound of --queue).
+    #[arg(long, value_name = "BYTES", default_value = DEFAULT_QUEUE_BYTES)]
+    pub queue_bytes: NonZeroUsize,
+
+    /// Room lines (messages and actions) replayed to each newcomer (0 = none).
+    #[arg(long, value_name = "LINES", default_value = DEFAULT_HISTORY)]
+    pub history: usize,
+
+    /// File that keeps the history across restarts (appended to, compacted
+    /// at start).
+    #[arg(long, value_name = "PATH")]
+    pub history_file: Option<PathBuf>,
+
+    /// Lines per second each client may send after its burst (0 = no limit);
+    /// beyond it the server stops reading that client for a while.
+    #[arg(long, value_name = "LINES_PER_SEC", default_value = DEFAULT_RATE)]
+    pub rate: u32,
+
+    /// Lines a client may send at once before --rate applies.
+    #[arg(long, value_name = "LINES", default_value = DEFAULT_BURST)]
+    pub burst: NonZeroUsize,
+
+    /// Most simultaneous connections; the next gets "-- bye (server full)".
+    #[arg(long, value_name = "N", default_value = DEFAULT_MAX_CLIENTS)]
+    pub max_clients: NonZeroUsize,
+}
+
+impl ServeArgs {
+    /// The server's settings from these flags.
+    pub fn config(&self) -> Config {
+        Config {
+            max_line_bytes: self.max_line_bytes.get(),
+            login_timeout: self.login_timeout,
+            idle_timeout: (!self.idle_timeout.is_zero()).then_some(self.idle_timeout),
+            write_timeout: self.write_timeout,
+            queue_lines: self.queue.get(),
+            queue_bytes: self.queue_bytes.get(),
+            history: self.history,
+            history_file: self.history_file.clone(),
+            rate: self.rate,
+            burst: self.burst.get(),
+            max_clients: self.max_clients.get(),
+            ..Config::default()
+        }
+    }
+}
+
+/// Reads `HOST:PORT`, resolving a host name such as `localhost`.
+pub fn parse_addr(text: &str) -> Result<SocketAddr, String> {
+    let hint = "expected HOST:PORT, for example 127.0.0.1:8000";
+    if let Ok(addr) = text.parse() {
+        return Ok(addr);
+    }
+    let mut addrs = text
+        .to_socket_addrs()
+        .map_err(|err| format!("cannot use '{text}' ({err}); {hint}"))?;
+    addrs.next().ok_or_else(|| format!("'{text}' resolves to no address; {hint}"))
+}
+
+/// Reads a duration like `30s`, `5m`, `1h30m` or `0`.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    if text.trim() == "0" {
+        return Ok(Duration::ZERO);
+    }
+    humantime::parse_duration(text)
+        .map_err(|err| format!("'{text}' is not a duration ({err}); write it like 30s, 5m or 1h"))
+}
+
+/// A duration that must not be zero.
+pub fn parse_positive_duration(text: &str) -> Result<Duration, String> {
+    match parse_duration(text)? {
+        Duration::ZERO => Err("must be more than 0; write it like 30s, 5m or 1h".to_owned()),
+        duration => Ok(duration),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_duration("0"), Ok(Duration::ZERO));
+        assert!(parse_duration("abc").unwrap_err().contains("not a duration"));
+        assert!(parse_positive_duration("0").is_err());
+    }
+
+    #[test]
+    fn addresses() {
+        assert_eq!(parse_addr("127.0.0.1:8000"), Ok(SocketAddr::from(([127, 0, 0, 1], 8000))));
+        assert!(parse_addr("nonsense").unwrap_err().contains("HOST:PORT"));
+    }
+
+    #[test]
+    fn defaults_make_a_sane_config() {
+        let cli = Cli::try_parse_from(["chatty", "serve"]).expect("defaults parse");
+        let Command::Serve(args) = cli.command;
+        let config = args.config();
+        assert_eq!(config.idle_timeout, Some(Duration::from_secs(300)));
+        assert_eq!(config.max_line_bytes, 4096);
+    }
+
+    #[test]
+    fn bad_flags_are_refused() {
+        for args in [
+            ["chatty", "serve", "--queue", "0"],
+            ["chatty", "serve", "--idle-timeout", "abc"],
+            ["chatty", "serve", "--addr", "nonsense"],
+        ] {
+            assert!(Cli::try_parse_from(args).is_err(), "{args:?}");
+        }
+    }
+}

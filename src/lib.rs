@@ -1,0 +1,13 @@
+//! chatty: a terminal chat room in one binary, speaking a plain line
+//! protocol that netcat users read as easily as programs do.
+//!
+//! Module map:
+//! - [`cli`]: command-line flags for every subcommand, defaults as named consts.
+//! - [`protocol`]: the wire, shared by all sides: names, sanitizing, the line
+//!   codec, client commands and typed server lines. No sockets.
+//! - [`server`]: `chatty serve`: the listener, one task per connection
+//!   (reader + writer), and the room actor that owns every member.
+
+pub mod cli;
+pub mod protocol;
+pub mod server;

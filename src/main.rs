@@ -1,0 +1,53 @@
+//! The `chatty` binary: parse the command line, start logging, dispatch,
+//! and turn errors into a one-line message and an exit code.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use clap::Parser;
+use tokio_util::sync::CancellationToken;
+use tracing_subscriber::EnvFilter;
+
+use chatty::cli::{Cli, Command, ServeArgs};
+use chatty::server;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let result = match cli.command {
+        Command::Serve(args) => serve(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Logs to stderr; `RUST_LOG` picks the level (default `info`).
+fn init_logging() {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+}
+
+fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    server::raise_open_files_limit();
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        let listener = server::bind(args.addr).await?;
+        let shutdown = CancellationToken::new();
+        let on_signal = shutdown.clone();
+        let signal = server::shutdown_signal()?;
+        tokio::spawn(async move {
+            signal.await;
+            on_signal.cancel();
+        });
+        server::run(listener, args.config(), shutdown).await
+    })
+}

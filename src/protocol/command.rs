@@ -1,0 +1,121 @@
+//! `Command::parse`: what a joined client's (sanitized) line asks for.
+
+/// One line from a joined client.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Command {
+    /// A room message; `//text` arrives here as `/text`.
+    Say(String),
+    /// `/me TEXT`
+    Me(String),
+    /// `/msg NAME TEXT`
+    Msg { to: String, text: String },
+    /// `/nick NEW`
+    Nick(String),
+    /// `/names` or `/who`
+    Names,
+    /// `/quit [REASON]`
+    Quit(Option<String>),
+    /// `/ping`
+    Ping,
+    /// `/help`
+    Help,
+    /// A command used without what it needs; holds its usage text.
+    Usage(&'static str),
+    /// Any other `/word`; holds the word with its slash.
+    Unknown(String),
+}
+
+impl Command {
+    /// Parses a sanitized, non-empty line. Command words are
+    /// case-insensitive; arguments are separated by whitespace.
+    pub fn parse(line: &str) -> Command {
+        let Some(rest) = line.strip_prefix('/') else {
+            return Command::Say(line.to_owned());
+        };
+        if rest.starts_with('/') {
+            return Command::Say(rest.to_owned());
+        }
+        let (word, args) = split_word(rest);
+        match word.to_ascii_lowercase().as_str() {
+            "me" => required(args, "/me TEXT", |text| Command::Me(text.to_owned())),
+            "msg" => parse_msg(args),
+            "nick" => required(args, "/nick NEW", |name| Command::Nick(name.to_owned())),
+            "names" | "who" => Command::Names,
+            "quit" => Command::Quit((!args.is_empty()).then(|| args.to_owned())),
+            "ping" => Command::Ping,
+            "help" => Command::Help,
+            _ => Command::Unknown(format!("/{word}")),
+        }
+    }
+}
+
+fn split_word(text: &str) -> (&str, &str) {
+    match text.split_once(char::is_whitespace) {
+        Some((word, rest)) => (word, rest.trim_start()),
+        None => (text, ""),
+    }
+}
+
+fn required(args: &str, usage: &'static str, make: impl FnOnce(&str) -> Command) -> Command {
+    if args.is_empty() {
+        Command::Usage(usage)
+    } else {
+        make(args)
+    }
+}
+
+fn parse_msg(args: &str) -> Command {
+    match split_word(args) {
+        (to, text) if !to.is_empty() && !text.is_empty() => Command::Msg {
+            to: to.to_owned(),
+            text: text.to_owned(),
+        },
+        _ => Command::Usage("/msg NAME TEXT"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn say(text: &str) -> Command {
+        Command::Say(text.to_owned())
+    }
+
+    #[test]
+    fn plain_lines_are_messages() {
+        assert_eq!(Command::parse("hello /me"), say("hello /me"));
+        assert_eq!(Command::parse("//me is not a command"), say("/me is not a command"));
+    }
+
+    #[test]
+    fn every_command() {
+        assert_eq!(Command::parse("/me waves"), Command::Me("waves".into()));
+        assert_eq!(
+            Command::parse("/msg bob  psst  there"),
+            Command::Msg { to: "bob".into(), text: "psst  there".into() }
+        );
+        assert_eq!(Command::parse("/nick carol"), Command::Nick("carol".into()));
+        assert_eq!(Command::parse("/names"), Command::Names);
+        assert_eq!(Command::parse("/who"), Command::Names);
+        assert_eq!(Command::parse("/quit"), Command::Quit(None));
+        assert_eq!(Command::parse("/quit see you"), Command::Quit(Some("see you".into())));
+        assert_eq!(Command::parse("/ping"), Command::Ping);
+        assert_eq!(Command::parse("/help"), Command::Help);
+        assert_eq!(Command::parse("/PING"), Command::Ping);
+    }
+
+    #[test]
+    fn missing_arguments_give_usage() {
+        assert_eq!(Command::parse("/me"), Command::Usage("/me TEXT"));
+        assert_eq!(Command::parse("/msg bob"), Command::Usage("/msg NAME TEXT"));
+        assert_eq!(Command::parse("/msg"), Command::Usage("/msg NAME TEXT"));
+        assert_eq!(Command::parse("/nick"), Command::Usage("/nick NEW"));
+    }
+
+    #[test]
+    fn unknown_commands_keep_their_word() {
+        assert_eq!(Command::parse("/dance now"), Command::Unknown("/dance".into()));
+        assert_eq!(Command::parse("/"), Command::Unknown("/".into()));
+    }
+}

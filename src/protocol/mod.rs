@@ -1,0 +1,16 @@
+//! The wire, shared by the server, the terminal client and the tests.
+//!
+//! Nothing here touches a socket: these are the pure rules of
+//! `PROTOCOL.md`, so every side classifies and renders lines the same way.
+
+pub mod codec;
+pub mod command;
+pub mod name;
+pub mod sanitize;
+pub mod server_line;
+
+pub use codec::{Frame, LineCodec};
+pub use command::Command;
+pub use name::{Name, NameError, NameKey};
+pub use sanitize::{sanitize, shorten};
+pub use server_line::{ByeReason, ServerLine};

@@ -1,0 +1,327 @@
+//! `ServerLine`: every line the server sends, typed.
+//!
+//! `Display` renders the exact wire text (without the `\n`); [`ServerLine::parse`]
+//! classifies any received line for clients. No other module writes a
+//! `-- ` or `! ` prefix by hand.
+
+use std::fmt;
+
+use bytes::Bytes;
+
+use super::name::Name;
+
+/// Why the server closes a connection, as written in `-- bye (REASON)`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ByeReason {
+    Idle,
+    TooSlow,
+    Quit,
+    ShuttingDown,
+    LoginTimeout,
+    ServerFull,
+    /// A reason this version does not know (parsed from another server).
+    Other(String),
+}
+
+/// One line from the server.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ServerLine {
+    /// `NAME: TEXT`
+    Message { from: Name, text: String },
+    /// `* NAME TEXT`
+    Action { from: Name, text: String },
+    /// `NAME -> NAME: TEXT`
+    Private { from: Name, to: Name, text: String },
+    /// `-- you are NAME`
+    YouAre(Name),
+    /// `-- online (N): NAME, NAME, ...`
+    Online(Vec<Name>),
+    /// `-- NAME has arrived`
+    Arrived(Name),
+    /// `-- NAME has left` or `-- NAME has left (REASON)`
+    Left { name: Name, reason: Option<String> },
+    /// `-- OLD is now known as NEW`
+    Renamed { old: Name, new: Name },
+    /// `-- bye (REASON)`
+    Bye(ByeReason),
+    /// `-- N messages skipped`
+    Skipped(u64),
+    /// `-- history (N)`
+    HistoryStart(usize),
+    /// `-- end of history`
+    HistoryEnd,
+    /// Any other notice: `-- TEXT` (welcome, help, pong).
+    Notice(String),
+    /// `! TEXT`: an error about the recipient's own last line.
+    Error(String),
+    /// A line that fits no rule (only from [`ServerLine::parse`]).
+    Unknown(String),
+}
+
+impl ServerLine {
+    /// A free-text notice.
+    pub fn notice(text: impl Into<String>) -> ServerLine {
+        ServerLine::Notice(text.into())
+    }
+
+    /// An error line.
+    pub fn error(text: impl Into<String>) -> ServerLine {
+        ServerLine::Error(text.into())
+    }
+
+    /// The wire bytes, `\n` included, formatted once to share with every
+    /// recipient.
+    pub fn to_bytes(&self) -> Bytes {
+        Bytes::from(format!("{self}\n"))
+    }
+
+    /// Whether the room keeps this line in its history.
+    pub fn is_room_talk(&self) -> bool {
+        matches!(self, ServerLine::Message { .. } | ServerLine::Action { .. })
+    }
+
+    /// Classifies a received line (without its newline). Never fails: a line
+    /// that fits no rule is `Unknown`.
+    pub fn parse(line: &str) -> ServerLine {
+        if let Some(text) = line.strip_prefix("-- ") {
+            return parse_notice(text);
+        }
+        if let Some(text) = line.strip_prefix("! ") {
+            return ServerLine::Error(text.to_owned());
+        }
+        if let Some(rest) = line.strip_prefix("* ") {
+            if let Some(action) = parse_action(rest) {
+                return action;
+            }
+        }
+        parse_talk(line).unwrap_or_else(|| ServerLine::Unknown(line.to_owned()))
+    }
+}
+
+fn name(text: &str) -> Option<Name> {
+    Name::parse(text).ok().filter(|n| n.as_str() == text)
+}
+
+fn parse_action(rest: &str) -> Option<ServerLine> {
+    let (from, text) = rest.split_once(' ')?;
+    Some(ServerLine::Action {
+        from: name(from)?,
+        text: text.to_owned(),
+    })
+}
+
+fn parse_talk(line: &str) -> Option<ServerLine> {
+    let (head, text) = line.split_once(": ")?;
+    let text = text.to_owned();
+    match head.split_once(" -> ") {
+        Some((from, to)) => Some(ServerLine::Private {
+            from: name(from)?,
+            to: name(to)?,
+            text,
+        }),
+        None => Some(ServerLine::Message {
+            from: name(head)?,
+            text,
+        }),
+    }
+}
+
+fn parse_notice(text: &str) -> ServerLine {
+    parse_known_notice(text).unwrap_or_else(|| ServerLine::Notice(text.to_owned()))
+}
+
+fn parse_known_notice(text: &str) -> Option<ServerLine> {
+    if text == "end of history" {
+        return Some(ServerLine::HistoryEnd);
+    }
+    if let Some(who) = text.strip_prefix("you are ") {
+        return name(who).map(ServerLine::YouAre);
+    }
+    if let Some(rest) = text.strip_prefix("online (") {
+        return parse_online(rest);
+    }
+    if let Some(reason) = text.strip_prefix("bye (").and_then(|r| r.strip_suffix(')')) {
+        return Some(ServerLine::Bye(ByeReason::parse(reason)));
+    }
+    if let Some(count) = text.strip_prefix("history (").and_then(|r| r.strip_suffix(')')) {
+        return count.parse().ok().map(ServerLine::HistoryStart);
+    }
+    if let Some(count) = text.strip_suffix(" messages skipped") {
+        return count.parse().ok().map(ServerLine::Skipped);
+    }
+    parse_event(text)
+}
+
+fn parse_online(rest: &str) -> Option<ServerLine> {
+    let (count, list) = rest.split_once("): ")?;
+    let count: usize = count.parse().ok()?;
+    let names: Option<Vec<Name>> = list.split(", ").map(name).collect();
+    let names = names?;
+    (names.len() == count).then_some(ServerLine::Online(names))
+}
+
+/// `NAME has arrived`, `NAME has left [(REASON)]`, `OLD is now known as NEW`.
+fn parse_event(text: &str) -> Option<ServerLine> {
+    let (who, event) = text.split_once(' ')?;
+    let who = name(who)?;
+    if event == "has arrived" {
+        return Some(ServerLine::Arrived(who));
+    }
+    if event == "has left" {
+        return Some(ServerLine::Left { name: who, reason: None });
+    }
+    if let Some(reason) = event.strip_prefix("has left (").and_then(|r| r.strip_suffix(')')) {
+        let reason = Some(reason.to_owned());
+        return Some(ServerLine::Left { name: who, reason });
+    }
+    let new = name(event.strip_prefix("is now known as ")?)?;
+    Some(ServerLine::Renamed { old: who, new })
+}
+
+impl ByeReason {
+    fn parse(text: &str) -> ByeReason {
+        match text {
+            "idle" => ByeReason::Idle,
+            "too slow" => ByeReason::TooSlow,
+            "quit" => ByeReason::Quit,
+            "server shutting down" => ByeReason::ShuttingDown,
+            "login timeout" => ByeReason::LoginTimeout,
+            "server full" => ByeReason::ServerFull,
+            other => ByeReason::Other(other.to_owned()),
+        }
+    }
+}
+
+impl fmt::Display for ByeReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ByeReason::Idle => "idle",
+            ByeReason::TooSlow => "too slow",
+            ByeReason::Quit => "quit",
+            ByeReason::ShuttingDown => "server shutting down",
+            ByeReason::LoginTimeout => "login timeout",
+            ByeReason::ServerFull => "server full",
+            ByeReason::Other(text) => text,
+        })
+    }
+}
+
+impl fmt::Display for ServerLine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ServerLine::Message { from, text } => write!(f, "{from}: {text}"),
+            ServerLine::Action { from, text } => write!(f, "* {from} {text}"),
+            ServerLine::Private { from, to, text } => write!(f, "{from} -> {to}: {text}"),
+            ServerLine::YouAre(name) => write!(f, "-- you are {name}"),
+            ServerLine::Online(names) => write_online(f, names),
+            ServerLine::Arrived(name) => write!(f, "-- {name} has arrived"),
+            ServerLine::Left { name, reason: None } => write!(f, "-- {name} has left"),
+            ServerLine::Left { name, reason: Some(reason) } => {
+                write!(f, "-- {name} has left ({reason})")
+            }
+            ServerLine::Renamed { old, new } => write!(f, "-- {old} is now known as {new}"),
+            ServerLine::Bye(reason) => write!(f, "-- bye ({reason})"),
+            ServerLine::Skipped(count) => write!(f, "-- {count} messages skipped"),
+            ServerLine::HistoryStart(count) => write!(f, "-- history ({count})"),
+            ServerLine::HistoryEnd => f.write_str("-- end of history"),
+            ServerLine::Notice(text) => write!(f, "-- {text}"),
+            ServerLine::Error(text) => write!(f, "! {text}"),
+            ServerLine::Unknown(text) => f.write_str(text),
+        }
+    }
+}
+
+fn write_online(f: &mut fmt::Formatter<'_>, names: &[Name]) -> fmt::Result {
+    write!(f, "-- online ({}): ", names.len())?;
+    for (i, name) in names.iter().enumerate() {
+        if i > 0 {
+            f.write_str(", ")?;
+        }
+        write!(f, "{name}")?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn n(text: &str) -> Name {
+        Name::parse(text).expect("valid name")
+    }
+
+    fn examples() -> Vec<(ServerLine, &'static str)> {
+        let text = |t: &str| t.to_owned();
+        vec![
+            (ServerLine::Message { from: n("bob"), text: text("anyone here?") }, "bob: anyone here?"),
+            (ServerLine::Action { from: n("alice"), text: text("waves") }, "* alice waves"),
+            (
+                ServerLine::Private { from: n("alice"), to: n("bob"), text: text("psst") },
+                "alice -> bob: psst",
+            ),
+            (ServerLine::YouAre(n("alice")), "-- you are alice"),
+            (ServerLine::Online(vec![n("alice"), n("bob")]), "-- online (2): alice, bob"),
+            (ServerLine::Arrived(n("carol")), "-- carol has arrived"),
+            (ServerLine::Left { name: n("bob"), reason: None }, "-- bob has left"),
+            (
+                ServerLine::Left { name: n("bob"), reason: Some(text("quit: see you")) },
+                "-- bob has left (quit: see you)",
+            ),
+            (ServerLine::Renamed { old: n("bob"), new: n("Bob") }, "-- bob is now known as Bob"),
+            (ServerLine::Bye(ByeReason::TooSlow), "-- bye (too slow)"),
+            (ServerLine::Bye(ByeReason::ShuttingDown), "-- bye (server shutting down)"),
+            (ServerLine::Skipped(12), "-- 12 messages skipped"),
+            (ServerLine::HistoryStart(1), "-- history (1)"),
+            (ServerLine::HistoryEnd, "-- end of history"),
+            (ServerLine::notice("pong"), "-- pong"),
+            (ServerLine::error("no user named \"x\""), "! no user named \"x\""),
+        ]
+    }
+
+    #[test]
+    fn renders_the_exact_wire_text() {
+        for (line, wire) in examples() {
+            assert_eq!(line.to_string(), wire);
+        }
+    }
+
+    #[test]
+    fn parses_what_it_renders() {
+        for (line, wire) in examples() {
+            assert_eq!(ServerLine::parse(wire), line, "{wire}");
+        }
+    }
+
+    #[test]
+    fn text_that_looks_like_a_line_stays_text() {
+        assert_eq!(
+            ServerLine::parse("bob: -- alice has arrived"),
+            ServerLine::Message { from: n("bob"), text: "-- alice has arrived".into() }
+        );
+        assert_eq!(
+            ServerLine::parse("alice: bob -> carol: hi"),
+            ServerLine::Message { from: n("alice"), text: "bob -> carol: hi".into() }
+        );
+    }
+
+    #[test]
+    fn other_lines_are_unknown_or_free_notices() {
+        assert_eq!(ServerLine::parse("127.0.0.1:5555: hi"), ServerLine::Unknown("127.0.0.1:5555: hi".into()));
+        assert_eq!(ServerLine::parse("-- online (3): a, b"), ServerLine::notice("online (3): a, b"));
+        assert_eq!(ServerLine::parse("-- welcome!"), ServerLine::notice("welcome!"));
+    }
+
+    proptest! {
+        #[test]
+        fn parse_accepts_any_string(line in any::<String>()) {
+            let _ = ServerLine::parse(&line);
+        }
+
+        #[test]
+        fn message_round_trips(text in "[^\n]{1,40}") {
+            let line = ServerLine::Message { from: n("zoë"), text };
+            prop_assert_eq!(ServerLine::parse(&line.to_string()), line);
+        }
+    }
+}

@@ -1,0 +1,129 @@
+//! Login: from a fresh connection to a reserved name, or to a bye.
+//!
+//! The client has its own outbox but is not in the room yet; only a valid
+//! name that the room accepted turns it into a member.
+
+use tokio::io::AsyncRead;
+use tokio::time::sleep;
+use tokio_util::codec::FramedRead;
+use tokio_util::sync::CancellationToken;
+
+use super::connection::{Context, next_frame};
+use super::outbox::Outbox;
+use super::room::{JoinReply, MemberId, taken, too_long};
+use crate::protocol::{ByeReason, Frame, LineCodec, Name, ServerLine, sanitize};
+
+/// The text after `-- ` of the first lines every connection gets.
+const GREETING: &str = include_str!("../../assets/greeting.txt");
+
+/// How a login ended.
+#[derive(Debug)]
+pub enum Login {
+    /// In the room under this id; `kicked` fires when the room closes it.
+    Joined { id: MemberId, kicked: CancellationToken },
+    /// Not joined; any last line is already queued.
+    Ended,
+}
+
+/// Greets the client and reads lines until one is an accepted name, the
+/// login timeout passes, or the client leaves.
+pub async fn login<R: AsyncRead + Unpin>(
+    lines: &mut FramedRead<R, LineCodec>,
+    mut outbox: Outbox,
+    context: &Context,
+) -> Login {
+    for line in GREETING.lines().filter(|l| !l.trim().is_empty()) {
+        outbox.push(ServerLine::notice(line).to_bytes());
+    }
+    let deadline = sleep(context.config.login_timeout);
+    tokio::pin!(deadline);
+    let mut first = true;
+    loop {
+        let frame = tokio::select! {
+            frame = next_frame(lines) => frame,
+            () = &mut deadline => return bye(outbox, ByeReason::LoginTimeout),
+            () = context.shutdown.cancelled() => return bye(outbox, ByeReason::ShuttingDown),
+        };
+        let text = match frame {
+            None => return Login::Ended,
+            Some(Frame::TooLong) => {
+                outbox.push(too_long(context.config.max_line_bytes).to_bytes());
+                continue;
+            }
+            Some(Frame::Line(raw)) => sanitize(&raw),
+        };
+        if text.is_empty() {
+            continue;
+        }
+        if std::mem::take(&mut first) && looks_like_http(&text) {
+            return refuse_http(outbox);
+        }
+        if text.eq_ignore_ascii_case("/quit") || text.to_ascii_lowercase().starts_with("/quit ") {
+            return bye(outbox, ByeReason::Quit);
+        }
+        match try_name(&text, outbox, context).await {
+            Attempt::Joined(login) => return login,
+            Attempt::Again(back) => outbox = back,
+        }
+    }
+}
+
+enum Attempt {
+    Joined(Login),
+    Again(Outbox),
+}
+
+async fn try_name(text: &str, outbox: Outbox, context: &Context) -> Attempt {
+    let name = match Name::parse(text) {
+        Ok(name) => name,
+        Err(err) => {
+            outbox.push(ServerLine::error(err.to_string()).to_bytes());
+            return Attempt::Again(outbox);
+        }
+    };
+    match context.room.join(name, outbox).await {
+        Ok(JoinReply::Joined { id, kicked }) => Attempt::Joined(Login::Joined { id, kicked }),
+        Ok(JoinReply::Taken { name, outbox }) => {
+            outbox.push(taken(&name).to_bytes());
+            Attempt::Again(outbox)
+        }
+        // The room has shut down; the outbox went with the request.
+        Err(_) => Attempt::Joined(Login::Ended),
+    }
+}
+
+fn bye(outbox: Outbox, reason: ByeReason) -> Login {
+    outbox.push_last(ServerLine::Bye(reason).to_bytes());
+    Login::Ended
+}
+
+fn refuse_http(outbox: Outbox) -> Login {
+    let error = "this is a chat server, not a web server: connect with `nc HOST PORT` or `chatty join`";
+    outbox.push_last(ServerLine::error(error).to_bytes());
+    Login::Ended
+}
+
+/// `METHOD TARGET HTTP/x`: a browser or a web request, not a chat client.
+fn looks_like_http(line: &str) -> bool {
+    let mut words = line.split_whitespace();
+    let (Some(method), Some(_target), Some(version), None) =
+        (words.next(), words.next(), words.next(), words.next())
+    else {
+        return false;
+    };
+    method.chars().all(|c| c.is_ascii_uppercase()) && version.starts_with("HTTP/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::looks_like_http;
+
+    #[test]
+    fn recognizes_http_request_lines() {
+        assert!(looks_like_http("GET / HTTP/1.1"));
+        assert!(looks_like_http("POST /form HTTP/1.0"));
+        assert!(!looks_like_http("alice"));
+        assert!(!looks_like_http("GET me HTTP"));
+        assert!(!looks_like_http("get / HTTP/1.1"));
+    }
+}

@@ -1,0 +1,137 @@
+//! `chatty serve`: the room server of PROTOCOL.md.
+//!
+//! ```text
+//! accept -> connection task -> login (own outbox, no room yet)
+//!             | RoomHandle::join(name, outbox) --oneshot--> Joined | Taken
+//!             v
+//!  reader: codec -> Request --send().await--> room task (members, names, history)
+//!                                              | per member: outbox.push(line)
+//!  writer: outbox -> socket (write timeout) <--+  full => skipped += 1
+//! ```
+//! Shutdown: cancel the token -> stop accepting -> the room says bye to
+//! every member -> writers flush (bounded by a deadline) -> `run` returns.
+
+mod connection;
+pub mod history;
+mod listener;
+mod login;
+pub mod outbox;
+pub mod rate;
+pub mod room;
+pub mod writer;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use connection::Context;
+use history::History;
+use room::Room;
+
+/// How long queued lines may take to flush at shutdown.
+pub const SHUTDOWN_FLUSH: Duration = Duration::from_secs(5);
+
+/// The server's settings (see `chatty serve --help` for each).
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub max_line_bytes: usize,
+    pub login_timeout: Duration,
+    /// `None`: never disconnect idle clients.
+    pub idle_timeout: Option<Duration>,
+    pub write_timeout: Duration,
+    pub queue_lines: usize,
+    pub queue_bytes: usize,
+    pub history: usize,
+    pub history_file: Option<PathBuf>,
+    /// Lines per second per client; 0 turns flood control off.
+    pub rate: u32,
+    pub burst: usize,
+    pub max_clients: usize,
+    pub shutdown_flush: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            max_line_bytes: 4096,
+            login_timeout: Duration::from_secs(30),
+            idle_timeout: Some(Duration::from_secs(300)),
+            write_timeout: Duration::from_secs(30),
+            queue_lines: 1024,
+            queue_bytes: 256 * 1024,
+            history: 50,
+            history_file: None,
+            rate: 10,
+            burst: 40,
+            max_clients: 4096,
+            shutdown_flush: SHUTDOWN_FLUSH,
+        }
+    }
+}
+
+/// Binds `addr`, with an error that says what to do when it fails.
+pub async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(addr).await.with_context(|| {
+        format!("cannot listen on {addr}: is another server running there? choose another --addr")
+    })
+}
+
+/// Serves the room on `listener` until `shutdown` is cancelled, then says
+/// bye to everyone, flushes, and returns once every task has ended.
+pub async fn run(listener: TcpListener, config: Config, shutdown: CancellationToken) -> anyhow::Result<()> {
+    let history = match &config.history_file {
+        Some(path) => History::open(config.history, path)?,
+        None => History::in_memory(config.history),
+    };
+    let tracker = TaskTracker::new();
+    let hard_stop = CancellationToken::new();
+    let room = room::start(Room::new(history, config.max_line_bytes), shutdown.clone(), &tracker);
+    let flush = config.shutdown_flush;
+    let context = Context {
+        config: Arc::new(config),
+        room,
+        shutdown: shutdown.clone(),
+        hard_stop: hard_stop.clone(),
+        tracker: tracker.clone(),
+    };
+    if let Ok(addr) = listener.local_addr() {
+        tracing::info!("listening on {addr}");
+    }
+    listener::accept_loop(listener, context).await;
+    tracing::info!("shutting down");
+    tracker.close();
+    if tokio::time::timeout(flush, tracker.wait()).await.is_err() {
+        tracing::warn!("flush deadline passed, closing the remaining connections");
+        hard_stop.cancel();
+        tracker.wait().await;
+    }
+    Ok(())
+}
+
+/// Raises the soft open-files limit to the hard one, so the server can
+/// hold as many connections as the system allows.
+pub fn raise_open_files_limit() {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => tracing::info!("open files limit: {limit}"),
+        Err(err) => tracing::warn!("cannot raise the open files limit: {err}"),
+    }
+}
+
+/// Watches SIGINT and SIGTERM from now on; the future resolves on either.
+pub fn shutdown_signal() -> anyhow::Result<impl Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate = signal(SignalKind::terminate()).context("cannot watch SIGTERM")?;
+    let mut interrupt = signal(SignalKind::interrupt()).context("cannot watch SIGINT")?;
+    Ok(async move {
+        tokio::select! {
+            _ = terminate.recv() => tracing::info!("SIGTERM received"),
+            _ = interrupt.recv() => tracing::info!("SIGINT received"),
+        }
+    })
+}

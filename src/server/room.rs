@@ -1,0 +1,373 @@
+//! The room: the one owner of members, names and history.
+//!
+//! Like the broadcaster goroutine of `gopl-8.10-chat.md`, a single task owns
+//! the state and everything else talks to it through [`RoomHandle`]. Its
+//! logic is the synchronous [`Room::handle`], which turns a request into
+//! [`Delivery`] values; [`Room::deliver`] then renders each line once and
+//! pushes the shared bytes to every recipient's outbox without waiting.
+//! Because one task produces every line a member receives, all members see
+//! room lines in one order, and `/ping` is a barrier.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use tokio::sync::{mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
+
+use super::history::History;
+use super::outbox::Outbox;
+use crate::protocol::sanitize::echo;
+use crate::protocol::{ByeReason, Command, Name, NameKey, ServerLine, shorten};
+
+/// Requests waiting for the room. Readers `send().await` into it, so a full
+/// queue slows readers down (and TCP slows their clients); the room never
+/// waits on anyone.
+pub const REQUEST_QUEUE: usize = 4096;
+/// Longest `/quit` reason shown to the room, in characters.
+const QUIT_REASON_CHARS: usize = 64;
+
+static HELP: LazyLock<Vec<String>> = LazyLock::new(|| {
+    include_str!("../../assets/help.txt")
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(str::to_owned)
+        .collect()
+});
+
+/// Identifies a member for the life of its connection.
+pub type MemberId = u64;
+
+/// What a connection asks of the room.
+#[derive(Debug)]
+pub enum Request {
+    /// Reserve `name` and join; the outbox comes back if the name is taken.
+    Join {
+        name: Name,
+        outbox: Outbox,
+        reply: oneshot::Sender<JoinReply>,
+    },
+    /// A line from a member.
+    Command { id: MemberId, command: Command },
+    /// A member sent a line over the length limit.
+    TooLong { id: MemberId },
+    /// The connection is ending for `reason`.
+    Leave { id: MemberId, reason: Leave },
+}
+
+/// The room's answer to a join.
+#[derive(Debug)]
+pub enum JoinReply {
+    /// In the room; `kicked` is cancelled when the room closes the member.
+    Joined { id: MemberId, kicked: CancellationToken },
+    /// The name is in use; try another with the same outbox.
+    Taken { name: Name, outbox: Outbox },
+}
+
+/// Why a connection ends, as seen by its reader.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Leave {
+    /// The client closed or the link broke.
+    Closed,
+    /// No line for `--idle-timeout`.
+    Idle,
+    /// Its socket accepted nothing for `--write-timeout`.
+    TooSlow,
+}
+
+/// One line for some audience, or a member's removal.
+#[derive(Debug)]
+pub enum Delivery {
+    To(MemberId, ServerLine),
+    All(ServerLine),
+    AllBut(MemberId, ServerLine),
+    /// The member was removed: send it this last line (if any) and close.
+    Farewell(Member, Option<ServerLine>),
+}
+
+/// A member as the room keeps it.
+#[derive(Debug)]
+pub struct Member {
+    pub name: Name,
+    outbox: Outbox,
+    kicked: CancellationToken,
+}
+
+/// The room's state. Only the room task touches it.
+#[derive(Debug)]
+pub struct Room {
+    members: HashMap<MemberId, Member>,
+    names: HashMap<NameKey, MemberId>,
+    history: History,
+    max_line_bytes: usize,
+    next_id: MemberId,
+}
+
+/// The room as others see it: a queue of requests.
+#[derive(Clone, Debug)]
+pub struct RoomHandle {
+    requests: mpsc::Sender<Request>,
+}
+
+/// The room task is gone (the server is shutting down).
+#[derive(Debug)]
+pub struct RoomClosed;
+
+impl RoomHandle {
+    /// Asks to join under `name`.
+    pub async fn join(&self, name: Name, outbox: Outbox) -> Result<JoinReply, RoomClosed> {
+        let (reply, answer) = oneshot::channel();
+        self.send(Request::Join { name, outbox, reply }).await?;
+        answer.await.map_err(|_| RoomClosed)
+    }
+
+    /// Queues a request, waiting while the room is busy.
+    pub async fn send(&self, request: Request) -> Result<(), RoomClosed> {
+        self.requests.send(request).await.map_err(|_| RoomClosed)
+    }
+}
+
+/// Starts the room task; it runs until `shutdown`, then says bye to every
+/// member.
+pub fn start(
+    room: Room,
+    shutdown: CancellationToken,
+    tracker: &tokio_util::task::TaskTracker,
+) -> RoomHandle {
+    let (requests, inbox) = mpsc::channel(REQUEST_QUEUE);
+    tracker.spawn(run(room, inbox, shutdown));
+    RoomHandle { requests }
+}
+
+async fn run(mut room: Room, mut inbox: mpsc::Receiver<Request>, shutdown: CancellationToken) {
+    loop {
+        let request = tokio::select! {
+            biased;
+            () = shutdown.cancelled() => break,
+            request = inbox.recv() => request,
+        };
+        let Some(request) = request else { break };
+        let deliveries = room.handle(request);
+        room.deliver(deliveries);
+    }
+    let farewells = room.close_all(ByeReason::ShuttingDown);
+    room.deliver(farewells);
+}
+
+impl Room {
+    pub fn new(history: History, max_line_bytes: usize) -> Room {
+        Room {
+            members: HashMap::new(),
+            names: HashMap::new(),
+            history,
+            max_line_bytes,
+            next_id: 1,
+        }
+    }
+
+    /// The room's logic: what a request changes and who hears of it.
+    pub fn handle(&mut self, request: Request) -> Vec<Delivery> {
+        match request {
+            Request::Join { name, outbox, reply } => self.join(name, outbox, reply),
+            Request::Command { id, command } if self.members.contains_key(&id) => {
+                self.command(id, command)
+            }
+            Request::TooLong { id } => vec![Delivery::To(id, too_long(self.max_line_bytes))],
+            Request::Leave { id, reason } => self.leave(id, reason),
+            Request::Command { .. } => Vec::new(),
+        }
+    }
+
+    /// Renders each line once and queues it for its recipients.
+    pub fn deliver(&mut self, deliveries: Vec<Delivery>) {
+        for delivery in deliveries {
+            match delivery {
+                Delivery::To(id, line) => {
+                    if let Some(member) = self.members.get(&id) {
+                        member.outbox.push(line.to_bytes());
+                    }
+                }
+                Delivery::All(line) => self.broadcast(&line, None),
+                Delivery::AllBut(id, line) => self.broadcast(&line, Some(id)),
+                Delivery::Farewell(member, line) => {
+                    if let Some(line) = line {
+                        member.outbox.push_last(line.to_bytes());
+                    }
+                    member.kicked.cancel();
+                }
+            }
+        }
+    }
+
+    /// Removes every member with a bye; used at shutdown.
+    pub fn close_all(&mut self, reason: ByeReason) -> Vec<Delivery> {
+        self.names.clear();
+        self.members
+            .drain()
+            .map(|(_, member)| Delivery::Farewell(member, Some(ServerLine::Bye(reason.clone()))))
+            .collect()
+    }
+
+    /// Names in the room, sorted as `-- online` lists them.
+    pub fn online(&self) -> ServerLine {
+        let mut names: Vec<Name> = self.members.values().map(|m| m.name.clone()).collect();
+        names.sort_by_cached_key(|name| (name.key(), name.clone()));
+        ServerLine::Online(names)
+    }
+
+    fn broadcast(&self, line: &ServerLine, except: Option<MemberId>) {
+        let bytes = line.to_bytes();
+        for (id, member) in &self.members {
+            if Some(*id) != except {
+                member.outbox.push(bytes.clone());
+            }
+        }
+    }
+
+    fn join(&mut self, name: Name, outbox: Outbox, reply: oneshot::Sender<JoinReply>) -> Vec<Delivery> {
+        let key = name.key();
+        if self.names.contains_key(&key) {
+            let _ = reply.send(JoinReply::Taken { name, outbox });
+            return Vec::new();
+        }
+        let id = self.next_id;
+        let kicked = CancellationToken::new();
+        if reply.send(JoinReply::Joined { id, kicked: kicked.clone() }).is_err() {
+            return Vec::new(); // the connection gave up meanwhile
+        }
+        self.next_id += 1;
+        self.names.insert(key, id);
+        let member = Member { name: name.clone(), outbox, kicked };
+        self.members.insert(id, member);
+        tracing::info!(id, name = ?name, members = self.members.len(), "joined");
+        self.welcome(id, name)
+    }
+
+    /// To the newcomer: who it is, who is here, the history; to the rest:
+    /// the arrival.
+    fn welcome(&self, id: MemberId, name: Name) -> Vec<Delivery> {
+        let mut deliveries = vec![
+            Delivery::To(id, ServerLine::YouAre(name.clone())),
+            Delivery::To(id, self.online()),
+        ];
+        let history = self.history.lines();
+        if history.len() > 0 {
+            deliveries.push(Delivery::To(id, ServerLine::HistoryStart(history.len())));
+            deliveries.extend(history.map(|line| Delivery::To(id, line.clone())));
+            deliveries.push(Delivery::To(id, ServerLine::HistoryEnd));
+        }
+        deliveries.push(Delivery::AllBut(id, ServerLine::Arrived(name)));
+        deliveries
+    }
+
+    fn command(&mut self, id: MemberId, command: Command) -> Vec<Delivery> {
+        let reply = |line| vec![Delivery::To(id, line)];
+        match command {
+            Command::Say(text) => self.talk(ServerLine::Message { from: self.name(id), text }),
+            Command::Me(text) => self.talk(ServerLine::Action { from: self.name(id), text }),
+            Command::Msg { to, text } => self.private(id, &to, text),
+            Command::Nick(new) => self.rename(id, &new),
+            Command::Names => reply(self.online()),
+            Command::Quit(reason) => self.quit(id, reason),
+            Command::Ping => reply(ServerLine::notice("pong")),
+            Command::Help => HELP.iter().map(|line| Delivery::To(id, ServerLine::notice(line.as_str()))).collect(),
+            Command::Usage(usage) => reply(ServerLine::error(format!("usage: {usage}"))),
+            Command::Unknown(word) => reply(ServerLine::error(format!(
+                "unknown command \"{}\", try /help",
+                echo(&word)
+            ))),
+        }
+    }
+
+    fn name(&self, id: MemberId) -> Name {
+        self.members[&id].name.clone()
+    }
+
+    fn talk(&mut self, line: ServerLine) -> Vec<Delivery> {
+        self.history.record(&line);
+        vec![Delivery::All(line)]
+    }
+
+    fn find(&self, raw: &str) -> Option<MemberId> {
+        let name = Name::parse(raw).ok()?;
+        self.names.get(&name.key()).copied()
+    }
+
+    fn private(&self, id: MemberId, to: &str, text: String) -> Vec<Delivery> {
+        let Some(target) = self.find(to) else {
+            let error = format!("no user named \"{}\"", echo(to));
+            return vec![Delivery::To(id, ServerLine::error(error))];
+        };
+        let line = ServerLine::Private { from: self.name(id), to: self.name(target), text };
+        let mut deliveries = vec![Delivery::To(id, line.clone())];
+        if target != id {
+            deliveries.push(Delivery::To(target, line));
+        }
+        deliveries
+    }
+
+    fn rename(&mut self, id: MemberId, raw: &str) -> Vec<Delivery> {
+        let new = match Name::parse(raw) {
+            Ok(new) => new,
+            Err(err) => return vec![Delivery::To(id, ServerLine::error(err.to_string()))],
+        };
+        let old = self.name(id);
+        if new == old {
+            return Vec::new();
+        }
+        let key = new.key();
+        if self.names.get(&key).is_some_and(|&owner| owner != id) {
+            return vec![Delivery::To(id, taken(&new))];
+        }
+        self.names.remove(&old.key());
+        self.names.insert(key, id);
+        if let Some(member) = self.members.get_mut(&id) {
+            member.name = new.clone();
+        }
+        tracing::info!(id, old = ?old, new = ?new, "renamed");
+        vec![Delivery::All(ServerLine::Renamed { old, new })]
+    }
+
+    fn quit(&mut self, id: MemberId, reason: Option<String>) -> Vec<Delivery> {
+        let shown = match reason {
+            Some(reason) => format!("quit: {}", shorten(&reason, QUIT_REASON_CHARS)),
+            None => "quit".to_owned(),
+        };
+        self.remove(id, Some(ByeReason::Quit), Some(shown))
+    }
+
+    fn leave(&mut self, id: MemberId, reason: Leave) -> Vec<Delivery> {
+        match reason {
+            Leave::Closed => self.remove(id, None, None),
+            Leave::Idle => self.remove(id, Some(ByeReason::Idle), Some("idle".to_owned())),
+            Leave::TooSlow => self.remove(id, Some(ByeReason::TooSlow), Some("too slow".to_owned())),
+        }
+    }
+
+    /// Takes a member out, says bye to it (if `bye`), and tells the rest.
+    fn remove(&mut self, id: MemberId, bye: Option<ByeReason>, shown: Option<String>) -> Vec<Delivery> {
+        let Some(member) = self.members.remove(&id) else {
+            return Vec::new();
+        };
+        self.names.remove(&member.name.key());
+        let name = member.name.clone();
+        tracing::info!(id, name = ?name, reason = shown.as_deref().unwrap_or("closed"), members = self.members.len(), "left");
+        vec![
+            Delivery::Farewell(member, bye.map(ServerLine::Bye)),
+            Delivery::All(ServerLine::Left { name, reason: shown }),
+        ]
+    }
+}
+
+/// The error for a line over the length limit.
+pub fn too_long(max_line_bytes: usize) -> ServerLine {
+    ServerLine::error(format!("line too long (over {max_line_bytes} bytes), not sent"))
+}
+
+/// The error for a name someone else holds.
+pub fn taken(name: &Name) -> ServerLine {
+    ServerLine::error(format!("name \"{name}\" is taken, choose another"))
+}
+
+#[cfg(test)]
+#[path = "room_tests.rs"]
+mod tests;
