@@ -122,7 +122,9 @@ pub fn parse_addr(text: &str) -> Result<SocketAddr, String> {
     let mut addrs = text
         .to_socket_addrs()
         .map_err(|err| format!("cannot use '{text}' ({err}); {hint}"))?;
-    addrs.next().ok_or_else(|| format!("'{text}' resolves to no address; {hint}"))
+    addrs
+        .next()
+        .ok_or_else(|| format!("'{text}' resolves to no address; {hint}"))
 }
 
 /// Reads a duration like `30s`, `5m`, `1h30m` or `0`.
@@ -157,14 +159,25 @@ mod tests {
         assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
         assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
         assert_eq!(parse_duration("0"), Ok(Duration::ZERO));
-        assert!(parse_duration("abc").unwrap_err().contains("not a duration"));
+        assert!(
+            parse_duration("abc")
+                .expect_err("refused")
+                .contains("not a duration")
+        );
         assert!(parse_positive_duration("0").is_err());
     }
 
     #[test]
     fn addresses() {
-        assert_eq!(parse_addr("127.0.0.1:8000"), Ok(SocketAddr::from(([127, 0, 0, 1], 8000))));
-        assert!(parse_addr("nonsense").unwrap_err().contains("HOST:PORT"));
+        assert_eq!(
+            parse_addr("127.0.0.1:8000"),
+            Ok(SocketAddr::from(([127, 0, 0, 1], 8000)))
+        );
+        assert!(
+            parse_addr("nonsense")
+                .expect_err("refused")
+                .contains("HOST:PORT")
+        );
     }
 
     #[test]

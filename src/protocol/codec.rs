@@ -159,7 +159,10 @@ mod tests {
 
     #[test]
     fn too_long_within_one_chunk() {
-        assert_eq!(decode_all(4, &[b"abcdef\nok\n"]), [Frame::TooLong, line("ok")]);
+        assert_eq!(
+            decode_all(4, &[b"abcdef\nok\n"]),
+            [Frame::TooLong, line("ok")]
+        );
     }
 
     #[test]
@@ -170,7 +173,10 @@ mod tests {
 
     #[test]
     fn unterminated_overlong_tail_is_dropped() {
-        assert_eq!(decode_all(4, &[b"ok\nabcdefghij"]), [line("ok"), Frame::TooLong]);
+        assert_eq!(
+            decode_all(4, &[b"ok\nabcdefghij"]),
+            [line("ok"), Frame::TooLong]
+        );
     }
 
     #[test]

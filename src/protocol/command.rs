@@ -85,7 +85,10 @@ mod tests {
     #[test]
     fn plain_lines_are_messages() {
         assert_eq!(Command::parse("hello /me"), say("hello /me"));
-        assert_eq!(Command::parse("//me is not a command"), say("/me is not a command"));
+        assert_eq!(
+            Command::parse("//me is not a command"),
+            say("/me is not a command")
+        );
     }
 
     #[test]
@@ -93,13 +96,19 @@ mod tests {
         assert_eq!(Command::parse("/me waves"), Command::Me("waves".into()));
         assert_eq!(
             Command::parse("/msg bob  psst  there"),
-            Command::Msg { to: "bob".into(), text: "psst  there".into() }
+            Command::Msg {
+                to: "bob".into(),
+                text: "psst  there".into()
+            }
         );
         assert_eq!(Command::parse("/nick carol"), Command::Nick("carol".into()));
         assert_eq!(Command::parse("/names"), Command::Names);
         assert_eq!(Command::parse("/who"), Command::Names);
         assert_eq!(Command::parse("/quit"), Command::Quit(None));
-        assert_eq!(Command::parse("/quit see you"), Command::Quit(Some("see you".into())));
+        assert_eq!(
+            Command::parse("/quit see you"),
+            Command::Quit(Some("see you".into()))
+        );
         assert_eq!(Command::parse("/ping"), Command::Ping);
         assert_eq!(Command::parse("/help"), Command::Help);
         assert_eq!(Command::parse("/PING"), Command::Ping);
@@ -115,7 +124,10 @@ mod tests {
 
     #[test]
     fn unknown_commands_keep_their_word() {
-        assert_eq!(Command::parse("/dance now"), Command::Unknown("/dance".into()));
+        assert_eq!(
+            Command::parse("/dance now"),
+            Command::Unknown("/dance".into())
+        );
         assert_eq!(Command::parse("/"), Command::Unknown("/".into()));
     }
 }

@@ -46,7 +46,10 @@ impl Name {
             return Err(NameError::Start { name: echo(raw) });
         }
         if let Some(bad) = chars.find(|&c| !is_name_char(c)) {
-            return Err(NameError::Char { name: echo(raw), bad });
+            return Err(NameError::Char {
+                name: echo(raw),
+                bad,
+            });
         }
         Ok(Name(name.into()))
     }

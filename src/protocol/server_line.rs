@@ -89,10 +89,8 @@ impl ServerLine {
         if let Some(text) = line.strip_prefix("! ") {
             return ServerLine::Error(text.to_owned());
         }
-        if let Some(rest) = line.strip_prefix("* ") {
-            if let Some(action) = parse_action(rest) {
-                return action;
-            }
+        if let Some(action) = line.strip_prefix("* ").and_then(parse_action) {
+            return action;
         }
         parse_talk(line).unwrap_or_else(|| ServerLine::Unknown(line.to_owned()))
     }
@@ -143,7 +141,10 @@ fn parse_known_notice(text: &str) -> Option<ServerLine> {
     if let Some(reason) = text.strip_prefix("bye (").and_then(|r| r.strip_suffix(')')) {
         return Some(ServerLine::Bye(ByeReason::parse(reason)));
     }
-    if let Some(count) = text.strip_prefix("history (").and_then(|r| r.strip_suffix(')')) {
+    if let Some(count) = text
+        .strip_prefix("history (")
+        .and_then(|r| r.strip_suffix(')'))
+    {
         return count.parse().ok().map(ServerLine::HistoryStart);
     }
     if let Some(count) = text.strip_suffix(" messages skipped") {
@@ -168,9 +169,15 @@ fn parse_event(text: &str) -> Option<ServerLine> {
         return Some(ServerLine::Arrived(who));
     }
     if event == "has left" {
-        return Some(ServerLine::Left { name: who, reason: None });
+        return Some(ServerLine::Left {
+            name: who,
+            reason: None,
+        });
     }
-    if let Some(reason) = event.strip_prefix("has left (").and_then(|r| r.strip_suffix(')')) {
+    if let Some(reason) = event
+        .strip_prefix("has left (")
+        .and_then(|r| r.strip_suffix(')'))
+    {
         let reason = Some(reason.to_owned());
         return Some(ServerLine::Left { name: who, reason });
     }
@@ -216,7 +223,10 @@ impl fmt::Display for ServerLine {
             ServerLine::Online(names) => write_online(f, names),
             ServerLine::Arrived(name) => write!(f, "-- {name} has arrived"),
             ServerLine::Left { name, reason: None } => write!(f, "-- {name} has left"),
-            ServerLine::Left { name, reason: Some(reason) } => {
+            ServerLine::Left {
+                name,
+                reason: Some(reason),
+            } => {
                 write!(f, "-- {name} has left ({reason})")
             }
             ServerLine::Renamed { old, new } => write!(f, "-- {old} is now known as {new}"),
@@ -254,28 +264,68 @@ mod tests {
     fn examples() -> Vec<(ServerLine, &'static str)> {
         let text = |t: &str| t.to_owned();
         vec![
-            (ServerLine::Message { from: n("bob"), text: text("anyone here?") }, "bob: anyone here?"),
-            (ServerLine::Action { from: n("alice"), text: text("waves") }, "* alice waves"),
             (
-                ServerLine::Private { from: n("alice"), to: n("bob"), text: text("psst") },
+                ServerLine::Message {
+                    from: n("bob"),
+                    text: text("anyone here?"),
+                },
+                "bob: anyone here?",
+            ),
+            (
+                ServerLine::Action {
+                    from: n("alice"),
+                    text: text("waves"),
+                },
+                "* alice waves",
+            ),
+            (
+                ServerLine::Private {
+                    from: n("alice"),
+                    to: n("bob"),
+                    text: text("psst"),
+                },
                 "alice -> bob: psst",
             ),
             (ServerLine::YouAre(n("alice")), "-- you are alice"),
-            (ServerLine::Online(vec![n("alice"), n("bob")]), "-- online (2): alice, bob"),
-            (ServerLine::Arrived(n("carol")), "-- carol has arrived"),
-            (ServerLine::Left { name: n("bob"), reason: None }, "-- bob has left"),
             (
-                ServerLine::Left { name: n("bob"), reason: Some(text("quit: see you")) },
+                ServerLine::Online(vec![n("alice"), n("bob")]),
+                "-- online (2): alice, bob",
+            ),
+            (ServerLine::Arrived(n("carol")), "-- carol has arrived"),
+            (
+                ServerLine::Left {
+                    name: n("bob"),
+                    reason: None,
+                },
+                "-- bob has left",
+            ),
+            (
+                ServerLine::Left {
+                    name: n("bob"),
+                    reason: Some(text("quit: see you")),
+                },
                 "-- bob has left (quit: see you)",
             ),
-            (ServerLine::Renamed { old: n("bob"), new: n("Bob") }, "-- bob is now known as Bob"),
+            (
+                ServerLine::Renamed {
+                    old: n("bob"),
+                    new: n("Bob"),
+                },
+                "-- bob is now known as Bob",
+            ),
             (ServerLine::Bye(ByeReason::TooSlow), "-- bye (too slow)"),
-            (ServerLine::Bye(ByeReason::ShuttingDown), "-- bye (server shutting down)"),
+            (
+                ServerLine::Bye(ByeReason::ShuttingDown),
+                "-- bye (server shutting down)",
+            ),
             (ServerLine::Skipped(12), "-- 12 messages skipped"),
             (ServerLine::HistoryStart(1), "-- history (1)"),
             (ServerLine::HistoryEnd, "-- end of history"),
             (ServerLine::notice("pong"), "-- pong"),
-            (ServerLine::error("no user named \"x\""), "! no user named \"x\""),
+            (
+                ServerLine::error("no user named \"x\""),
+                "! no user named \"x\"",
+            ),
         ]
     }
 
@@ -297,19 +347,34 @@ mod tests {
     fn text_that_looks_like_a_line_stays_text() {
         assert_eq!(
             ServerLine::parse("bob: -- alice has arrived"),
-            ServerLine::Message { from: n("bob"), text: "-- alice has arrived".into() }
+            ServerLine::Message {
+                from: n("bob"),
+                text: "-- alice has arrived".into()
+            }
         );
         assert_eq!(
             ServerLine::parse("alice: bob -> carol: hi"),
-            ServerLine::Message { from: n("alice"), text: "bob -> carol: hi".into() }
+            ServerLine::Message {
+                from: n("alice"),
+                text: "bob -> carol: hi".into()
+            }
         );
     }
 
     #[test]
     fn other_lines_are_unknown_or_free_notices() {
-        assert_eq!(ServerLine::parse("127.0.0.1:5555: hi"), ServerLine::Unknown("127.0.0.1:5555: hi".into()));
-        assert_eq!(ServerLine::parse("-- online (3): a, b"), ServerLine::notice("online (3): a, b"));
-        assert_eq!(ServerLine::parse("-- welcome!"), ServerLine::notice("welcome!"));
+        assert_eq!(
+            ServerLine::parse("127.0.0.1:5555: hi"),
+            ServerLine::Unknown("127.0.0.1:5555: hi".into())
+        );
+        assert_eq!(
+            ServerLine::parse("-- online (3): a, b"),
+            ServerLine::notice("online (3): a, b")
+        );
+        assert_eq!(
+            ServerLine::parse("-- welcome!"),
+            ServerLine::notice("welcome!")
+        );
     }
 
     proptest! {

@@ -54,11 +54,20 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, context: Context) {
         let config = &context.config;
         let (outbox, queue) = outbox(config.queue_lines, config.queue_bytes);
         let writer = context.tracker.spawn(
-            writer::run(write, queue, config.write_timeout, context.hard_stop.clone()).in_current_span(),
+            writer::run(
+                write,
+                queue,
+                config.write_timeout,
+                context.hard_stop.clone(),
+            )
+            .in_current_span(),
         );
         let codec = LineCodec::new(config.max_line_bytes);
         let mut lines = FramedRead::with_capacity(read, codec, READ_BUFFER_BYTES);
-        let mut writer = WriterTask { handle: writer, flushed: None };
+        let mut writer = WriterTask {
+            handle: writer,
+            flushed: None,
+        };
         if let Login::Joined { id, kicked, .. } = login(&mut lines, outbox, &context).await {
             let reason = session(&mut lines, &mut writer, id, &kicked, &context).await;
             if let Some(reason) = reason {
@@ -134,7 +143,10 @@ async fn session<R: AsyncRead + Unpin>(
                 if text.is_empty() {
                     continue;
                 }
-                Request::Command { id, command: Command::parse(&text) }
+                Request::Command {
+                    id,
+                    command: Command::parse(&text),
+                }
             }
         };
         if context.room.send(request).await.is_err() {
@@ -154,7 +166,11 @@ fn leave_reason(wake: Wake) -> Option<Leave> {
 }
 
 /// Flood control: waits without reading, unless the session ends first.
-async fn pause(wait: Duration, writer: &mut WriterTask, kicked: &CancellationToken) -> Option<Wake> {
+async fn pause(
+    wait: Duration,
+    writer: &mut WriterTask,
+    kicked: &CancellationToken,
+) -> Option<Wake> {
     tokio::select! {
         () = sleep(wait) => None,
         () = kicked.cancelled() => Some(Wake::Kicked),
@@ -183,7 +199,9 @@ async fn next_wake<R: AsyncRead + Unpin>(
 }
 
 /// The next frame; a read error ends the stream like EOF does.
-pub async fn next_frame<R: AsyncRead + Unpin>(lines: &mut FramedRead<R, LineCodec>) -> Option<Frame> {
+pub async fn next_frame<R: AsyncRead + Unpin>(
+    lines: &mut FramedRead<R, LineCodec>,
+) -> Option<Frame> {
     match lines.next().await? {
         Ok(frame) => Some(frame),
         Err(err) => {

@@ -61,10 +61,10 @@ impl History {
             return;
         }
         self.remember(line.clone());
-        if let Some(file) = &mut self.file {
-            if let Err(err) = file.append(line, &self.lines, self.capacity) {
-                tracing::warn!(path = %file.path.display(), "history file not updated: {err}");
-            }
+        if let Some(file) = &mut self.file
+            && let Err(err) = file.append(line, &self.lines, self.capacity)
+        {
+            tracing::warn!(path = %file.path.display(), "history file not updated: {err}");
         }
     }
 
@@ -108,7 +108,8 @@ fn read_lines(path: &Path) -> anyhow::Result<Vec<ServerLine>> {
         Ok(bytes) => bytes,
         Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(err) => {
-            return Err(err).with_context(|| format!("cannot read history file {}", path.display()));
+            return Err(err)
+                .with_context(|| format!("cannot read history file {}", path.display()));
         }
     };
     let text = String::from_utf8_lossy(&bytes);
@@ -144,7 +145,10 @@ mod tests {
 
     fn say(text: &str) -> ServerLine {
         let from = Name::parse("bob").expect("name");
-        ServerLine::Message { from, text: text.to_owned() }
+        ServerLine::Message {
+            from,
+            text: text.to_owned(),
+        }
     }
 
     fn texts(history: &History) -> Vec<String> {
@@ -152,7 +156,8 @@ mod tests {
     }
 
     fn temp_path(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("chatty-history-{}-{name}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("chatty-history-{}-{name}", std::process::id()));
         fs::create_dir_all(&dir).expect("temp dir");
         dir.join("history.txt")
     }

@@ -34,7 +34,9 @@ pub async fn accept_loop(listener: TcpListener, context: Context) {
             Ok(accepted) => accepted,
             Err(err) if is_out_of_resources(&err) => {
                 if !std::mem::replace(&mut out_of_files_logged, true) {
-                    tracing::error!("accept failed, backing off: {err} (raise the open-files limit?)");
+                    tracing::error!(
+                        "accept failed, backing off: {err} (raise the open-files limit?)"
+                    );
                 }
                 back_off(&context).await;
                 continue;

@@ -20,7 +20,10 @@ const GREETING: &str = include_str!("../../assets/greeting.txt");
 #[derive(Debug)]
 pub enum Login {
     /// In the room under this id; `kicked` fires when the room closes it.
-    Joined { id: MemberId, kicked: CancellationToken },
+    Joined {
+        id: MemberId,
+        kicked: CancellationToken,
+    },
     /// Not joined; any last line is already queued.
     Ended,
 }
@@ -98,7 +101,8 @@ fn bye(outbox: Outbox, reason: ByeReason) -> Login {
 }
 
 fn refuse_http(outbox: Outbox) -> Login {
-    let error = "this is a chat server, not a web server: connect with `nc HOST PORT` or `chatty join`";
+    let error =
+        "this is a chat server, not a web server: connect with `nc HOST PORT` or `chatty join`";
     outbox.push_last(ServerLine::error(error).to_bytes());
     Login::Ended
 }

@@ -84,14 +84,22 @@ pub async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
 
 /// Serves the room on `listener` until `shutdown` is cancelled, then says
 /// bye to everyone, flushes, and returns once every task has ended.
-pub async fn run(listener: TcpListener, config: Config, shutdown: CancellationToken) -> anyhow::Result<()> {
+pub async fn run(
+    listener: TcpListener,
+    config: Config,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
     let history = match &config.history_file {
         Some(path) => History::open(config.history, path)?,
         None => History::in_memory(config.history),
     };
     let tracker = TaskTracker::new();
     let hard_stop = CancellationToken::new();
-    let room = room::start(Room::new(history, config.max_line_bytes), shutdown.clone(), &tracker);
+    let room = room::start(
+        Room::new(history, config.max_line_bytes),
+        shutdown.clone(),
+        &tracker,
+    );
     let flush = config.shutdown_flush;
     let context = Context {
         config: Arc::new(config),

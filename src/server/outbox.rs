@@ -56,7 +56,13 @@ pub fn outbox(max_lines: usize, max_bytes: usize) -> (Outbox, OutboxReceiver) {
         shared: shared.clone(),
         max_bytes,
     };
-    (outbox, OutboxReceiver { lines: receiver, shared })
+    (
+        outbox,
+        OutboxReceiver {
+            lines: receiver,
+            shared,
+        },
+    )
 }
 
 impl Outbox {
@@ -87,7 +93,9 @@ impl Outbox {
 
     /// Queues the final line (a bye) in the slot kept for it, then closes.
     pub fn push_last(self, line: Bytes) {
-        self.shared.queued_bytes.fetch_add(line.len(), Ordering::Relaxed);
+        self.shared
+            .queued_bytes
+            .fetch_add(line.len(), Ordering::Relaxed);
         // Only fails when the writer is gone, and then nobody can read it.
         let _ = self.lines.try_send(line);
         self.shared.last_queued.store(true, Ordering::Release);
@@ -118,7 +126,9 @@ impl OutboxReceiver {
     pub fn take_queued(&mut self) -> Vec<Bytes> {
         let mut lines = Vec::new();
         while let Ok(line) = self.lines.try_recv() {
-            self.shared.queued_bytes.fetch_sub(line.len(), Ordering::Relaxed);
+            self.shared
+                .queued_bytes
+                .fetch_sub(line.len(), Ordering::Relaxed);
             lines.push(line);
         }
         lines
@@ -165,7 +175,11 @@ mod tests {
         assert_eq!(outbox.push(line("xy\n")), Push::Skipped);
         let mut batch = Vec::new();
         receiver.recv_batch(&mut batch, 10).await;
-        assert_eq!(outbox.push(line("xy\n")), Push::Queued, "bytes are released");
+        assert_eq!(
+            outbox.push(line("xy\n")),
+            Push::Queued,
+            "bytes are released"
+        );
     }
 
     #[tokio::test]

@@ -32,12 +32,16 @@ impl TokenBucket {
         };
         // Lines are allowed while the debt is at most burst - 1 lines.
         let allowed_debt = per_line * (self.burst - 1);
-        full_at.saturating_duration_since(now).saturating_sub(allowed_debt)
+        full_at
+            .saturating_duration_since(now)
+            .saturating_sub(allowed_debt)
     }
 
     /// Takes one line's token (call when `wait` is zero).
     pub fn take(&mut self, now: Instant) {
-        let Some(per_line) = self.per_line else { return };
+        let Some(per_line) = self.per_line else {
+            return;
+        };
         let from = self.full_at.filter(|&at| at > now).unwrap_or(now);
         self.full_at = Some(from + per_line);
     }

@@ -58,7 +58,10 @@ pub enum Request {
 #[derive(Debug)]
 pub enum JoinReply {
     /// In the room; `kicked` is cancelled when the room closes the member.
-    Joined { id: MemberId, kicked: CancellationToken },
+    Joined {
+        id: MemberId,
+        kicked: CancellationToken,
+    },
     /// The name is in use; try another with the same outbox.
     Taken { name: Name, outbox: Outbox },
 }
@@ -116,7 +119,12 @@ impl RoomHandle {
     /// Asks to join under `name`.
     pub async fn join(&self, name: Name, outbox: Outbox) -> Result<JoinReply, RoomClosed> {
         let (reply, answer) = oneshot::channel();
-        self.send(Request::Join { name, outbox, reply }).await?;
+        self.send(Request::Join {
+            name,
+            outbox,
+            reply,
+        })
+        .await?;
         answer.await.map_err(|_| RoomClosed)
     }
 
@@ -167,7 +175,11 @@ impl Room {
     /// The room's logic: what a request changes and who hears of it.
     pub fn handle(&mut self, request: Request) -> Vec<Delivery> {
         match request {
-            Request::Join { name, outbox, reply } => self.join(name, outbox, reply),
+            Request::Join {
+                name,
+                outbox,
+                reply,
+            } => self.join(name, outbox, reply),
             Request::Command { id, command } if self.members.contains_key(&id) => {
                 self.command(id, command)
             }
@@ -223,7 +235,12 @@ impl Room {
         }
     }
 
-    fn join(&mut self, name: Name, outbox: Outbox, reply: oneshot::Sender<JoinReply>) -> Vec<Delivery> {
+    fn join(
+        &mut self,
+        name: Name,
+        outbox: Outbox,
+        reply: oneshot::Sender<JoinReply>,
+    ) -> Vec<Delivery> {
         let key = name.key();
         if self.names.contains_key(&key) {
             let _ = reply.send(JoinReply::Taken { name, outbox });
@@ -231,12 +248,22 @@ impl Room {
         }
         let id = self.next_id;
         let kicked = CancellationToken::new();
-        if reply.send(JoinReply::Joined { id, kicked: kicked.clone() }).is_err() {
+        if reply
+            .send(JoinReply::Joined {
+                id,
+                kicked: kicked.clone(),
+            })
+            .is_err()
+        {
             return Vec::new(); // the connection gave up meanwhile
         }
         self.next_id += 1;
         self.names.insert(key, id);
-        let member = Member { name: name.clone(), outbox, kicked };
+        let member = Member {
+            name: name.clone(),
+            outbox,
+            kicked,
+        };
         self.members.insert(id, member);
         tracing::info!(id, name = ?name, members = self.members.len(), "joined");
         self.welcome(id, name)
@@ -262,14 +289,23 @@ impl Room {
     fn command(&mut self, id: MemberId, command: Command) -> Vec<Delivery> {
         let reply = |line| vec![Delivery::To(id, line)];
         match command {
-            Command::Say(text) => self.talk(ServerLine::Message { from: self.name(id), text }),
-            Command::Me(text) => self.talk(ServerLine::Action { from: self.name(id), text }),
+            Command::Say(text) => self.talk(ServerLine::Message {
+                from: self.name(id),
+                text,
+            }),
+            Command::Me(text) => self.talk(ServerLine::Action {
+                from: self.name(id),
+                text,
+            }),
             Command::Msg { to, text } => self.private(id, &to, text),
             Command::Nick(new) => self.rename(id, &new),
             Command::Names => reply(self.online()),
             Command::Quit(reason) => self.quit(id, reason),
             Command::Ping => reply(ServerLine::notice("pong")),
-            Command::Help => HELP.iter().map(|line| Delivery::To(id, ServerLine::notice(line.as_str()))).collect(),
+            Command::Help => HELP
+                .iter()
+                .map(|line| Delivery::To(id, ServerLine::notice(line.as_str())))
+                .collect(),
             Command::Usage(usage) => reply(ServerLine::error(format!("usage: {usage}"))),
             Command::Unknown(word) => reply(ServerLine::error(format!(
                 "unknown command \"{}\", try /help",
@@ -297,7 +333,11 @@ impl Room {
             let error = format!("no user named \"{}\"", echo(to));
             return vec![Delivery::To(id, ServerLine::error(error))];
         };
-        let line = ServerLine::Private { from: self.name(id), to: self.name(target), text };
+        let line = ServerLine::Private {
+            from: self.name(id),
+            to: self.name(target),
+            text,
+        };
         let mut deliveries = vec![Delivery::To(id, line.clone())];
         if target != id {
             deliveries.push(Delivery::To(target, line));
@@ -339,12 +379,19 @@ impl Room {
         match reason {
             Leave::Closed => self.remove(id, None, None),
             Leave::Idle => self.remove(id, Some(ByeReason::Idle), Some("idle".to_owned())),
-            Leave::TooSlow => self.remove(id, Some(ByeReason::TooSlow), Some("too slow".to_owned())),
+            Leave::TooSlow => {
+                self.remove(id, Some(ByeReason::TooSlow), Some("too slow".to_owned()))
+            }
         }
     }
 
     /// Takes a member out, says bye to it (if `bye`), and tells the rest.
-    fn remove(&mut self, id: MemberId, bye: Option<ByeReason>, shown: Option<String>) -> Vec<Delivery> {
+    fn remove(
+        &mut self,
+        id: MemberId,
+        bye: Option<ByeReason>,
+        shown: Option<String>,
+    ) -> Vec<Delivery> {
         let Some(member) = self.members.remove(&id) else {
             return Vec::new();
         };
@@ -353,14 +400,19 @@ impl Room {
         tracing::info!(id, name = ?name, reason = shown.as_deref().unwrap_or("closed"), members = self.members.len(), "left");
         vec![
             Delivery::Farewell(member, bye.map(ServerLine::Bye)),
-            Delivery::All(ServerLine::Left { name, reason: shown }),
+            Delivery::All(ServerLine::Left {
+                name,
+                reason: shown,
+            }),
         ]
     }
 }
 
 /// The error for a line over the length limit.
 pub fn too_long(max_line_bytes: usize) -> ServerLine {
-    ServerLine::error(format!("line too long (over {max_line_bytes} bytes), not sent"))
+    ServerLine::error(format!(
+        "line too long (over {max_line_bytes} bytes), not sent"
+    ))
 }
 
 /// The error for a name someone else holds.

@@ -19,7 +19,11 @@ impl Client {
         self.queue
             .take_queued()
             .iter()
-            .map(|line| String::from_utf8_lossy(line).trim_end_matches('\n').to_owned())
+            .map(|line| {
+                String::from_utf8_lossy(line)
+                    .trim_end_matches('\n')
+                    .to_owned()
+            })
             .collect()
     }
 }
@@ -37,7 +41,14 @@ fn try_join(room: &mut Room, name: &str) -> Result<Client, (Name, OutboxReceiver
     let (sender, queue) = outbox(16, 4096);
     let (reply, mut answer) = oneshot::channel();
     let name = Name::parse(name).expect("valid name");
-    step(room, Request::Join { name, outbox: sender, reply });
+    step(
+        room,
+        Request::Join {
+            name,
+            outbox: sender,
+            reply,
+        },
+    );
     match answer.try_recv().expect("join answered") {
         JoinReply::Joined { id, kicked } => Ok(Client { id, queue, kicked }),
         JoinReply::Taken { name, .. } => Err((name, queue)),
@@ -49,7 +60,13 @@ fn join(room: &mut Room, name: &str) -> Client {
 }
 
 fn say(room: &mut Room, client: &Client, line: &str) {
-    step(room, Request::Command { id: client.id, command: Command::parse(line) });
+    step(
+        room,
+        Request::Command {
+            id: client.id,
+            command: Command::parse(line),
+        },
+    );
 }
 
 /// alice and bob in the room, their welcome lines read.
@@ -110,7 +127,10 @@ fn messages_and_actions_reach_everyone_including_the_sender() {
     say(&mut room, &alice, "/me waves");
     say(&mut room, &alice, "//slash");
     for client in [&mut alice, &mut bob] {
-        assert_eq!(client.lines(), ["alice: Hi!", "* alice waves", "alice: /slash"]);
+        assert_eq!(
+            client.lines(),
+            ["alice: Hi!", "* alice waves", "alice: /slash"]
+        );
     }
 }
 
@@ -147,13 +167,19 @@ fn nick_refusals_and_case_changes() {
     say(&mut room, &bob, "/nick ALICE");
     assert_eq!(bob.lines(), ["! name \"ALICE\" is taken, choose another"]);
     say(&mut room, &bob, "/nick -bad");
-    assert_eq!(bob.lines(), ["! name \"-bad\" is invalid: it must start with a letter or digit"]);
+    assert_eq!(
+        bob.lines(),
+        ["! name \"-bad\" is invalid: it must start with a letter or digit"]
+    );
     say(&mut room, &bob, "/nick bob");
     assert!(bob.lines().is_empty(), "same name is a silent no-op");
     say(&mut room, &bob, "/nick Bob");
     assert_eq!(alice.lines(), ["-- bob is now known as Bob"]);
     say(&mut room, &bob, "/nick");
-    assert_eq!(bob.lines(), ["-- bob is now known as Bob", "! usage: /nick NEW"]);
+    assert_eq!(
+        bob.lines(),
+        ["-- bob is now known as Bob", "! usage: /nick NEW"]
+    );
 }
 
 #[test]
@@ -164,14 +190,21 @@ fn names_ping_help_and_unknown() {
     say(&mut room, &alice, "/dance \x1b[31m");
     assert_eq!(
         alice.lines(),
-        ["-- online (2): alice, bob", "-- pong", "! unknown command \"/dance\", try /help"]
+        [
+            "-- online (2): alice, bob",
+            "-- pong",
+            "! unknown command \"/dance\", try /help"
+        ]
     );
     say(&mut room, &alice, "/help");
     let help = alice.lines();
     assert!(help.len() >= 8, "{help:?}");
     assert!(help.iter().all(|line| line.starts_with("-- ")));
     for command in ["/names", "/nick", "/me", "/msg", "/quit", "/ping", "/help"] {
-        assert!(help.iter().any(|line| line.contains(command)), "{command} missing");
+        assert!(
+            help.iter().any(|line| line.contains(command)),
+            "{command} missing"
+        );
     }
 }
 
@@ -192,20 +225,57 @@ fn leave_reasons() {
     let (mut room, mut alice, mut bob) = alice_and_bob();
     let mut carol = join(&mut room, "carol");
     alice.lines();
-    step(&mut room, Request::Leave { id: bob.id, reason: Leave::Idle });
+    step(
+        &mut room,
+        Request::Leave {
+            id: bob.id,
+            reason: Leave::Idle,
+        },
+    );
     assert_eq!(bob.lines(), ["-- carol has arrived", "-- bye (idle)"]);
-    step(&mut room, Request::Leave { id: carol.id, reason: Leave::TooSlow });
-    assert_eq!(carol.lines()[..2], ["-- you are carol".to_owned(), "-- online (3): alice, bob, carol".to_owned()]);
+    step(
+        &mut room,
+        Request::Leave {
+            id: carol.id,
+            reason: Leave::TooSlow,
+        },
+    );
+    assert_eq!(
+        carol.lines()[..2],
+        [
+            "-- you are carol".to_owned(),
+            "-- online (3): alice, bob, carol".to_owned()
+        ]
+    );
     say(&mut room, &alice, "/quit");
-    assert_eq!(alice.lines(), ["-- bob has left (idle)", "-- carol has left (too slow)", "-- bye (quit)"]);
+    assert_eq!(
+        alice.lines(),
+        [
+            "-- bob has left (idle)",
+            "-- carol has left (too slow)",
+            "-- bye (quit)"
+        ]
+    );
 }
 
 #[test]
 fn a_closed_connection_leaves_without_reason() {
     let (mut room, mut alice, bob) = alice_and_bob();
-    step(&mut room, Request::Leave { id: bob.id, reason: Leave::Closed });
+    step(
+        &mut room,
+        Request::Leave {
+            id: bob.id,
+            reason: Leave::Closed,
+        },
+    );
     assert_eq!(alice.lines(), ["-- bob has left"]);
-    step(&mut room, Request::Leave { id: bob.id, reason: Leave::Closed });
+    step(
+        &mut room,
+        Request::Leave {
+            id: bob.id,
+            reason: Leave::Closed,
+        },
+    );
     assert!(alice.lines().is_empty(), "a second leave is ignored");
 }
 

@@ -121,7 +121,13 @@ mod tests {
         sender.push(Bytes::from_static(b"c\n"));
         sender.push_last(Bytes::from_static(b"-- bye (quit)\n"));
         let mut written = Vec::new();
-        let end = run(&mut written, receiver, Duration::from_secs(1), CancellationToken::new()).await;
+        let end = run(
+            &mut written,
+            receiver,
+            Duration::from_secs(1),
+            CancellationToken::new(),
+        )
+        .await;
         assert!(matches!(end, WriterEnd::Flushed), "{end:?}");
         assert_eq!(
             String::from_utf8_lossy(&written),
