@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::bench::Plan;
 use crate::server::Config;
 
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8000";
@@ -22,6 +23,19 @@ pub const DEFAULT_RATE: &str = "10";
 pub const DEFAULT_BURST: &str = "40";
 pub const DEFAULT_MAX_CLIENTS: &str = "4096";
 
+pub const DEFAULT_BENCH_CLIENTS: &str = "100";
+pub const DEFAULT_BENCH_SENDERS: &str = "10";
+pub const DEFAULT_BENCH_RATE: &str = "10";
+pub const DEFAULT_BENCH_IN_FLIGHT: &str = "64";
+pub const DEFAULT_BENCH_WARMUP: &str = "2s";
+pub const DEFAULT_BENCH_DURATION: &str = "10s";
+pub const DEFAULT_BENCH_PAYLOAD: &str = "64";
+pub const DEFAULT_BENCH_CONNECT_CONCURRENCY: &str = "256";
+pub const DEFAULT_BENCH_CONNECT_TIMEOUT: &str = "30s";
+pub const DEFAULT_BENCH_SETTLE_TIMEOUT: &str = "30s";
+pub const DEFAULT_BENCH_DRAIN: &str = "5s";
+pub const DEFAULT_BENCH_STALL: &str = "5s";
+
 /// chatty: a terminal chat room in one binary.
 #[derive(Debug, Parser)]
 #[command(name = "chatty", version, about, propagate_version = true)]
@@ -34,6 +48,9 @@ pub struct Cli {
 pub enum Command {
     /// Host the chat room (netcat works as a client: nc 127.0.0.1 8000).
     Serve(ServeArgs),
+    /// Load-test a line-protocol chat server (chatty, the Go seed, ...):
+    /// throughput, latency, loss, order, memory and CPU.
+    Bench(BenchArgs),
 }
 
 /// Flags of `chatty serve`. Durations read like `30s`, `5m`, `1h`; `0`
@@ -113,6 +130,135 @@ impl ServeArgs {
     }
 }
 
+/// Flags of `chatty bench`.
+///
+/// Every client reads all the time and finds the bench payload anywhere in
+/// a line, so any prefix (`alice: `, `127.0.0.1:5555: `) works. Phases:
+/// connect, settle (until the arrival notices stop), warmup, the measured
+/// window, drain. The run ends within connect-timeout + settle-timeout +
+/// warmup + duration + drain + about a second, whatever the server does.
+#[derive(Debug, Args)]
+#[command(after_help = BENCH_EXAMPLES)]
+pub struct BenchArgs {
+    /// Server to load, HOST:PORT. Only this address is contacted.
+    #[arg(long, default_value = DEFAULT_ADDR, value_parser = parse_addr)]
+    pub addr: SocketAddr,
+
+    /// Connections that read all the time (the senders are among them).
+    #[arg(long, value_name = "N", default_value = DEFAULT_BENCH_CLIENTS)]
+    pub clients: NonZeroUsize,
+
+    /// Each client sends a name line first (`bench-N`), as chatty needs.
+    #[arg(long)]
+    pub name_first: bool,
+
+    /// How many of the clients send bench lines (at most --clients).
+    #[arg(long, value_name = "S", default_value = DEFAULT_BENCH_SENDERS)]
+    pub senders: usize,
+
+    /// Lines per second per sender; 0 = as fast as the server takes them,
+    /// with at most --in-flight lines per sender not yet echoed back.
+    #[arg(long, value_name = "LINES_PER_SEC", default_value = DEFAULT_BENCH_RATE)]
+    pub rate: u32,
+
+    /// With --rate 0: lines a sender may have sent but not yet received
+    /// back (the server must echo to the sender, as chatty and the seed do).
+    #[arg(long, value_name = "LINES", default_value = DEFAULT_BENCH_IN_FLIGHT)]
+    pub in_flight: NonZeroUsize,
+
+    /// Sending before the measured window starts (not measured).
+    #[arg(long, value_name = "DURATION", default_value = DEFAULT_BENCH_WARMUP, value_parser = parse_duration)]
+    pub warmup: Duration,
+
+    /// The measured window (with --idle: how long to hold the connections).
+    #[arg(long, value_name = "DURATION", default_value = DEFAULT_BENCH_DURATION, value_parser = parse_positive_duration)]
+    pub duration: Duration,
+
+    /// Size of each bench line's text in bytes, before any server prefix
+    /// (at least the stamp, about 30 bytes; padded with `x`).
+    #[arg(long, value_name = "BYTES", default_value = DEFAULT_BENCH_PAYLOAD)]
+    pub payload: usize,
+
+    /// Print the report as one JSON object on stdout instead of text.
+    #[arg(long)]
+    pub json: bool,
+
+    /// The server's process id, to report its memory (RSS) and CPU from /proc.
+    #[arg(long, value_name = "PID")]
+    pub pid: Option<u32>,
+
+    /// Only connect and hold the connections for --duration (memory per
+    /// connection); nobody sends.
+    #[arg(long)]
+    pub idle: bool,
+
+    /// K extra clients that never read; the report says whether the others
+    /// still got the full offered rate in the last third of the window.
+    #[arg(long, value_name = "K", default_value = "0")]
+    pub slow_reader: usize,
+
+    /// Connections being opened at once.
+    #[arg(long, value_name = "N", default_value = DEFAULT_BENCH_CONNECT_CONCURRENCY)]
+    pub connect_concurrency: NonZeroUsize,
+
+    /// Time allowed for opening every connection.
+    #[arg(long, value_name = "DURATION", default_value = DEFAULT_BENCH_CONNECT_TIMEOUT, value_parser = parse_positive_duration)]
+    pub connect_timeout: Duration,
+
+    /// Longest wait for the arrival notices to stop after connecting
+    /// (settled = nothing received for 300 ms).
+    #[arg(long, value_name = "DURATION", default_value = DEFAULT_BENCH_SETTLE_TIMEOUT, value_parser = parse_positive_duration)]
+    pub settle_timeout: Duration,
+
+    /// Longest wait after sending stops for the last lines to arrive.
+    #[arg(long, value_name = "DURATION", default_value = DEFAULT_BENCH_DRAIN, value_parser = parse_duration)]
+    pub drain: Duration,
+
+    /// Give up when lines are outstanding and nothing arrives for this long
+    /// (the server stopped answering).
+    #[arg(long, value_name = "DURATION", default_value = DEFAULT_BENCH_STALL, value_parser = parse_positive_duration)]
+    pub stall: Duration,
+}
+
+const BENCH_EXAMPLES: &str = "\
+Examples:
+  chatty bench --name-first --clients 100 --senders 10 --rate 0
+  chatty bench --name-first --clients 10000 --idle --pid 4242
+  chatty bench --addr 127.0.0.1:9000 --clients 100 --rate 100   (a server without names)";
+
+impl BenchArgs {
+    /// The bench's settings from these flags.
+    pub fn plan(&self) -> Plan {
+        Plan {
+            addr: self.addr,
+            clients: self.clients.get(),
+            name_first: self.name_first,
+            senders: if self.idle {
+                0
+            } else {
+                self.senders.min(self.clients.get())
+            },
+            rate: self.rate,
+            in_flight: self.in_flight.get(),
+            warmup: if self.idle {
+                Duration::ZERO
+            } else {
+                self.warmup
+            },
+            duration: self.duration,
+            payload: self.payload,
+            pid: self.pid,
+            idle: self.idle,
+            slow_readers: self.slow_reader,
+            connect_concurrency: self.connect_concurrency.get(),
+            connect_timeout: self.connect_timeout,
+            settle_timeout: self.settle_timeout,
+            drain: self.drain,
+            stall: self.stall,
+        }
+    }
+}
+
 /// Reads `HOST:PORT`, resolving a host name such as `localhost`.
 pub fn parse_addr(text: &str) -> Result<SocketAddr, String> {
     let hint = "expected HOST:PORT, for example 127.0.0.1:8000";
@@ -183,7 +329,9 @@ mod tests {
     #[test]
     fn defaults_make_a_sane_config() {
         let cli = Cli::try_parse_from(["chatty", "serve"]).expect("defaults parse");
-        let Command::Serve(args) = cli.command;
+        let Command::Serve(args) = cli.command else {
+            panic!("serve parses as serve");
+        };
         let config = args.config();
         assert_eq!(config.idle_timeout, Some(Duration::from_secs(300)));
         assert_eq!(config.max_line_bytes, 4096);
@@ -195,6 +343,7 @@ mod tests {
             ["chatty", "serve", "--queue", "0"],
             ["chatty", "serve", "--idle-timeout", "abc"],
             ["chatty", "serve", "--addr", "nonsense"],
+            ["chatty", "bench", "--clients", "0"],
         ] {
             assert!(Cli::try_parse_from(args).is_err(), "{args:?}");
         }

@@ -9,13 +9,14 @@ use tokio_util::sync::CancellationToken;
 use tracing_subscriber::EnvFilter;
 
 use chatty::cli::{Cli, Command, ServeArgs};
-use chatty::server;
+use chatty::{bench, server};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging();
     let result = match cli.command {
         Command::Serve(args) => serve(args),
+        Command::Bench(args) => bench::run(args.plan(), args.json),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,265 @@
+//! What the clients count, and what each received line changes in it.
+//!
+//! All clients run on one thread and share one [`Stats`]; a client
+//! borrows it once per read, not once per line.
+
+use hdrhistogram::Histogram;
+
+use super::payload::{Format, Seen, Stamp};
+
+/// Highest latency the histograms hold, in microseconds (longer ones are
+/// recorded as this).
+const MAX_LATENCY_US: u64 = 60_000_000;
+
+/// The measured window, in microseconds since the bench started.
+#[derive(Clone, Copy, Debug)]
+pub struct Window {
+    pub start: u64,
+    pub end: u64,
+    /// Start of the last third of the window.
+    pub last_third: u64,
+}
+
+impl Window {
+    /// Before sending starts: nothing is in the window.
+    pub const NOT_YET: Window = Window {
+        start: u64::MAX,
+        end: u64::MAX,
+        last_third: u64::MAX,
+    };
+
+    pub fn contains(&self, us: u64) -> bool {
+        self.start <= us && us < self.end
+    }
+
+    pub fn in_last_third(&self, us: u64) -> bool {
+        self.last_third <= us && us < self.end
+    }
+}
+
+/// Counters shared by every client.
+#[derive(Debug)]
+pub struct Stats {
+    pub connected: usize,
+    pub slow_connected: usize,
+    /// The first connection failure; it ends the bench.
+    pub connect_error: Option<String>,
+    /// Bench lines received by the reading clients.
+    pub delivered: u64,
+    /// Of those, received inside the window.
+    pub delivered_in_window: u64,
+    /// Bench lines stamped in the window's last third and received.
+    pub delivered_last_third: u64,
+    /// Latency of lines stamped inside the window.
+    pub latency: Histogram<u64>,
+    pub latency_last_third: Histogram<u64>,
+    /// Lines a receiver never saw from a sender before a later one arrived.
+    pub gaps: u64,
+    /// Lines that arrived after a later line of the same sender.
+    pub reorders: u64,
+    pub skipped_notices: u64,
+    pub skipped_lines: u64,
+    pub other_lines: u64,
+    pub eofs: u64,
+    pub errors: u64,
+    pub first_error: Option<String>,
+    /// When any client last received anything.
+    pub last_rx_us: u64,
+    /// When any client last received a bench line.
+    pub last_delivery_us: u64,
+    /// Bench lines sent (handed to the socket buffer), in all and stamped
+    /// inside the window or its last third.
+    pub sent: u64,
+    pub sent_in_window: u64,
+    pub sent_last_third: u64,
+    pub slow: SlowReaders,
+}
+
+/// What became of the clients that never read.
+#[derive(Debug, Default)]
+pub struct SlowReaders {
+    /// The server closed or reset the connection.
+    pub disconnected: usize,
+    pub skipped_notices: u64,
+    /// Bytes found waiting in their sockets at the end.
+    pub bytes: u64,
+}
+
+impl Default for Stats {
+    fn default() -> Stats {
+        Stats {
+            connected: 0,
+            slow_connected: 0,
+            connect_error: None,
+            delivered: 0,
+            delivered_in_window: 0,
+            delivered_last_third: 0,
+            latency: histogram(),
+            latency_last_third: histogram(),
+            gaps: 0,
+            reorders: 0,
+            skipped_notices: 0,
+            skipped_lines: 0,
+            other_lines: 0,
+            eofs: 0,
+            errors: 0,
+            first_error: None,
+            last_rx_us: 0,
+            last_delivery_us: 0,
+            sent: 0,
+            sent_in_window: 0,
+            sent_last_third: 0,
+            slow: SlowReaders::default(),
+        }
+    }
+}
+
+impl Stats {
+    /// Counts an error, keeping the first one's text for the report.
+    pub fn error(&mut self, what: String) {
+        self.errors += 1;
+        self.first_error.get_or_insert(what);
+    }
+
+    /// Counts a line handed to the socket.
+    pub fn sent(&mut self, window: &Window, stamp_us: u64) {
+        self.sent += 1;
+        if window.contains(stamp_us) {
+            self.sent_in_window += 1;
+        }
+        if window.in_last_third(stamp_us) {
+            self.sent_last_third += 1;
+        }
+    }
+}
+
+fn histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, MAX_LATENCY_US, 3)
+        .expect("constant bounds that hdrhistogram accepts")
+}
+
+/// One reading client's view: the last sequence number seen per sender.
+#[derive(Debug)]
+pub struct Tracker {
+    last_seq: Vec<u64>,
+    /// The sender this client is, if any: its echo tells how many of its
+    /// lines are still in flight.
+    own: Option<usize>,
+    pub echoed: u64,
+}
+
+impl Tracker {
+    pub fn new(senders: usize, own: Option<usize>) -> Tracker {
+        Tracker {
+            last_seq: vec![0; senders],
+            own,
+            echoed: 0,
+        }
+    }
+
+    /// Counts one received line (without its newline) at `now_us`.
+    pub fn line(
+        &mut self,
+        line: &[u8],
+        now_us: u64,
+        format: &Format,
+        window: &Window,
+        stats: &mut Stats,
+    ) {
+        match format.scan(line) {
+            Seen::Stamp(stamp) if stamp.sender < self.last_seq.len() => {
+                self.delivery(stamp, now_us, window, stats);
+            }
+            Seen::Skipped(lines) => {
+                stats.skipped_notices += 1;
+                stats.skipped_lines += lines;
+            }
+            Seen::Stamp(_) | Seen::Other => stats.other_lines += 1,
+        }
+    }
+
+    fn delivery(&mut self, stamp: Stamp, now_us: u64, window: &Window, stats: &mut Stats) {
+        stats.delivered += 1;
+        stats.last_delivery_us = now_us;
+        if window.contains(now_us) {
+            stats.delivered_in_window += 1;
+        }
+        let latency = now_us
+            .saturating_sub(stamp.sent_us)
+            .clamp(1, MAX_LATENCY_US);
+        if window.contains(stamp.sent_us) {
+            stats.latency.saturating_record(latency);
+        }
+        if window.in_last_third(stamp.sent_us) {
+            stats.delivered_last_third += 1;
+            stats.latency_last_third.saturating_record(latency);
+        }
+        let last = &mut self.last_seq[stamp.sender];
+        if stamp.seq > *last {
+            stats.gaps += stamp.seq - *last - 1;
+            *last = stamp.seq;
+        } else {
+            stats.reorders += 1;
+        }
+        if self.own == Some(stamp.sender) {
+            self.echoed = self.echoed.max(stamp.seq);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn receive(tracker: &mut Tracker, stats: &mut Stats, sender: usize, seq: u64) {
+        let format = Format::new(1, 40);
+        let mut line = b"bob: ".to_vec();
+        format.write(
+            &mut line,
+            Stamp {
+                sender,
+                seq,
+                sent_us: 10,
+            },
+        );
+        line.pop();
+        let window = Window {
+            start: 0,
+            end: 100,
+            last_third: 50,
+        };
+        tracker.line(&line, 30, &format, &window, stats);
+    }
+
+    #[test]
+    fn counts_gaps_and_reorders_per_sender() {
+        let mut stats = Stats::default();
+        let mut tracker = Tracker::new(2, Some(1));
+        for (sender, seq) in [(0, 1), (1, 1), (0, 2), (0, 5), (0, 4), (1, 2)] {
+            receive(&mut tracker, &mut stats, sender, seq);
+        }
+        assert_eq!(stats.delivered, 6);
+        assert_eq!(stats.gaps, 2);
+        assert_eq!(stats.reorders, 1);
+        assert_eq!(tracker.echoed, 2);
+        assert_eq!(stats.latency.len(), 6);
+        assert_eq!(stats.latency.max(), 20);
+    }
+
+    #[test]
+    fn unknown_senders_and_notices() {
+        let mut stats = Stats::default();
+        let mut tracker = Tracker::new(1, None);
+        receive(&mut tracker, &mut stats, 5, 1);
+        let format = Format::new(1, 40);
+        tracker.line(
+            b"-- 3 messages skipped",
+            1,
+            &format,
+            &Window::NOT_YET,
+            &mut stats,
+        );
+        assert_eq!((stats.delivered, stats.other_lines), (0, 1));
+        assert_eq!((stats.skipped_notices, stats.skipped_lines), (1, 3));
+    }
+}
