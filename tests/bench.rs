@@ -1,0 +1,125 @@
+//! `chatty bench` measures: a short run against a real server process.
+//! Speed is not asserted here (the machine may be busy); counts are.
+
+mod support;
+
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use support::ServerProcess;
+
+/// The whole bench run must end well within this.
+const RUN_LIMIT: Duration = Duration::from_secs(30);
+
+fn bench(args: &[&str]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_chatty"))
+        .arg("bench")
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start chatty bench");
+    let start = Instant::now();
+    while child.try_wait().expect("try_wait").is_none() {
+        if start.elapsed() > RUN_LIMIT {
+            let _ = child.kill();
+            panic!("chatty bench did not end within {RUN_LIMIT:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("bench output")
+}
+
+/// The number after `"key":` in the flat JSON report.
+fn field(json: &str, key: &str) -> f64 {
+    let pattern = format!("\"{key}\":");
+    let at = json
+        .find(&pattern)
+        .unwrap_or_else(|| panic!("no {key} in {json}"));
+    let rest = &json[at + pattern.len()..];
+    let end = rest.find([',', '}']).expect("value ends");
+    rest[..end]
+        .parse()
+        .unwrap_or_else(|_| panic!("{key} is not a number in {json}"))
+}
+
+#[test]
+fn bench_measures_a_real_server() {
+    let server = ServerProcess::start(&["--rate", "0", "--history", "0"]);
+    let addr = server.addr.to_string();
+    let pid = server.pid().to_string();
+    let output = bench(&[
+        "--addr",
+        &addr,
+        "--name-first",
+        "--clients",
+        "20",
+        "--senders",
+        "4",
+        "--rate",
+        "50",
+        "--warmup",
+        "200ms",
+        "--duration",
+        "1s",
+        "--pid",
+        &pid,
+        "--json",
+    ]);
+    let json = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{json}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(field(&json, "deliveries_per_s") > 0.0, "{json}");
+    assert_eq!(field(&json, "gaps"), 0.0, "{json}");
+    assert_eq!(field(&json, "reorders"), 0.0, "{json}");
+    assert_eq!(
+        field(&json, "delivered"),
+        field(&json, "expected"),
+        "{json}"
+    );
+    assert_eq!(field(&json, "connected"), 20.0, "{json}");
+    assert!(field(&json, "latency_p99_ms") > 0.0, "{json}");
+    assert!(field(&json, "server_rss_connected") > 0.0, "{json}");
+}
+
+#[test]
+fn bench_as_fast_as_possible_stays_bounded() {
+    let server = ServerProcess::start(&["--rate", "0", "--history", "0"]);
+    let addr = server.addr.to_string();
+    let output = bench(&[
+        "--addr",
+        &addr,
+        "--name-first",
+        "--clients",
+        "10",
+        "--senders",
+        "2",
+        "--rate",
+        "0",
+        "--warmup",
+        "0s",
+        "--duration",
+        "500ms",
+        "--json",
+    ]);
+    let json = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{json}");
+    assert!(field(&json, "delivered") > 0.0, "{json}");
+    assert_eq!(field(&json, "gaps"), 0.0, "{json}");
+    assert_eq!(field(&json, "skipped_lines"), 0.0, "{json}");
+}
+
+#[test]
+fn refused_connection_is_a_clear_error() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr").to_string();
+    drop(listener);
+    let output = bench(&["--addr", &addr, "--clients", "3", "--duration", "1s"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("connection refused"), "{stderr}");
+}
