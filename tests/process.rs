@@ -6,9 +6,8 @@ mod support;
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
-use std::time::Duration;
 
-use support::{DEADLINE, LineClient, ServerProcess};
+use support::{DEADLINE, LineClient, ServerProcess, wait_child};
 
 fn chatty(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_chatty"))
@@ -184,18 +183,4 @@ fn read_lines_in_background(stdout: std::process::ChildStdout) -> mpsc::Receiver
         }
     });
     received
-}
-
-fn wait_child(child: &mut std::process::Child) -> std::process::ExitStatus {
-    let start = std::time::Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().expect("try_wait") {
-            return status;
-        }
-        if start.elapsed() > DEADLINE {
-            let _ = child.kill();
-            panic!("child did not exit in time");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }

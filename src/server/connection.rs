@@ -48,7 +48,7 @@ pub struct Context {
 
 /// Serves one accepted connection to its end.
 pub async fn serve(stream: TcpStream, peer: SocketAddr, context: Context) {
-    let span = tracing::info_span!("conn", %peer);
+    let span = tracing::debug_span!("conn", %peer);
     async move {
         let (read, write) = stream.into_split();
         let config = &context.config;
@@ -68,7 +68,7 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, context: Context) {
             handle: writer,
             flushed: None,
         };
-        if let Login::Joined { id, kicked, .. } = login(&mut lines, outbox, &context).await {
+        if let Login::Joined { id, kicked, .. } = login(&mut lines, outbox, peer, &context).await {
             let reason = session(&mut lines, &mut writer, id, &kicked, &context).await;
             if let Some(reason) = reason {
                 let _ = context.room.send(Request::Leave { id, reason }).await;

@@ -3,6 +3,8 @@
 //! The client has its own outbox but is not in the room yet; only a valid
 //! name that the room accepted turns it into a member.
 
+use std::net::SocketAddr;
+
 use tokio::io::AsyncRead;
 use tokio::time::sleep;
 use tokio_util::codec::FramedRead;
@@ -33,6 +35,7 @@ pub enum Login {
 pub async fn login<R: AsyncRead + Unpin>(
     lines: &mut FramedRead<R, LineCodec>,
     mut outbox: Outbox,
+    peer: SocketAddr,
     context: &Context,
 ) -> Login {
     for line in GREETING.lines().filter(|l| !l.trim().is_empty()) {
@@ -64,7 +67,7 @@ pub async fn login<R: AsyncRead + Unpin>(
         if text.eq_ignore_ascii_case("/quit") || text.to_ascii_lowercase().starts_with("/quit ") {
             return bye(outbox, ByeReason::Quit);
         }
-        match try_name(&text, outbox, context).await {
+        match try_name(&text, outbox, peer, context).await {
             Attempt::Joined(login) => return login,
             Attempt::Again(back) => outbox = back,
         }
@@ -76,7 +79,7 @@ enum Attempt {
     Again(Outbox),
 }
 
-async fn try_name(text: &str, outbox: Outbox, context: &Context) -> Attempt {
+async fn try_name(text: &str, outbox: Outbox, peer: SocketAddr, context: &Context) -> Attempt {
     let name = match Name::parse(text) {
         Ok(name) => name,
         Err(err) => {
@@ -84,7 +87,7 @@ async fn try_name(text: &str, outbox: Outbox, context: &Context) -> Attempt {
             return Attempt::Again(outbox);
         }
     };
-    match context.room.join(name, outbox).await {
+    match context.room.join(name, outbox, peer).await {
         Ok(JoinReply::Joined { id, kicked }) => Attempt::Joined(Login::Joined { id, kicked }),
         Ok(JoinReply::Taken { name, outbox }) => {
             outbox.push(taken(&name).to_bytes());

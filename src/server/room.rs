@@ -9,6 +9,7 @@
 //! room lines in one order, and `/ping` is a barrier.
 
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::sync::LazyLock;
 
 use tokio::sync::{mpsc, oneshot};
@@ -44,6 +45,8 @@ pub enum Request {
     Join {
         name: Name,
         outbox: Outbox,
+        /// The client's address, for the log.
+        peer: SocketAddr,
         reply: oneshot::Sender<JoinReply>,
     },
     /// A line from a member.
@@ -91,6 +94,7 @@ pub enum Delivery {
 #[derive(Debug)]
 pub struct Member {
     pub name: Name,
+    peer: SocketAddr,
     outbox: Outbox,
     kicked: CancellationToken,
 }
@@ -117,11 +121,17 @@ pub struct RoomClosed;
 
 impl RoomHandle {
     /// Asks to join under `name`.
-    pub async fn join(&self, name: Name, outbox: Outbox) -> Result<JoinReply, RoomClosed> {
+    pub async fn join(
+        &self,
+        name: Name,
+        outbox: Outbox,
+        peer: SocketAddr,
+    ) -> Result<JoinReply, RoomClosed> {
         let (reply, answer) = oneshot::channel();
         self.send(Request::Join {
             name,
             outbox,
+            peer,
             reply,
         })
         .await?;
@@ -178,8 +188,9 @@ impl Room {
             Request::Join {
                 name,
                 outbox,
+                peer,
                 reply,
-            } => self.join(name, outbox, reply),
+            } => self.join(name, outbox, peer, reply),
             Request::Command { id, command } if self.members.contains_key(&id) => {
                 self.command(id, command)
             }
@@ -239,6 +250,7 @@ impl Room {
         &mut self,
         name: Name,
         outbox: Outbox,
+        peer: SocketAddr,
         reply: oneshot::Sender<JoinReply>,
     ) -> Vec<Delivery> {
         let key = name.key();
@@ -261,11 +273,12 @@ impl Room {
         self.names.insert(key, id);
         let member = Member {
             name: name.clone(),
+            peer,
             outbox,
             kicked,
         };
         self.members.insert(id, member);
-        tracing::info!(id, name = ?name, members = self.members.len(), "joined");
+        tracing::info!(id, name = ?name, %peer, members = self.members.len(), "joined");
         self.welcome(id, name)
     }
 
@@ -397,7 +410,9 @@ impl Room {
         };
         self.names.remove(&member.name.key());
         let name = member.name.clone();
-        tracing::info!(id, name = ?name, reason = shown.as_deref().unwrap_or("closed"), members = self.members.len(), "left");
+        let reason = shown.as_deref().unwrap_or("closed");
+        let peer = member.peer;
+        tracing::info!(id, name = ?name, %peer, reason, members = self.members.len(), "left");
         vec![
             Delivery::Farewell(member, bye.map(ServerLine::Bye)),
             Delivery::All(ServerLine::Left {

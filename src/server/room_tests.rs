@@ -44,6 +44,7 @@ fn try_join(room: &mut Room, name: &str) -> Result<Client, (Name, OutboxReceiver
     step(
         room,
         Request::Join {
+            peer: "127.0.0.1:1".parse().expect("addr"),
             name,
             outbox: sender,
             reply,

@@ -261,14 +261,22 @@ impl ServerProcess {
 
     /// Waits for the process to exit, within the deadline.
     pub fn wait(&mut self) -> std::process::ExitStatus {
-        let start = std::time::Instant::now();
-        loop {
-            if let Some(status) = self.child.try_wait().expect("try_wait") {
-                return status;
-            }
-            assert!(start.elapsed() < DEADLINE, "server did not exit in time");
-            std::thread::sleep(Duration::from_millis(20));
+        wait_child(&mut self.child)
+    }
+}
+
+/// Waits for `child` to exit; kills it and fails after [`DEADLINE`].
+pub fn wait_child(child: &mut Child) -> std::process::ExitStatus {
+    let start = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            return status;
         }
+        if start.elapsed() > DEADLINE {
+            let _ = child.kill();
+            panic!("child did not exit in time");
+        }
+        std::thread::sleep(Duration::from_millis(20));
     }
 }
 
