@@ -8,7 +8,7 @@
 //! Because one task produces every line a member receives, all members see
 //! room lines in one order, and `/ping` is a barrier.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::sync::LazyLock;
 
@@ -103,7 +103,9 @@ pub struct Member {
 #[derive(Debug)]
 pub struct Room {
     members: HashMap<MemberId, Member>,
-    names: HashMap<NameKey, MemberId>,
+    /// Sorted by key, so `-- online` needs no sorting (and no
+    /// normalizing) per join.
+    names: BTreeMap<NameKey, MemberId>,
     history: History,
     max_line_bytes: usize,
     next_id: MemberId,
@@ -175,7 +177,7 @@ impl Room {
     pub fn new(history: History, max_line_bytes: usize) -> Room {
         Room {
             members: HashMap::new(),
-            names: HashMap::new(),
+            names: BTreeMap::new(),
             history,
             max_line_bytes,
             next_id: 1,
@@ -232,9 +234,8 @@ impl Room {
 
     /// Names in the room, sorted as `-- online` lists them.
     pub fn online(&self) -> ServerLine {
-        let mut names: Vec<Name> = self.members.values().map(|m| m.name.clone()).collect();
-        names.sort_by_cached_key(|name| (name.key(), name.clone()));
-        ServerLine::Online(names)
+        let names = self.names.values().filter_map(|id| self.members.get(id));
+        ServerLine::Online(names.map(|member| member.name.clone()).collect())
     }
 
     fn broadcast(&self, line: &ServerLine, except: Option<MemberId>) {
