@@ -26,7 +26,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpSocket};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -75,11 +75,27 @@ impl Default for Config {
     }
 }
 
+/// Pending connections the kernel queues for `accept` (capped by
+/// `net.core.somaxconn`). The standard library's 128 is too few when
+/// thousands of clients connect at once: the kernel drops their SYNs and
+/// each retries a second later.
+const LISTEN_BACKLOG: u32 = 4096;
+
 /// Binds `addr`, with an error that says what to do when it fails.
 pub async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
-    TcpListener::bind(addr).await.with_context(|| {
+    listen(addr).with_context(|| {
         format!("cannot listen on {addr}: is another server running there? choose another --addr")
     })
+}
+
+fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = match addr {
+        SocketAddr::V4(_) => TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => TcpSocket::new_v6()?,
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
 }
 
 /// Serves the room on `listener` until `shutdown` is cancelled, then says
