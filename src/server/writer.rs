@@ -1,13 +1,15 @@
 //! The writer: a thin pump from one client's outbox to its socket.
 //!
-//! It drains everything queued into one buffer and one `write`, so a busy
-//! room costs few syscalls, and gives up on a socket that accepts nothing
-//! for `--write-timeout`.
+//! It drains everything queued and hands it to one vectored `write`
+//! straight from the shared line buffers (no copy, no write buffer kept per
+//! client), so a busy room costs few syscalls and an idle client little
+//! memory, and gives up on a socket that accepts nothing for
+//! `--write-timeout`.
 
-use std::io;
+use std::io::{self, IoSlice};
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
+use bytes::{Buf, Bytes};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::time::timeout;
 use tokio_util::sync::CancellationToken;
@@ -17,9 +19,9 @@ use crate::protocol::ServerLine;
 
 /// Most lines taken from the outbox per write.
 const BATCH_LINES: usize = 256;
-/// A write buffer grown past this is freed after use, so one burst does
-/// not pin memory for the rest of the connection.
-const KEEP_BUFFER_BYTES: usize = 16 * 1024;
+/// A batch grown past this many lines is freed after use, so one burst
+/// does not pin memory for the rest of the connection.
+const KEEP_BATCH_LINES: usize = 32;
 
 /// How a writer ended.
 #[derive(Debug)]
@@ -43,7 +45,6 @@ pub async fn run<W: AsyncWrite + Unpin>(
     hard_stop: CancellationToken,
 ) -> WriterEnd {
     let mut batch: Vec<Bytes> = Vec::new();
-    let mut buffer = BytesMut::new();
     loop {
         let count = tokio::select! {
             count = outbox.recv_batch(&mut batch, BATCH_LINES) => count,
@@ -53,51 +54,67 @@ pub async fn run<W: AsyncWrite + Unpin>(
             return close(&mut socket, write_timeout).await;
         }
         let skipped = outbox.take_skipped();
-        fill(&mut buffer, &mut batch, skipped, outbox.got_last());
+        add_skipped(&mut batch, skipped, outbox.got_last());
         let written = tokio::select! {
-            end = write_with_progress(&mut socket, &mut buffer, write_timeout) => end,
+            end = write_lines(&mut socket, &mut batch, write_timeout) => end,
             () = hard_stop.cancelled() => return WriterEnd::Stopped,
         };
         if let Err(end) = written {
             return end;
         }
-        if buffer.capacity() > KEEP_BUFFER_BYTES {
-            buffer = BytesMut::new();
+        if batch.capacity() > KEEP_BATCH_LINES {
+            batch = Vec::new();
         }
     }
 }
 
-/// Moves the batch into the write buffer with the skipped count, if any,
-/// after the lines but before a final bye.
-fn fill(buffer: &mut BytesMut, batch: &mut Vec<Bytes>, skipped: u64, ends_with_bye: bool) {
-    let bye = if ends_with_bye { batch.pop() } else { None };
-    for line in batch.drain(..) {
-        buffer.extend_from_slice(&line);
-    }
+/// Adds the skipped count, if any, after the lines but before a final bye.
+fn add_skipped(batch: &mut Vec<Bytes>, skipped: u64, ends_with_bye: bool) {
     if skipped > 0 {
-        buffer.extend_from_slice(&ServerLine::Skipped(skipped).to_bytes());
-    }
-    if let Some(bye) = bye {
-        buffer.extend_from_slice(&bye);
+        let at = batch.len() - usize::from(ends_with_bye && !batch.is_empty());
+        batch.insert(at, ServerLine::Skipped(skipped).to_bytes());
     }
 }
 
-/// Writes the whole buffer; fails when one write makes no progress within
-/// `limit`.
-async fn write_with_progress<W: AsyncWrite + Unpin>(
+/// Writes every line of the batch (vectored) and empties it; fails when
+/// one write makes no progress within `limit`.
+async fn write_lines<W: AsyncWrite + Unpin>(
     socket: &mut W,
-    buffer: &mut BytesMut,
+    batch: &mut Vec<Bytes>,
     limit: Duration,
 ) -> Result<(), WriterEnd> {
-    while !buffer.is_empty() {
-        match timeout(limit, socket.write_buf(buffer)).await {
+    let mut done = 0;
+    while done < batch.len() {
+        let slices: Vec<IoSlice<'_>> = batch[done..]
+            .iter()
+            .map(|line| IoSlice::new(line))
+            .collect();
+        let written = match timeout(limit, socket.write_vectored(&slices)).await {
             Err(_) => return Err(WriterEnd::TooSlow),
             Ok(Ok(0)) => return Err(WriterEnd::Failed(io::ErrorKind::WriteZero.into())),
-            Ok(Ok(_)) => {}
+            Ok(Ok(written)) => written,
             Ok(Err(err)) => return Err(WriterEnd::Failed(err)),
-        }
+        };
+        drop(slices);
+        done = advance(&mut batch[done..], written) + done;
     }
+    batch.clear();
     Ok(())
+}
+
+/// Consumes `written` bytes from the front of `lines`; returns how many
+/// lines are now fully written.
+fn advance(lines: &mut [Bytes], mut written: usize) -> usize {
+    let mut done = 0;
+    for line in lines {
+        if written < line.len() {
+            line.advance(written);
+            break;
+        }
+        written -= line.len();
+        done += 1;
+    }
+    done
 }
 
 async fn close<W: AsyncWrite + Unpin>(socket: &mut W, limit: Duration) -> WriterEnd {
@@ -112,6 +129,14 @@ async fn close<W: AsyncWrite + Unpin>(socket: &mut W, limit: Duration) -> Writer
 mod tests {
     use super::*;
     use crate::server::outbox::outbox;
+
+    #[test]
+    fn partial_writes_advance_through_the_lines() {
+        let mut lines = vec![Bytes::from_static(b"ab\n"), Bytes::from_static(b"cd\n")];
+        assert_eq!(advance(&mut lines, 4), 1);
+        assert_eq!(&lines[1][..], b"d\n");
+        assert_eq!(advance(&mut lines[1..], 2), 1);
+    }
 
     #[tokio::test]
     async fn writes_queued_lines_then_the_skipped_count() {
