@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# The six scenarios of `chatty bench`, each against a freshly started
+# `chatty serve` and, where it applies, against the seed's Go server (built
+# with ../shared/tools/go-seed.sh), printed as one Markdown table.
+#
+#   benches/run.sh                 # all scenarios, 10 s windows
+#   WINDOW=5s benches/run.sh 1 6   # only scenarios 1 and 6, shorter windows
+#   (SLOW_WINDOW sets scenario 6's window, WARMUP the warmup)
+#
+# Everything runs on 127.0.0.1. Raw JSON reports and server logs are kept in
+# a temporary directory (printed at the end).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+WINDOW="${WINDOW:-10s}"
+WARMUP="${WARMUP:-2s}"
+# Scenario 6 needs time for the never-reading client's socket buffers to
+# fill (megabytes on loopback) before the server may call it too slow.
+SLOW_WINDOW="${SLOW_WINDOW:-20s}"
+GO_SEED_SCRIPT="../shared/tools/go-seed.sh"
+scenarios=("$@")
+[ ${#scenarios[@]} -gt 0 ] || scenarios=(1 2 3 4 5 6)
+
+# 10,000 clients and the server's 10,000 sockets need more open files.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt 10100 ]; then
+  echo "note: open-files limit $(ulimit -n): scenario 5 needs about 10,100 (raise the hard limit)" >&2
+fi
+
+cargo build --release --quiet
+chatty=target/release/chatty
+work="$(mktemp -d)"
+server_pid=""
+
+stop_server() {
+  if [ -n "$server_pid" ]; then
+    kill "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+    server_pid=""
+  fi
+}
+trap stop_server EXIT
+
+# Starts chatty on a free port; sets server_pid and server_addr.
+start_chatty() {
+  local log="$work/chatty-$1.log"
+  shift
+  "$chatty" serve --addr 127.0.0.1:0 --rate 0 --history 0 --max-clients 20000 "$@" 2>"$log" &
+  server_pid=$!
+  server_addr=""
+  for _ in $(seq 100); do
+    server_addr="$(grep -o 'listening on [0-9.:]*' "$log" 2>/dev/null | head -1 | cut -d' ' -f3 || true)"
+    [ -n "$server_addr" ] && return 0
+    sleep 0.05
+  done
+  echo "chatty serve did not start; see $log" >&2
+  exit 1
+}
+
+# Starts the Go seed on a free port; sets server_pid and server_addr.
+start_go() {
+  local port
+  for _ in $(seq 50); do
+    port=$((20000 + RANDOM % 10000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then break; fi
+  done
+  server_addr="127.0.0.1:$port"
+  CHAT_ADDR="$server_addr" "$go_seed" 2>"$work/go-$1.log" &
+  server_pid=$!
+  for _ in $(seq 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
+    sleep 0.05
+  done
+  echo "the Go seed did not start; see $work/go-$1.log" >&2
+  exit 1
+}
+
+go_seed=""
+if [ -x "$GO_SEED_SCRIPT" ]; then
+  if go_seed="$("$GO_SEED_SCRIPT" "$work/go-seed" 2>"$work/go-build.log" | tail -1)" && [ -x "$go_seed" ]; then
+    :
+  else
+    echo "note: building the Go seed failed (see $work/go-build.log); skipping its runs" >&2
+    go_seed=""
+  fi
+else
+  echo "note: $GO_SEED_SCRIPT not found; skipping the Go seed runs" >&2
+fi
+
+# The value of "key" in a flat JSON report.
+field() {
+  grep -o "\"$2\":[^,}]*" "$1" | head -1 | cut -d: -f2- | tr -d '"'
+}
+
+# A number rounded for the table ("-" when absent).
+num() {
+  local value="$1" digits="${2:-0}"
+  if [ -z "$value" ] || [ "$value" = null ]; then echo "-"; else printf "%.${digits}f" "$value"; fi
+}
+
+rows=()
+
+# run NAME SERVER -- SERVER_FLAGS -- BENCH_FLAGS
+run() {
+  local name="$1" server="$2" window="$WINDOW"
+  case "$name" in 6*) window="$SLOW_WINDOW" ;; esac
+  shift 3
+  local serve_flags=()
+  while [ "$1" != -- ]; do serve_flags+=("$1"); shift; done
+  shift
+  local json="$work/$name-$server.json"
+  if [ "$server" = chatty ]; then
+    start_chatty "$name" "${serve_flags[@]}"
+  else
+    start_go "$name"
+  fi
+  echo "== scenario $name, $server: chatty bench $*" >&2
+  "$chatty" bench --addr "$server_addr" --pid "$server_pid" --json \
+    --warmup "$WARMUP" --duration "$window" "$@" >"$json" 2>"$work/$name-$server.progress" || true
+  stop_server
+  if [ ! -s "$json" ]; then
+    rows+=("| $name | $server | failed: $(tail -1 "$work/$name-$server.progress") |||||||||||")
+    return
+  fi
+  local expected delivered share settle per_conn notes=""
+  expected="$(field "$json" expected)"
+  delivered="$(field "$json" delivered)"
+  share="-"
+  [ "${expected:-0}" != 0 ] && share="$(awk -v d="$delivered" -v e="$expected" 'BEGIN { printf "%.2f", 100 * d / e }')"
+  settle="$(awk -v c="$(field "$json" connect_s)" -v s="$(field "$json" settle_s)" 'BEGIN { printf "%.1f", c + s }')"
+  [ "$(field "$json" settled)" = false ] && settle="$settle (not settled)"
+  per_conn="$(field "$json" server_rss_per_connection)"
+  [ "$per_conn" != null ] && per_conn="$(awk -v b="$per_conn" 'BEGIN { printf "%.1f", b / 1024 }')"
+  [ "$(field "$json" slow_readers)" != 0 ] && notes="slow reader disconnected: $(field "$json" slow_disconnected); others got $(awk -v s="$(field "$json" last_third_share)" 'BEGIN { printf "%.1f", 100 * s }') % of offered in the last third (p99 $(num "$(field "$json" last_third_latency_p99_ms)" 2) ms)"
+  [ "$(field "$json" slow_readers)" != 0 ] && notes="$notes; server RSS $(awk -v a="$(field "$json" server_rss_connected)" -v b="$(field "$json" server_rss_window_max)" 'BEGIN { printf "%.1f MiB after connecting, at most %.1f MiB in the window", a / 1048576, b / 1048576 }')"
+  [ "$(field "$json" error)" != null ] && notes="$notes; $(field "$json" error)"
+  local offered
+  offered="$(field "$json" offered_per_s)"
+  [ "$offered" = null ] && offered="max" || offered="$(num "$offered")"
+  rows+=("| $name | $server | $(num "$(field "$json" deliveries_per_s)") | $offered / $(num "$(field "$json" achieved_per_s)") | $(num "$(field "$json" latency_p50_ms)" 2) | $(num "$(field "$json" latency_p99_ms)" 2) | $(num "$(field "$json" latency_p999_ms)" 2) | $share | $(field "$json" gaps) | $(field "$json" skipped_lines) | $settle | $per_conn | $(num "$(awk -v c="$(field "$json" server_cpu)" 'BEGIN { print c * 100 }')") / $(num "$(awk -v c="$(field "$json" bench_cpu)" 'BEGIN { print c * 100 }')") | $notes |")
+}
+
+both() {
+  run "$@"
+  if [ -n "$go_seed" ]; then
+    local name="$1"
+    shift 2
+    # The Go seed has no names: drop --name-first.
+    local args=()
+    for arg in "$@"; do [ "$arg" = --name-first ] || args+=("$arg"); done
+    run "$name" go "${args[@]}"
+  fi
+}
+
+for scenario in "${scenarios[@]}"; do
+  case "$scenario" in
+    1) both 1 chatty -- -- --name-first --clients 100 --senders 10 --rate 0 ;;
+    2) both 2 chatty -- -- --name-first --clients 1000 --senders 10 --rate 10 ;;
+    3) both 3 chatty -- -- --name-first --clients 1000 --senders 10 --rate 100 ;;
+    4) both 4 chatty -- -- --name-first --clients 5000 --senders 5 --rate 20 ;;
+    5) both 5 chatty -- -- --name-first --clients 10000 --idle --settle-timeout 60s ;;
+    6)
+      run 6-base chatty -- --write-timeout 3s -- --name-first --clients 100 --senders 5 --rate 200 --payload 350
+      both 6 chatty -- --write-timeout 3s -- --name-first --clients 100 --senders 5 --rate 200 --payload 350 --slow-reader 1
+      ;;
+    *) echo "unknown scenario $scenario (1 to 6)" >&2; exit 2 ;;
+  esac
+done
+
+echo
+echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), window $WINDOW (scenario 6: $SLOW_WINDOW) after $WARMUP warmup"
+echo
+echo "| scenario | server | deliveries/s | send/s offered / achieved | p50 ms | p99 ms | p99.9 ms | delivered % | gaps | skipped | connect+settle s | RSS/conn KiB | CPU % server / bench | notes |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+printf '%s\n' "${rows[@]}"
+echo
+echo "reports and logs: $work" >&2
