@@ -5,36 +5,62 @@
 //! and the writer tells the client `-- N messages skipped` once the queue
 //! has drained (exercise 8.15: a slow reader never blocks anyone). One slot
 //! beyond the bound is kept for the final `-- bye (...)`, so it always fits.
+//!
+//! The queue is a `VecDeque` behind a mutex that only the pushing side and
+//! this client's writer take, each for a few instructions: an idle client's
+//! queue holds no memory at all, and the writer is woken only when its
+//! queue goes from empty to non-empty (it drains everything before it waits
+//! again), not once per line.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use bytes::Bytes;
-use tokio::sync::mpsc;
+use tokio::sync::Notify;
+
+/// A queue that has drained completely gives its memory back once it has
+/// grown past this many lines.
+const KEEP_LINES: usize = 32;
 
 /// The sending end, held by whoever speaks to the client: the login task,
 /// then the room. Dropping it (after [`Outbox::push_last`]) lets the writer
 /// flush and close.
 #[derive(Debug)]
 pub struct Outbox {
-    lines: mpsc::Sender<Bytes>,
     shared: Arc<Shared>,
+    max_lines: usize,
     max_bytes: usize,
 }
 
 /// The receiving end, drained by the client's writer.
 #[derive(Debug)]
 pub struct OutboxReceiver {
-    lines: mpsc::Receiver<Bytes>,
     shared: Arc<Shared>,
 }
 
 #[derive(Debug, Default)]
 struct Shared {
-    queued_bytes: AtomicUsize,
-    skipped: AtomicU64,
+    state: Mutex<State>,
+    /// Signalled when the queue stops being empty or the sender is gone.
+    ready: Notify,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    lines: VecDeque<Bytes>,
+    bytes: usize,
+    skipped: u64,
     /// The final line (the bye) is queued: nothing may follow it.
-    last_queued: AtomicBool,
+    last_queued: bool,
+    sender_gone: bool,
+    receiver_gone: bool,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // The state stays consistent even if a holder panicked.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
 }
 
 /// What became of a pushed line.
@@ -49,101 +75,126 @@ pub enum Push {
 
 /// A new outbox bounded to `max_lines` lines and `max_bytes` bytes.
 pub fn outbox(max_lines: usize, max_bytes: usize) -> (Outbox, OutboxReceiver) {
-    let (sender, receiver) = mpsc::channel(max_lines + 1);
     let shared = Arc::new(Shared::default());
     let outbox = Outbox {
-        lines: sender,
         shared: shared.clone(),
+        max_lines,
         max_bytes,
     };
-    (
-        outbox,
-        OutboxReceiver {
-            lines: receiver,
-            shared,
-        },
-    )
+    (outbox, OutboxReceiver { shared })
 }
 
 impl Outbox {
     /// Queues a line without waiting; skips it when the queue is full.
     pub fn push(&self, line: Bytes) -> Push {
-        if self.lines.is_closed() {
+        let mut state = self.shared.lock();
+        if state.receiver_gone {
             return Push::Closed;
         }
-        let len = line.len();
-        let before = self.shared.queued_bytes.fetch_add(len, Ordering::Relaxed);
-        // The last permit is the bye's.
-        if before + len > self.max_bytes || self.lines.capacity() <= 1 {
-            self.shared.queued_bytes.fetch_sub(len, Ordering::Relaxed);
-            self.shared.skipped.fetch_add(1, Ordering::Relaxed);
+        if state.lines.len() >= self.max_lines || state.bytes + line.len() > self.max_bytes {
+            state.skipped += 1;
             return Push::Skipped;
         }
-        match self.lines.try_send(line) {
-            Ok(()) => Push::Queued,
-            Err(err) => {
-                self.shared.queued_bytes.fetch_sub(len, Ordering::Relaxed);
-                match err {
-                    mpsc::error::TrySendError::Full(_) => Push::Skipped,
-                    mpsc::error::TrySendError::Closed(_) => Push::Closed,
-                }
-            }
+        let was_empty = state.lines.is_empty();
+        state.bytes += line.len();
+        state.lines.push_back(line);
+        drop(state);
+        if was_empty {
+            self.shared.ready.notify_one();
         }
+        Push::Queued
     }
 
     /// Queues the final line (a bye) in the slot kept for it, then closes.
     pub fn push_last(self, line: Bytes) {
-        self.shared
-            .queued_bytes
-            .fetch_add(line.len(), Ordering::Relaxed);
-        // Only fails when the writer is gone, and then nobody can read it.
-        let _ = self.lines.try_send(line);
-        self.shared.last_queued.store(true, Ordering::Release);
+        let mut state = self.shared.lock();
+        // When the writer is gone nobody can read it anyway.
+        if !state.receiver_gone {
+            state.bytes += line.len();
+            state.lines.push_back(line);
+        }
+        state.last_queued = true;
+        // Dropping `self` wakes the writer.
+    }
+}
+
+impl Drop for Outbox {
+    fn drop(&mut self) {
+        self.shared.lock().sender_gone = true;
+        self.shared.ready.notify_one();
+    }
+}
+
+impl Drop for OutboxReceiver {
+    fn drop(&mut self) {
+        self.shared.lock().receiver_gone = true;
     }
 }
 
 impl OutboxReceiver {
     /// Waits for lines and moves up to `limit` of them into `batch`.
-    /// Returns 0 once every sender is gone and the queue is empty.
+    /// Returns 0 once the sender is gone and the queue is empty.
+    /// Cancel-safe: lines are only taken when it returns.
     pub async fn recv_batch(&mut self, batch: &mut Vec<Bytes>, limit: usize) -> usize {
-        let count = self.lines.recv_many(batch, limit).await;
-        let bytes: usize = batch[batch.len() - count..].iter().map(Bytes::len).sum();
-        self.shared.queued_bytes.fetch_sub(bytes, Ordering::Relaxed);
-        count
+        loop {
+            {
+                let mut state = self.shared.lock();
+                if !state.lines.is_empty() {
+                    return take(&mut state, batch, limit);
+                }
+                if state.sender_gone {
+                    return 0;
+                }
+            }
+            self.shared.ready.notified().await;
+        }
     }
 
     /// Once the queue is empty: how many lines were skipped since the last
     /// call (zero while lines still wait, so the count comes after them).
     pub fn take_skipped(&self) -> u64 {
-        if !self.lines.is_empty() {
+        let mut state = self.shared.lock();
+        if !state.lines.is_empty() {
             return 0;
         }
-        self.shared.skipped.swap(0, Ordering::Relaxed)
+        std::mem::take(&mut state.skipped)
     }
 
     /// Takes every line queued right now, without waiting (for tests and
     /// tools that inspect a queue).
     pub fn take_queued(&mut self) -> Vec<Bytes> {
         let mut lines = Vec::new();
-        while let Ok(line) = self.lines.try_recv() {
-            self.shared
-                .queued_bytes
-                .fetch_sub(line.len(), Ordering::Relaxed);
-            lines.push(line);
-        }
+        let mut state = self.shared.lock();
+        take(&mut state, &mut lines, usize::MAX);
         lines
     }
 
     /// Whether every sender is gone (the room let go of this client).
     pub fn is_closed(&self) -> bool {
-        self.lines.is_closed()
+        self.shared.lock().sender_gone
     }
 
     /// Whether the last line received was the final one (the bye), so a
     /// skipped count must go before it.
     pub fn got_last(&self) -> bool {
-        self.lines.is_empty() && self.shared.last_queued.load(Ordering::Acquire)
+        let state = self.shared.lock();
+        state.lines.is_empty() && state.last_queued
     }
+}
+
+/// Moves up to `limit` lines from the queue into `batch`.
+fn take(state: &mut State, batch: &mut Vec<Bytes>, limit: usize) -> usize {
+    let count = state.lines.len().min(limit);
+    let mut bytes = 0;
+    for line in state.lines.drain(..count) {
+        bytes += line.len();
+        batch.push(line);
+    }
+    state.bytes -= bytes;
+    if state.lines.is_empty() && state.lines.capacity() > KEEP_LINES {
+        state.lines = VecDeque::new();
+    }
+    count
 }
 
 #[cfg(test)]
