@@ -75,6 +75,13 @@ impl ServerLine {
         Bytes::from(format!("{self}\n"))
     }
 
+    /// The wire bytes of `-- online (N): ...` from names already joined with
+    /// `, ` in roster order: the same text as [`ServerLine::Online`] without
+    /// a `Name` per member (the room keeps its roster joined).
+    pub fn online_bytes(count: usize, joined_names: &str) -> Bytes {
+        Bytes::from(format!("-- online ({count}): {joined_names}\n"))
+    }
+
     /// Whether the room keeps this line in its history.
     pub fn is_room_talk(&self) -> bool {
         matches!(self, ServerLine::Message { .. } | ServerLine::Action { .. })
@@ -256,6 +263,23 @@ fn write_online(f: &mut fmt::Formatter<'_>, names: &[Name]) -> fmt::Result {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn online_bytes_match_the_online_line() {
+        let names: Vec<Name> = ["alice", "Bob", "小明"]
+            .iter()
+            .map(|n| Name::parse(n).expect("valid"))
+            .collect();
+        let joined = names
+            .iter()
+            .map(Name::as_str)
+            .collect::<Vec<_>>()
+            .join(", ");
+        assert_eq!(
+            ServerLine::online_bytes(3, &joined),
+            ServerLine::Online(names).to_bytes()
+        );
+    }
 
     fn n(text: &str) -> Name {
         Name::parse(text).expect("valid name")

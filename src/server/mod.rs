@@ -18,6 +18,7 @@ mod login;
 pub mod outbox;
 pub mod rate;
 pub mod room;
+mod roster;
 pub mod writer;
 
 use std::net::SocketAddr;

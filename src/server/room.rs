@@ -12,11 +12,13 @@ use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::sync::LazyLock;
 
+use bytes::Bytes;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
 use super::history::History;
 use super::outbox::Outbox;
+use super::roster::Roster;
 use crate::protocol::sanitize::echo;
 use crate::protocol::{ByeReason, Command, Name, NameKey, ServerLine, shorten};
 
@@ -84,6 +86,8 @@ pub enum Leave {
 #[derive(Debug)]
 pub enum Delivery {
     To(MemberId, ServerLine),
+    /// A line rendered already (the roster, kept rendered).
+    Rendered(MemberId, Bytes),
     All(ServerLine),
     AllBut(MemberId, ServerLine),
     /// The member was removed: send it this last line (if any) and close.
@@ -103,9 +107,10 @@ pub struct Member {
 #[derive(Debug)]
 pub struct Room {
     members: HashMap<MemberId, Member>,
-    /// Sorted by key, so `-- online` needs no sorting (and no
-    /// normalizing) per join.
+    /// Sorted by key, the roster's order.
     names: BTreeMap<NameKey, MemberId>,
+    /// The same names, rendered for `-- online`.
+    roster: Roster,
     history: History,
     max_line_bytes: usize,
     next_id: MemberId,
@@ -178,6 +183,7 @@ impl Room {
         Room {
             members: HashMap::new(),
             names: BTreeMap::new(),
+            roster: Roster::default(),
             history,
             max_line_bytes,
             next_id: 1,
@@ -211,6 +217,11 @@ impl Room {
                         member.outbox.push(line.to_bytes());
                     }
                 }
+                Delivery::Rendered(id, line) => {
+                    if let Some(member) = self.members.get(&id) {
+                        member.outbox.push(line);
+                    }
+                }
                 Delivery::All(line) => self.broadcast(&line, None),
                 Delivery::AllBut(id, line) => self.broadcast(&line, Some(id)),
                 Delivery::Farewell(member, line) => {
@@ -226,16 +237,22 @@ impl Room {
     /// Removes every member with a bye; used at shutdown.
     pub fn close_all(&mut self, reason: ByeReason) -> Vec<Delivery> {
         self.names.clear();
+        self.roster.clear();
         self.members
             .drain()
             .map(|(_, member)| Delivery::Farewell(member, Some(ServerLine::Bye(reason.clone()))))
             .collect()
     }
 
-    /// Names in the room, sorted as `-- online` lists them.
-    pub fn online(&self) -> ServerLine {
-        let names = self.names.values().filter_map(|id| self.members.get(id));
-        ServerLine::Online(names.map(|member| member.name.clone()).collect())
+    /// `-- online (N): ...`, names sorted by their case fold.
+    pub fn online(&self) -> Bytes {
+        ServerLine::online_bytes(self.members.len(), self.roster.joined())
+    }
+
+    /// The member listed just before `key` in the roster.
+    fn listed_before(&self, key: &NameKey) -> Option<Name> {
+        let (_, id) = self.names.range(..key).next_back()?;
+        self.members.get(id).map(|member| member.name.clone())
     }
 
     fn broadcast(&self, line: &ServerLine, except: Option<MemberId>) {
@@ -271,6 +288,7 @@ impl Room {
             return Vec::new(); // the connection gave up meanwhile
         }
         self.next_id += 1;
+        self.roster.insert(self.listed_before(&key).as_ref(), &name);
         self.names.insert(key, id);
         let member = Member {
             name: name.clone(),
@@ -288,7 +306,7 @@ impl Room {
     fn welcome(&self, id: MemberId, name: Name) -> Vec<Delivery> {
         let mut deliveries = vec![
             Delivery::To(id, ServerLine::YouAre(name.clone())),
-            Delivery::To(id, self.online()),
+            Delivery::Rendered(id, self.online()),
         ];
         let history = self.history.lines();
         if history.len() > 0 {
@@ -313,7 +331,7 @@ impl Room {
             }),
             Command::Msg { to, text } => self.private(id, &to, text),
             Command::Nick(new) => self.rename(id, &new),
-            Command::Names => reply(self.online()),
+            Command::Names => vec![Delivery::Rendered(id, self.online())],
             Command::Quit(reason) => self.quit(id, reason),
             Command::Ping => reply(ServerLine::notice("pong")),
             Command::Help => HELP
@@ -373,6 +391,8 @@ impl Room {
             return vec![Delivery::To(id, taken(&new))];
         }
         self.names.remove(&old.key());
+        self.roster.remove(&old);
+        self.roster.insert(self.listed_before(&key).as_ref(), &new);
         self.names.insert(key, id);
         if let Some(member) = self.members.get_mut(&id) {
             member.name = new.clone();
@@ -410,6 +430,7 @@ impl Room {
             return Vec::new();
         };
         self.names.remove(&member.name.key());
+        self.roster.remove(&member.name);
         let name = member.name.clone();
         let reason = shown.as_deref().unwrap_or("closed");
         let peer = member.peer;
