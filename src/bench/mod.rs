@@ -325,6 +325,7 @@ struct Progress {
     last: Instant,
     last_delivered: u64,
     last_sent: u64,
+    last_lines: u64,
 }
 
 impl Progress {
@@ -334,6 +335,7 @@ impl Progress {
             last: Instant::now(),
             last_delivered: stats.delivered,
             last_sent: stats.sent,
+            last_lines: stats.lines,
         }
     }
 
@@ -346,11 +348,13 @@ impl Progress {
         let seconds = elapsed.as_secs_f64();
         let delivered = (stats.delivered - self.last_delivered) as f64 / seconds;
         let sent = (stats.sent - self.last_sent) as f64 / seconds;
+        let lines = (stats.lines - self.last_lines) as f64 / seconds;
         eprintln!(
-            "bench: {phase:<14} clients {:>6}  sent {:>10}/s  delivered {:>12}/s  skipped {}  errors {}  EOFs {}",
+            "bench: {phase:<10} clients {:>6}  sent {:>9}/s  delivered {:>11}/s  all lines {:>11}/s  skipped {}  errors {}  EOFs {}",
             stats.connected + stats.slow_connected,
             report::thousands(sent),
             report::thousands(delivered),
+            report::thousands(lines),
             stats.skipped_lines,
             stats.errors,
             stats.eofs,
@@ -358,5 +362,6 @@ impl Progress {
         self.last = Instant::now();
         self.last_delivered = stats.delivered;
         self.last_sent = stats.sent;
+        self.last_lines = stats.lines;
     }
 }

@@ -60,6 +60,8 @@ pub struct Stats {
     pub skipped_notices: u64,
     pub skipped_lines: u64,
     pub other_lines: u64,
+    /// Every line received, bench lines or not.
+    pub lines: u64,
     pub eofs: u64,
     pub errors: u64,
     pub first_error: Option<String>,
@@ -101,6 +103,7 @@ impl Default for Stats {
             skipped_notices: 0,
             skipped_lines: 0,
             other_lines: 0,
+            lines: 0,
             eofs: 0,
             errors: 0,
             first_error: None,
@@ -166,6 +169,7 @@ impl Tracker {
         window: &Window,
         stats: &mut Stats,
     ) {
+        stats.lines += 1;
         match format.scan(line) {
             Seen::Stamp(stamp) if stamp.sender < self.last_seq.len() => {
                 self.delivery(stamp, now_us, window, stats);
