@@ -185,6 +185,7 @@ impl OutboxReceiver {
 /// Moves up to `limit` lines from the queue into `batch`.
 fn take(state: &mut State, batch: &mut Vec<Bytes>, limit: usize) -> usize {
     let count = state.lines.len().min(limit);
+    batch.reserve(count);
     let mut bytes = 0;
     for line in state.lines.drain(..count) {
         bytes += line.len();

@@ -19,9 +19,6 @@ use crate::protocol::ServerLine;
 
 /// Most lines taken from the outbox per write.
 const BATCH_LINES: usize = 256;
-/// A batch grown past this many lines is freed after use, so one burst
-/// does not pin memory for the rest of the connection.
-const KEEP_BATCH_LINES: usize = 32;
 
 /// How a writer ended.
 #[derive(Debug)]
@@ -44,8 +41,9 @@ pub async fn run<W: AsyncWrite + Unpin>(
     write_timeout: Duration,
     hard_stop: CancellationToken,
 ) -> WriterEnd {
-    let mut batch: Vec<Bytes> = Vec::new();
     loop {
+        // A fresh batch each time: an idle writer holds no buffer at all.
+        let mut batch: Vec<Bytes> = Vec::new();
         let count = tokio::select! {
             count = outbox.recv_batch(&mut batch, BATCH_LINES) => count,
             () = hard_stop.cancelled() => return WriterEnd::Stopped,
@@ -61,9 +59,6 @@ pub async fn run<W: AsyncWrite + Unpin>(
         };
         if let Err(end) = written {
             return end;
-        }
-        if batch.capacity() > KEEP_BATCH_LINES {
-            batch = Vec::new();
         }
     }
 }
