@@ -68,7 +68,9 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, context: Context) {
             handle: writer,
             flushed: None,
         };
-        if let Login::Joined { id, kicked, .. } = login(&mut lines, outbox, peer, &context).await {
+        if let Login::Joined { id, kicked, .. } =
+            Box::pin(login(&mut lines, outbox, peer, &context)).await
+        {
             let reason = session(&mut lines, &mut writer, id, &kicked, &context).await;
             if let Some(reason) = reason {
                 let _ = context.room.send(Request::Leave { id, reason }).await;
