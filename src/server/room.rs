@@ -368,7 +368,8 @@ impl Room {
             return Vec::new();
         }
         let key = new.key();
-        if self.names.get(&key).is_some_and(|&owner| owner != id) {
+        let own_in_other_case = new.differs_only_in_case(&old);
+        if self.names.contains_key(&key) && !own_in_other_case {
             return vec![Delivery::To(id, taken(&new))];
         }
         self.names.remove(&old.key());

@@ -174,6 +174,12 @@ fn nick_refusals_and_case_changes() {
     );
     say(&mut room, &bob, "/nick bob");
     assert!(bob.lines().is_empty(), "same name is a silent no-op");
+    say(&mut room, &bob, "/nick ｂｏｂ");
+    assert_eq!(
+        bob.lines(),
+        ["! name \"ｂｏｂ\" is taken, choose another"],
+        "width is not case"
+    );
     say(&mut room, &bob, "/nick Bob");
     assert_eq!(alice.lines(), ["-- bob is now known as Bob"]);
     say(&mut room, &bob, "/nick");
@@ -188,13 +194,13 @@ fn names_ping_help_and_unknown() {
     let (mut room, mut alice, _bob) = alice_and_bob();
     say(&mut room, &alice, "/who");
     say(&mut room, &alice, "/ping");
-    say(&mut room, &alice, "/dance \x1b[31m");
+    say(&mut room, &alice, "/dance\x1b[31m now");
     assert_eq!(
         alice.lines(),
         [
             "-- online (2): alice, bob",
             "-- pong",
-            "! unknown command \"/dance\", try /help"
+            "! unknown command \"/dance[31m\", try /help"
         ]
     );
     say(&mut room, &alice, "/help");
