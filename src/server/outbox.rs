@@ -5,12 +5,15 @@
 //! and the writer tells the client `-- N messages skipped` once the queue
 //! has drained (exercise 8.15: a slow reader never blocks anyone). One slot
 //! beyond the bound is kept for the final `-- bye (...)`, so it always fits.
+//!
+//! Bytes count against the bound until the writer has written them, so the
+//! writer's own buffer is inside the bound too.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 use bytes::Bytes;
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
 
 /// The sending end, held by whoever speaks to the client: the login task,
 /// then the room. Dropping it (after [`Outbox::push_last`]) lets the writer
@@ -35,6 +38,18 @@ struct Shared {
     skipped: AtomicU64,
     /// The final line (the bye) is queued: nothing may follow it.
     last_queued: AtomicBool,
+    /// Wakes a writer waiting on an empty queue when a skip was counted,
+    /// so the count is told even if no other line follows.
+    skip_counted: Notify,
+}
+
+/// What the writer found waiting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Received {
+    /// This many lines were moved into the batch (maybe 0: only skips).
+    Lines(usize),
+    /// Every sender is gone and the queue is empty.
+    Closed,
 }
 
 /// What became of a pushed line.
@@ -67,6 +82,7 @@ pub fn outbox(max_lines: usize, max_bytes: usize) -> (Outbox, OutboxReceiver) {
 
 impl Outbox {
     /// Queues a line without waiting; skips it when the queue is full.
+    /// A line always fits an empty queue, however long.
     pub fn push(&self, line: Bytes) -> Push {
         if self.lines.is_closed() {
             return Push::Closed;
@@ -74,9 +90,9 @@ impl Outbox {
         let len = line.len();
         let before = self.shared.queued_bytes.fetch_add(len, Ordering::Relaxed);
         // The last permit is the bye's.
-        if before + len > self.max_bytes || self.lines.capacity() <= 1 {
+        if (before > 0 && before + len > self.max_bytes) || self.lines.capacity() <= 1 {
             self.shared.queued_bytes.fetch_sub(len, Ordering::Relaxed);
-            self.shared.skipped.fetch_add(1, Ordering::Relaxed);
+            self.count_skip();
             return Push::Skipped;
         }
         match self.lines.try_send(line) {
@@ -84,10 +100,19 @@ impl Outbox {
             Err(err) => {
                 self.shared.queued_bytes.fetch_sub(len, Ordering::Relaxed);
                 match err {
-                    mpsc::error::TrySendError::Full(_) => Push::Skipped,
+                    mpsc::error::TrySendError::Full(_) => {
+                        self.count_skip();
+                        Push::Skipped
+                    }
                     mpsc::error::TrySendError::Closed(_) => Push::Closed,
                 }
             }
+        }
+    }
+
+    fn count_skip(&self) {
+        if self.shared.skipped.fetch_add(1, Ordering::Relaxed) == 0 {
+            self.shared.skip_counted.notify_one();
         }
     }
 
@@ -103,13 +128,22 @@ impl Outbox {
 }
 
 impl OutboxReceiver {
-    /// Waits for lines and moves up to `limit` of them into `batch`.
-    /// Returns 0 once every sender is gone and the queue is empty.
-    pub async fn recv_batch(&mut self, batch: &mut Vec<Bytes>, limit: usize) -> usize {
-        let count = self.lines.recv_many(batch, limit).await;
-        let bytes: usize = batch[batch.len() - count..].iter().map(Bytes::len).sum();
+    /// Waits for lines (or a skip to tell) and moves up to `limit` lines
+    /// into `batch`. Their bytes still count until [`Self::release`].
+    pub async fn recv_batch(&mut self, batch: &mut Vec<Bytes>, limit: usize) -> Received {
+        tokio::select! {
+            biased;
+            count = self.lines.recv_many(batch, limit) => match count {
+                0 => Received::Closed,
+                count => Received::Lines(count),
+            },
+            () = self.shared.skip_counted.notified() => Received::Lines(0),
+        }
+    }
+
+    /// Frees `bytes` of the bound once they are written.
+    pub fn release(&self, bytes: usize) {
         self.shared.queued_bytes.fetch_sub(bytes, Ordering::Relaxed);
-        count
     }
 
     /// Once the queue is empty: how many lines were skipped since the last
@@ -163,13 +197,14 @@ mod tests {
         assert_eq!(outbox.push(line("d\n")), Push::Skipped);
         assert_eq!(receiver.take_skipped(), 0, "lines still wait");
         let mut batch = Vec::new();
-        assert_eq!(receiver.recv_batch(&mut batch, 10).await, 2);
+        let received = receiver.recv_batch(&mut batch, 10).await;
+        assert_eq!(received, Received::Lines(2));
         assert_eq!(receiver.take_skipped(), 2);
         assert_eq!(receiver.take_skipped(), 0);
     }
 
     #[tokio::test]
-    async fn byte_bound_skips_too() {
+    async fn byte_bound_skips_until_written() {
         let (outbox, mut receiver) = outbox(100, 10);
         assert_eq!(outbox.push(line("12345678\n")), Push::Queued);
         assert_eq!(outbox.push(line("xy\n")), Push::Skipped);
@@ -177,9 +212,41 @@ mod tests {
         receiver.recv_batch(&mut batch, 10).await;
         assert_eq!(
             outbox.push(line("xy\n")),
+            Push::Skipped,
+            "held until written"
+        );
+        receiver.release(9);
+        assert_eq!(
+            outbox.push(line("xy\n")),
             Push::Queued,
             "bytes are released"
         );
+    }
+
+    #[tokio::test]
+    async fn a_line_longer_than_the_byte_bound_fits_an_empty_queue() {
+        let (outbox, mut receiver) = outbox(100, 4);
+        assert_eq!(outbox.push(line("0123456789\n")), Push::Queued);
+        assert_eq!(outbox.push(line("x\n")), Push::Skipped);
+        let mut batch = Vec::new();
+        let received = receiver.recv_batch(&mut batch, 10).await;
+        assert_eq!(received, Received::Lines(1));
+    }
+
+    #[tokio::test]
+    async fn a_skip_wakes_a_waiting_writer() {
+        let (outbox, mut receiver) = outbox(10, 2);
+        outbox.push(line("a\n"));
+        let mut batch = Vec::new();
+        let received = receiver.recv_batch(&mut batch, 10).await;
+        assert_eq!(received, Received::Lines(1));
+        // The writer still holds "a" (its bytes count) when a skip happens,
+        // then waits on an empty queue: the skip must wake it.
+        assert_eq!(outbox.push(line("b\n")), Push::Skipped);
+        receiver.release(2);
+        let received = receiver.recv_batch(&mut batch, 10).await;
+        assert_eq!(received, Received::Lines(0));
+        assert_eq!(receiver.take_skipped(), 1);
     }
 
     #[tokio::test]
@@ -189,9 +256,11 @@ mod tests {
         assert_eq!(outbox.push(line("b\n")), Push::Skipped);
         outbox.push_last(line("-- bye (quit)\n"));
         let mut batch = Vec::new();
-        assert_eq!(receiver.recv_batch(&mut batch, 10).await, 2);
+        let received = receiver.recv_batch(&mut batch, 10).await;
+        assert_eq!(received, Received::Lines(2));
         assert_eq!(batch[1], line("-- bye (quit)\n"));
-        assert_eq!(receiver.recv_batch(&mut batch, 10).await, 0, "closed");
+        let received = receiver.recv_batch(&mut batch, 10).await;
+        assert_eq!(received, Received::Closed);
     }
 
     #[test]
