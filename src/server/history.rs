@@ -69,7 +69,7 @@ impl History {
     }
 
     /// The lines a newcomer gets, oldest first.
-    pub fn lines(&self) -> impl ExactSizeIterator<Item = &ServerLine> {
+    pub fn lines(&self) -> impl DoubleEndedIterator<Item = &ServerLine> + ExactSizeIterator {
         self.lines.iter()
     }
 

@@ -110,6 +110,13 @@ impl Outbox {
         }
     }
 
+    /// Lines and bytes that can still be queued before lines are skipped.
+    pub fn room_left(&self) -> (usize, usize) {
+        let lines = self.lines.capacity().saturating_sub(1);
+        let bytes = self.shared.queued_bytes.load(Ordering::Relaxed);
+        (lines, self.max_bytes.saturating_sub(bytes))
+    }
+
     fn count_skip(&self) {
         if self.shared.skipped.fetch_add(1, Ordering::Relaxed) == 0 {
             self.shared.skip_counted.notify_one();

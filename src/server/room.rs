@@ -285,18 +285,45 @@ impl Room {
     /// To the newcomer: who it is, who is here, the history; to the rest:
     /// the arrival.
     fn welcome(&self, id: MemberId, name: Name) -> Vec<Delivery> {
-        let mut deliveries = vec![
-            Delivery::To(id, ServerLine::YouAre(name.clone())),
-            Delivery::To(id, self.online()),
-        ];
-        let history = self.history.lines();
-        if history.len() > 0 {
-            deliveries.push(Delivery::To(id, ServerLine::HistoryStart(history.len())));
-            deliveries.extend(history.map(|line| Delivery::To(id, line.clone())));
+        let you_are = ServerLine::YouAre(name.clone());
+        let online = self.online();
+        let (free_lines, free_bytes) = self.members[&id].outbox.room_left();
+        let used = wire_len(&you_are) + wire_len(&online);
+        let mut deliveries = vec![Delivery::To(id, you_are), Delivery::To(id, online)];
+        let replay = self.replay(
+            free_lines.saturating_sub(4),
+            free_bytes.saturating_sub(used + 40),
+        );
+        if !replay.is_empty() {
+            deliveries.push(Delivery::To(id, ServerLine::HistoryStart(replay.len())));
+            deliveries.extend(replay.into_iter().map(|line| Delivery::To(id, line)));
             deliveries.push(Delivery::To(id, ServerLine::HistoryEnd));
         }
         deliveries.push(Delivery::AllBut(id, ServerLine::Arrived(name)));
         deliveries
+    }
+
+    /// The newest history lines that fit in `lines` lines and `bytes`
+    /// bytes of a newcomer's queue, oldest first, so the framed block
+    /// arrives whole and its count is true.
+    fn replay(&self, lines: usize, bytes: usize) -> Vec<ServerLine> {
+        let mut budget = bytes;
+        let mut replay: Vec<ServerLine> = self
+            .history
+            .lines()
+            .rev()
+            .take(lines)
+            .take_while(|line| match budget.checked_sub(wire_len(line)) {
+                Some(left) => {
+                    budget = left;
+                    true
+                }
+                None => false,
+            })
+            .cloned()
+            .collect();
+        replay.reverse();
+        replay
     }
 
     fn command(&mut self, id: MemberId, command: Command) -> Vec<Delivery> {
@@ -422,6 +449,11 @@ impl Room {
             }),
         ]
     }
+}
+
+/// Bytes of `line` on the wire, newline included.
+fn wire_len(line: &ServerLine) -> usize {
+    line.to_string().len() + 1
 }
 
 /// The error for a line over the length limit.
