@@ -43,10 +43,13 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         let listener = server::bind(args.addr).await?;
         let shutdown = CancellationToken::new();
         let on_signal = shutdown.clone();
-        let signal = server::shutdown_signal()?;
+        let mut signals = server::Signals::watch()?;
         tokio::spawn(async move {
-            signal.await;
+            signals.next().await;
             on_signal.cancel();
+            signals.next().await;
+            eprintln!("error: second signal during shutdown, exiting without flushing");
+            std::process::exit(1);
         });
         server::run(listener, args.config(), shutdown).await
     })

@@ -120,7 +120,8 @@ pub struct RoomHandle {
 pub struct RoomClosed;
 
 impl RoomHandle {
-    /// Asks to join under `name`.
+    /// Asks to join under `name`. If the room has shut down, the client
+    /// has been told so.
     pub async fn join(
         &self,
         name: Name,
@@ -128,13 +129,18 @@ impl RoomHandle {
         peer: SocketAddr,
     ) -> Result<JoinReply, RoomClosed> {
         let (reply, answer) = oneshot::channel();
-        self.send(Request::Join {
+        let request = Request::Join {
             name,
             outbox,
             peer,
             reply,
-        })
-        .await?;
+        };
+        if let Err(mpsc::error::SendError(request)) = self.requests.send(request).await {
+            if let Request::Join { outbox, .. } = request {
+                say_shutting_down(outbox);
+            }
+            return Err(RoomClosed);
+        }
         answer.await.map_err(|_| RoomClosed)
     }
 
@@ -167,8 +173,23 @@ async fn run(mut room: Room, mut inbox: mpsc::Receiver<Request>, shutdown: Cance
         let deliveries = room.handle(request);
         room.deliver(deliveries);
     }
+    // What was already asked is still answered; newcomers get their bye.
+    inbox.close();
+    while let Ok(request) = inbox.try_recv() {
+        match request {
+            Request::Join { outbox, .. } => say_shutting_down(outbox),
+            request => {
+                let deliveries = room.handle(request);
+                room.deliver(deliveries);
+            }
+        }
+    }
     let farewells = room.close_all(ByeReason::ShuttingDown);
     room.deliver(farewells);
+}
+
+fn say_shutting_down(outbox: Outbox) {
+    outbox.push_last(ServerLine::Bye(ByeReason::ShuttingDown).to_bytes());
 }
 
 impl Room {
@@ -226,7 +247,11 @@ impl Room {
         self.names.clear();
         self.members
             .drain()
-            .map(|(_, member)| Delivery::Farewell(member, Some(ServerLine::Bye(reason.clone()))))
+            .map(|(id, member)| {
+                let (name, peer) = (&member.name, member.peer);
+                tracing::info!(id, ?name, %peer, reason = %reason, "left");
+                Delivery::Farewell(member, Some(ServerLine::Bye(reason.clone())))
+            })
             .collect()
     }
 
