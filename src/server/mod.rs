@@ -89,11 +89,11 @@ pub async fn run(
     config: Config,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
+    let tracker = TaskTracker::new();
     let history = match &config.history_file {
-        Some(path) => History::open(config.history, path)?,
+        Some(path) => History::open(config.history, path, &tracker)?,
         None => History::in_memory(config.history),
     };
-    let tracker = TaskTracker::new();
     let hard_stop = CancellationToken::new();
     let room = room::start(
         Room::new(history, config.max_line_bytes),
