@@ -1,0 +1,5 @@
+//! `chatty join`: the terminal client.
+
+pub mod clock;
+pub mod input;
+pub mod wrap;
