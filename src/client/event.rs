@@ -33,6 +33,8 @@ pub enum NetEvent {
     ConnectFailed(String),
     /// Waiting before the next attempt: seconds left, counted down.
     RetryIn(u64),
+    /// The server sent a line longer than the client accepts; dropped.
+    TooLong,
 }
 
 /// What `update` asks the loop to do.
@@ -44,6 +46,8 @@ pub enum Effect {
     Connect { name: String, attempt: u32 },
     /// Ring the terminal bell.
     Bell,
+    /// Clear the terminal and draw everything again (Ctrl-L).
+    Redraw,
     /// Leave the program with status 0.
     Exit,
 }

@@ -114,6 +114,7 @@ impl Loop {
                     self.request(Request::Connect { name, attempt }).await?;
                 }
                 Effect::Bell => self.guard.bell()?,
+                Effect::Redraw => self.guard.terminal.clear()?,
                 Effect::Exit => return Ok(Flow::Exit),
             }
         }

@@ -124,9 +124,7 @@ async fn pump(
         tokio::select! {
             frame = lines.next() => match frame {
                 Some(Ok(Frame::Line(line))) => report(reports, NetEvent::Line(line)).await?,
-                Some(Ok(Frame::TooLong)) => {
-                    report(reports, NetEvent::Line("! (an over-long line from the server was dropped)".into())).await?;
-                }
+                Some(Ok(Frame::TooLong)) => report(reports, NetEvent::TooLong).await?,
                 Some(Err(err)) => return Ok(err.to_string()),
                 None => return Ok("closed by the server".to_owned()),
             },

@@ -82,6 +82,7 @@ fn on_ctrl(app: &mut App, c: char) -> Vec<Effect> {
         'e' => app.input.end(),
         'w' => app.input.delete_word_back(),
         'u' => app.input.delete_to_start(),
+        'l' => return vec![Effect::Redraw],
         _ => {}
     }
     Vec::new()
@@ -319,6 +320,13 @@ fn on_net(app: &mut App, event: NetEvent) -> Vec<Effect> {
         NetEvent::ConnectFailed(why) => {
             note(app, format!("cannot reach {}: {why}", app.addr));
             retry(app)
+        }
+        NetEvent::TooLong => {
+            note(
+                app,
+                "the server sent an over-long line; it was dropped".to_owned(),
+            );
+            Vec::new()
         }
         NetEvent::RetryIn(in_secs) => {
             app.link = Link::Reconnecting { in_secs };

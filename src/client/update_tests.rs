@@ -266,6 +266,21 @@ fn ctrl_c_quits_and_ctrl_d_quits_on_an_empty_line() {
 }
 
 #[test]
+fn ctrl_l_redraws() {
+    let mut app = joined();
+    assert_eq!(update(&mut app, ctrl('l')), [Effect::Redraw]);
+}
+
+#[test]
+fn over_long_server_lines_become_a_note() {
+    let mut app = App::default();
+    update(&mut app, Event::Net(NetEvent::Connected));
+    update(&mut app, Event::Net(NetEvent::TooLong));
+    assert_eq!(app.link, Link::Joining, "not taken for a name refusal");
+    assert!(last_text(&app).contains("over-long"));
+}
+
+#[test]
 fn only_key_presses_count() {
     let mut app = joined();
     let mut release = KeyEvent::new(KeyCode::Char('x'), KeyModifiers::NONE);
