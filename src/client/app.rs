@@ -103,6 +103,8 @@ pub struct App {
     pub link: Link,
     /// Failed connection attempts in a row (drives the backoff).
     pub attempt: u32,
+    /// Why the last connection attempt failed; repeats are not noted again.
+    pub last_failure: Option<String>,
     /// The bye reason the server gave on the current connection.
     pub bye: Option<ByeReason>,
     /// Inside `-- history (N)` ... `-- end of history`.
@@ -139,6 +141,7 @@ impl App {
             name,
             link: Link::Connecting,
             attempt: 0,
+            last_failure: None,
             bye: None,
             in_history: false,
             users: Users::default(),
@@ -153,11 +156,6 @@ impl App {
             bell: false,
             no_color: false,
         }
-    }
-
-    /// Whether `name` is this client's own name.
-    pub fn is_me(&self, name: &Name) -> bool {
-        Name::parse(&self.name).is_ok_and(|me| me.same_key(name))
     }
 
     /// Appends a line, dropping the oldest past [`SCROLLBACK_LINES`].

@@ -160,9 +160,13 @@ fn complete(app: &mut App) {
 
 // ---- sending -------------------------------------------------------------
 
-/// Enter: reconnect when offline, else send the input line.
+/// Enter: reconnect when offline (or leave, for `/quit`), else send the
+/// input line.
 fn submit(app: &mut App) -> Vec<Effect> {
     if let Link::Offline { .. } = app.link {
+        if matches!(Command::parse(app.input.text().trim()), Command::Quit(_)) {
+            return vec![Effect::Exit];
+        }
         app.attempt = 0;
         app.link = Link::Connecting;
         return vec![connect(app)];
@@ -307,6 +311,7 @@ fn on_net(app: &mut App, event: NetEvent) -> Vec<Effect> {
         }
         NetEvent::Connected => {
             app.link = Link::Joining;
+            app.last_failure = None;
             app.bye = None;
             app.in_history = false;
             note(
@@ -318,7 +323,10 @@ fn on_net(app: &mut App, event: NetEvent) -> Vec<Effect> {
         NetEvent::Line(raw) => on_line(app, &raw),
         NetEvent::Closed(why) => on_closed(app, &why),
         NetEvent::ConnectFailed(why) => {
-            note(app, format!("cannot reach {}: {why}", app.addr));
+            if app.last_failure.as_ref() != Some(&why) {
+                note(app, format!("cannot reach {}: {why}; retrying", app.addr));
+                app.last_failure = Some(why);
+            }
             retry(app)
         }
         NetEvent::TooLong => {

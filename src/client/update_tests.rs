@@ -548,6 +548,15 @@ fn idle_goes_offline_until_enter() {
 }
 
 #[test]
+fn quit_while_offline_exits() {
+    let mut app = joined();
+    update(&mut app, line("-- bye (idle)"));
+    update(&mut app, Event::Net(NetEvent::Closed("eof".into())));
+    typed(&mut app, "/quit");
+    assert_eq!(update(&mut app, key(KeyCode::Enter)), [Effect::Exit]);
+}
+
+#[test]
 fn unreachable_at_start_keeps_retrying_on_screen() {
     let mut app = App::default();
     let effects = update(
@@ -562,6 +571,23 @@ fn unreachable_at_start_keeps_retrying_on_screen() {
         }]
     );
     assert!(last_text(&app).contains("cannot reach 127.0.0.1:8000: connection refused"));
+    let before = app.entries.len();
+    let effects = update(
+        &mut app,
+        Event::Net(NetEvent::ConnectFailed("connection refused".into())),
+    );
+    assert_eq!(
+        effects,
+        [Effect::Connect {
+            name: "alice".into(),
+            attempt: 2
+        }]
+    );
+    assert_eq!(
+        app.entries.len(),
+        before,
+        "the same failure is not noted twice"
+    );
 }
 
 #[test]
