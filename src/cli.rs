@@ -34,6 +34,22 @@ pub struct Cli {
 pub enum Command {
     /// Host the chat room (netcat works as a client: nc 127.0.0.1 8000).
     Serve(ServeArgs),
+    /// Join a room in the terminal client (a full-screen chat window).
+    Join(JoinArgs),
+}
+
+/// Flags of `chatty join`.
+#[derive(Debug, Args)]
+pub struct JoinArgs {
+    /// Name to join with; if the server refuses it, the client asks for another.
+    #[arg(long)]
+    pub name: String,
+    /// Server address, HOST:PORT.
+    #[arg(long, default_value = DEFAULT_ADDR, value_parser = parse_addr)]
+    pub addr: SocketAddr,
+    /// Ring the terminal bell on a mention or a private message.
+    #[arg(long)]
+    pub bell: bool,
 }
 
 /// Flags of `chatty serve`. Durations read like `30s`, `5m`, `1h`; `0`
@@ -183,10 +199,27 @@ mod tests {
     #[test]
     fn defaults_make_a_sane_config() {
         let cli = Cli::try_parse_from(["chatty", "serve"]).expect("defaults parse");
-        let Command::Serve(args) = cli.command;
+        let Command::Serve(args) = cli.command else {
+            panic!("expected serve");
+        };
         let config = args.config();
         assert_eq!(config.idle_timeout, Some(Duration::from_secs(300)));
         assert_eq!(config.max_line_bytes, 4096);
+    }
+
+    #[test]
+    fn join_defaults() {
+        let cli = Cli::try_parse_from(["chatty", "join", "--name", "alice"]).expect("parse");
+        let Command::Join(args) = cli.command else {
+            panic!("expected join");
+        };
+        assert_eq!(args.name, "alice");
+        assert_eq!(args.addr, SocketAddr::from(([127, 0, 0, 1], 8000)));
+        assert!(!args.bell);
+        assert!(
+            Cli::try_parse_from(["chatty", "join"]).is_err(),
+            "--name is required"
+        );
     }
 
     #[test]

@@ -8,14 +8,18 @@ use clap::Parser;
 use tokio_util::sync::CancellationToken;
 use tracing_subscriber::EnvFilter;
 
-use chatty::cli::{Cli, Command, ServeArgs};
-use chatty::server;
+use chatty::cli::{Cli, Command, JoinArgs, ServeArgs};
+use chatty::{client, server};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging();
     let result = match cli.command {
-        Command::Serve(args) => serve(args),
+        Command::Serve(args) => {
+            init_logging();
+            serve(args)
+        }
+        // No logging to stderr here: it would scribble over the screen.
+        Command::Join(args) => join(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -53,4 +57,12 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         });
         server::run(listener, args.config(), shutdown).await
     })
+}
+
+fn join(args: JoinArgs) -> anyhow::Result<()> {
+    // Read before the runtime starts threads: the offset can only be
+    // read safely while the process has one thread.
+    let offset = client::local_offset();
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(client::run(args, offset))
 }
