@@ -209,6 +209,15 @@ mod tests {
         assert_eq!(lines[1].spans[0].content, "d");
     }
 
+    /// Found by the property below: a wide glyph after an indent at a
+    /// width of two once overflowed.
+    #[test]
+    fn wide_glyph_after_indent_at_width_two() {
+        for line in wrap(&[Span::raw(" 豈")], 2, 1) {
+            assert!(line.width() <= 2, "{line:?}");
+        }
+    }
+
     proptest! {
         #[test]
         fn never_wider_than_the_width(text in any::<String>(), w in 1usize..40, indent in 0usize..8) {
