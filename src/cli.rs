@@ -2,7 +2,6 @@
 //! `--help`, the README and the server agree.
 
 use std::net::{SocketAddr, ToSocketAddrs};
-use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -61,8 +60,8 @@ pub struct ServeArgs {
     pub addr: SocketAddr,
 
     /// Longest client line in bytes; longer lines are dropped with an error.
-    #[arg(long, value_name = "BYTES", default_value = DEFAULT_MAX_LINE_BYTES)]
-    pub max_line_bytes: NonZeroUsize,
+    #[arg(long, value_name = "BYTES", default_value = DEFAULT_MAX_LINE_BYTES, value_parser = parse_count::<1, { 16 << 20 }>)]
+    pub max_line_bytes: usize,
 
     /// Time a new connection has to choose a name.
     #[arg(long, value_name = "DURATION", default_value = DEFAULT_LOGIN_TIMEOUT, value_parser = parse_positive_duration)]
@@ -79,15 +78,15 @@ pub struct ServeArgs {
 
     /// Outgoing queue per client, in lines; beyond it lines for that client
     /// are skipped and counted.
-    #[arg(long, value_name = "LINES", default_value = DEFAULT_QUEUE_LINES)]
-    pub queue: NonZeroUsize,
+    #[arg(long, value_name = "LINES", default_value = DEFAULT_QUEUE_LINES, value_parser = parse_count::<1, 1_000_000>)]
+    pub queue: usize,
 
     /// Outgoing queue per client, in bytes (the second bound of --queue).
-    #[arg(long, value_name = "BYTES", default_value = DEFAULT_QUEUE_BYTES)]
-    pub queue_bytes: NonZeroUsize,
+    #[arg(long, value_name = "BYTES", default_value = DEFAULT_QUEUE_BYTES, value_parser = parse_count::<1, { 1 << 30 }>)]
+    pub queue_bytes: usize,
 
     /// Room lines (messages and actions) replayed to each newcomer (0 = none).
-    #[arg(long, value_name = "LINES", default_value = DEFAULT_HISTORY)]
+    #[arg(long, value_name = "LINES", default_value = DEFAULT_HISTORY, value_parser = parse_count::<0, 100_000>)]
     pub history: usize,
 
     /// File that keeps the history across restarts (appended to, compacted
@@ -101,29 +100,29 @@ pub struct ServeArgs {
     pub rate: u32,
 
     /// Lines a client may send at once before --rate applies.
-    #[arg(long, value_name = "LINES", default_value = DEFAULT_BURST)]
-    pub burst: NonZeroUsize,
+    #[arg(long, value_name = "LINES", default_value = DEFAULT_BURST, value_parser = parse_count::<1, 1_000_000>)]
+    pub burst: usize,
 
     /// Most simultaneous connections; the next gets "-- bye (server full)".
-    #[arg(long, value_name = "N", default_value = DEFAULT_MAX_CLIENTS)]
-    pub max_clients: NonZeroUsize,
+    #[arg(long, value_name = "N", default_value = DEFAULT_MAX_CLIENTS, value_parser = parse_count::<1, 1_000_000>)]
+    pub max_clients: usize,
 }
 
 impl ServeArgs {
     /// The server's settings from these flags.
     pub fn config(&self) -> Config {
         Config {
-            max_line_bytes: self.max_line_bytes.get(),
+            max_line_bytes: self.max_line_bytes,
             login_timeout: self.login_timeout,
             idle_timeout: (!self.idle_timeout.is_zero()).then_some(self.idle_timeout),
             write_timeout: self.write_timeout,
-            queue_lines: self.queue.get(),
-            queue_bytes: self.queue_bytes.get(),
+            queue_lines: self.queue,
+            queue_bytes: self.queue_bytes,
             history: self.history,
             history_file: self.history_file.clone(),
             rate: self.rate,
-            burst: self.burst.get(),
-            max_clients: self.max_clients.get(),
+            burst: self.burst,
+            max_clients: self.max_clients,
             ..Config::default()
         }
     }
@@ -141,6 +140,20 @@ pub fn parse_addr(text: &str) -> Result<SocketAddr, String> {
     addrs
         .next()
         .ok_or_else(|| format!("'{text}' resolves to no address; {hint}"))
+}
+
+/// Reads a whole number from `MIN` to `MAX`, with an error that says what
+/// to write.
+pub fn parse_count<const MIN: usize, const MAX: usize>(text: &str) -> Result<usize, String> {
+    let count: usize = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{text}' is not a whole number; write it like 1024"))?;
+    if (MIN..=MAX).contains(&count) {
+        Ok(count)
+    } else {
+        Err(format!("must be from {MIN} to {MAX}"))
+    }
 }
 
 /// Reads a duration like `30s`, `5m`, `1h30m` or `0`.
@@ -168,6 +181,25 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn counts() {
+        assert_eq!(parse_count::<1, 10>("10"), Ok(10));
+        assert_eq!(parse_count::<0, 10>("0"), Ok(0));
+        assert_eq!(
+            parse_count::<1, 10>("0"),
+            Err("must be from 1 to 10".to_owned())
+        );
+        assert_eq!(
+            parse_count::<1, 10>("11"),
+            Err("must be from 1 to 10".to_owned())
+        );
+        assert!(
+            parse_count::<1, 10>("ten")
+                .expect_err("refused")
+                .contains("whole number")
+        );
     }
 
     #[test]
