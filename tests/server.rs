@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 
 use chatty::server::Config;
-use support::{LineClient, TestServer, config};
+use support::{LineClient, TestServer, WELCOME, config};
 
 #[tokio::test]
 async fn the_protocol_example_session() {
@@ -17,10 +17,7 @@ async fn the_protocol_example_session() {
     bob.send("anyone here?").await;
     bob.expect("bob: anyone here?").await;
 
-    let mut alice = server.connect().await;
-    alice
-        .expect("-- welcome to chatty! what's your name?")
-        .await;
+    let mut alice = server.greeted().await;
     alice.send("alice").await;
     alice
         .expect_lines(&[
@@ -64,10 +61,7 @@ async fn the_protocol_example_session() {
 async fn names_are_checked_and_retried() {
     let server = TestServer::start(config()).await;
     let _alice = server.join("alice").await;
-    let mut client = server.connect().await;
-    client
-        .expect("-- welcome to chatty! what's your name?")
-        .await;
+    let mut client = server.greeted().await;
     client.send("").await;
     client.send("ALICE").await;
     client
@@ -98,10 +92,7 @@ async fn exactly_one_client_wins_a_name_race() {
     let server = TestServer::start(config()).await;
     let mut racers = Vec::new();
     for _ in 0..40 {
-        let mut client = server.connect().await;
-        client
-            .expect("-- welcome to chatty! what's your name?")
-            .await;
+        let mut client = server.greeted().await;
         racers.push(client);
     }
     for client in &mut racers {
@@ -126,10 +117,7 @@ async fn case_and_width_variants_race_as_one_name() {
     let variants = ["racer", "Racer", "RACER", "ｒａｃｅｒ", "rAcEr"];
     let mut racers = Vec::new();
     for variant in variants.iter().cycle().take(30) {
-        let mut client = server.connect().await;
-        client
-            .expect("-- welcome to chatty! what's your name?")
-            .await;
+        let mut client = server.greeted().await;
         racers.push((client, *variant));
     }
     for (client, variant) in &mut racers {
@@ -253,9 +241,7 @@ async fn http_requests_are_refused() {
     browser
         .send_bytes(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         .await;
-    browser
-        .expect("-- welcome to chatty! what's your name?")
-        .await;
+    browser.expect(WELCOME).await;
     let refusal = browser.next_line().await.expect("refusal");
     assert!(refusal.starts_with("! this is a chat server"), "{refusal}");
     browser.expect_end().await;
@@ -274,9 +260,7 @@ async fn a_web_page_cannot_post_into_the_room() {
         "a".repeat(5000)
     );
     browser.send_bytes(request.as_bytes()).await;
-    browser
-        .expect("-- welcome to chatty! what's your name?")
-        .await;
+    browser.expect(WELCOME).await;
     browser
         .expect("! line too long (over 4096 bytes), not sent")
         .await;
@@ -297,10 +281,7 @@ async fn a_too_long_name_line_gets_an_error_and_another_try() {
         ..config()
     })
     .await;
-    let mut client = server.connect().await;
-    client
-        .expect("-- welcome to chatty! what's your name?")
-        .await;
+    let mut client = server.greeted().await;
     client.send(&"n".repeat(100)).await;
     client
         .expect("! line too long (over 64 bytes), not sent")
@@ -339,10 +320,7 @@ async fn login_timeout_says_bye() {
         ..config()
     })
     .await;
-    let mut client = server.connect().await;
-    client
-        .expect("-- welcome to chatty! what's your name?")
-        .await;
+    let mut client = server.greeted().await;
     client.expect("-- bye (login timeout)").await;
     client.expect_end().await;
     server.stop().await;
@@ -432,10 +410,7 @@ async fn shutdown_says_bye_to_everyone() {
     let server = TestServer::start(config()).await;
     let mut alice = server.join("alice").await;
     let mut bob = server.join("bob").await;
-    let mut lurker = server.connect().await;
-    lurker
-        .expect("-- welcome to chatty! what's your name?")
-        .await;
+    let mut lurker = server.greeted().await;
     alice.expect("-- bob has arrived").await;
     server.stop().await;
     for client in [&mut alice, &mut bob, &mut lurker] {
@@ -465,8 +440,7 @@ async fn history_survives_a_restart() {
     server.stop().await;
 
     let server = TestServer::start(with_file()).await;
-    let mut bob = server.connect().await;
-    bob.expect("-- welcome to chatty! what's your name?").await;
+    let mut bob = server.greeted().await;
     bob.send("bob").await;
     bob.expect_lines(&[
         "-- you are bob",
