@@ -92,7 +92,7 @@ async fn exactly_one_client_wins_a_name_race() {
     let server = TestServer::start(config()).await;
     let mut racers = Vec::new();
     for _ in 0..40 {
-        let mut client = server.greeted().await;
+        let client = server.greeted().await;
         racers.push(client);
     }
     for client in &mut racers {
@@ -117,7 +117,7 @@ async fn case_and_width_variants_race_as_one_name() {
     let variants = ["racer", "Racer", "RACER", "ｒａｃｅｒ", "rAcEr"];
     let mut racers = Vec::new();
     for variant in variants.iter().cycle().take(30) {
-        let mut client = server.greeted().await;
+        let client = server.greeted().await;
         racers.push((client, *variant));
     }
     for (client, variant) in &mut racers {
