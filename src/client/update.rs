@@ -6,7 +6,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use crate::protocol::{ByeReason, Command, ServerLine, sanitize};
+use crate::protocol::{ByeReason, Command, ServerLine, sanitize, strip_controls};
 
 use super::app::{App, Body, Link};
 use super::classify::{classify, same_name};
@@ -181,11 +181,12 @@ fn submit(app: &mut App) -> Vec<Effect> {
     }
 }
 
-/// A pasted block: one line goes into the input; several are sent, in order.
+/// A pasted block: one line goes into the input as it is (controls
+/// removed, spaces kept); several are sent, in order.
 fn on_paste(app: &mut App, text: &str) -> Vec<Effect> {
     let text = text.replace("\r\n", "\n").replace('\r', "\n");
     if !text.trim_end_matches('\n').contains('\n') {
-        app.input.insert(&sanitize(&text));
+        app.input.insert(&strip_controls(&text));
         return Vec::new();
     }
     app.input.insert(&text);

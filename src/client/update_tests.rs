@@ -387,6 +387,19 @@ fn single_line_paste_goes_into_the_input() {
 }
 
 #[test]
+fn single_line_paste_keeps_its_spaces_and_loses_its_controls() {
+    let mut app = joined();
+    typed(&mut app, "say");
+    update(
+        &mut app,
+        Event::Paste("  two  spaces\t\u{1b}[31m \n".into()),
+    );
+    assert_eq!(app.input.text(), "say  two  spaces [31m ");
+    let effects = update(&mut app, key(KeyCode::Enter));
+    assert_eq!(sent(&effects), ["say  two  spaces [31m"], "sending trims");
+}
+
+#[test]
 fn multi_line_paste_sends_each_line_in_order() {
     let mut app = joined();
     typed(&mut app, "> ");
