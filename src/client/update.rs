@@ -161,7 +161,7 @@ fn complete(app: &mut App) {
 // ---- sending -------------------------------------------------------------
 
 /// Enter: reconnect when offline (or leave, for `/quit`), else send the
-/// input line.
+/// input line (or lines, after a paste that could not go at once).
 fn submit(app: &mut App) -> Vec<Effect> {
     if let Link::Offline { .. } = app.link {
         if matches!(Command::parse(app.input.text().trim()), Command::Quit(_)) {
@@ -171,29 +171,40 @@ fn submit(app: &mut App) -> Vec<Effect> {
         app.link = Link::Connecting;
         return vec![connect(app)];
     }
-    let line = app.input.take();
-    match send_line(app, &line) {
-        Ok(effects) => effects,
-        Err(()) => {
-            app.input.set(&line);
-            Vec::new()
-        }
-    }
+    let block = app.input.take();
+    send_block(app, &block)
 }
 
 /// A pasted block: one line goes into the input as it is (controls
 /// removed, spaces kept); several are sent, in order.
 fn on_paste(app: &mut App, text: &str) -> Vec<Effect> {
     let text = text.replace("\r\n", "\n").replace('\r', "\n");
-    if !text.trim_end_matches('\n').contains('\n') {
-        app.input.insert(&strip_controls(&text));
+    let lines: Vec<String> = text
+        .trim_end_matches('\n')
+        .split('\n')
+        .map(strip_controls)
+        .collect();
+    app.input.insert(&lines.join("\n"));
+    if lines.len() == 1 {
         return Vec::new();
     }
-    app.input.insert(&text);
     let block = app.input.take();
+    send_block(app, &block)
+}
+
+/// Sends the lines of `block` in order; the first that cannot go now and
+/// every line after it go back into the input, so nothing is lost.
+fn send_block(app: &mut App, block: &str) -> Vec<Effect> {
+    let lines: Vec<&str> = block.split('\n').collect();
     let mut effects = Vec::new();
-    for line in block.lines() {
-        effects.extend(send_line(app, line).unwrap_or_default());
+    for (at, line) in lines.iter().enumerate() {
+        match send_line(app, line) {
+            Ok(more) => effects.extend(more),
+            Err(()) => {
+                app.input.set(&lines[at..].join("\n"));
+                break;
+            }
+        }
     }
     effects
 }
@@ -226,7 +237,10 @@ fn send_line(app: &mut App, line: &str) -> Result<Vec<Effect>, ()> {
         }
         _ if quit => Ok(vec![Effect::Exit]),
         _ => {
-            app.note("not in the room yet: line not sent");
+            note(
+                app,
+                "not in the room yet: kept in the input line".to_owned(),
+            );
             Err(())
         }
     }
