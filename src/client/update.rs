@@ -9,11 +9,11 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use crate::protocol::{ByeReason, Command, ServerLine, sanitize, strip_controls};
 
 use super::app::{App, Body, Link};
-use super::classify::{classify, same_name};
+use super::classify::{Me, classify, same_name};
 use super::event::{Effect, Event, NetEvent};
 use super::input::Completion;
 use super::ui::layout::message_view;
-use super::ui::messages::{row_count, total_rows};
+use super::ui::messages::Look;
 
 /// Rows one mouse wheel notch scrolls.
 pub const WHEEL_ROWS: usize = 3;
@@ -263,9 +263,18 @@ fn page(app: &App) -> usize {
     message_view(app.size).1.saturating_sub(1).max(1)
 }
 
-fn max_scroll(app: &App) -> usize {
-    let (width, height) = message_view(app.size);
-    total_rows(app, width).saturating_sub(height)
+fn max_scroll(app: &mut App) -> usize {
+    let height = message_view(app.size).1;
+    total_rows(app).saturating_sub(height)
+}
+
+/// Rows the whole scrollback takes in the message view; wraps only the
+/// lines not counted yet for this width and own name.
+fn total_rows(app: &mut App) -> usize {
+    let width = message_view(app.size).0;
+    let look = Look::new(app);
+    app.entries
+        .total_rows(width, &app.name, |entry| look.row_count(entry, width))
 }
 
 fn scroll_up(app: &mut App, rows: usize) {
@@ -304,10 +313,10 @@ fn clamp_scroll(app: &mut App) {
 fn add(app: &mut App, body: Body) {
     app.push(body);
     if app.scroll > 0 {
+        total_rows(app);
+        let newest = app.entries.len().saturating_sub(1);
         let width = message_view(app.size).0;
-        if let Some(entry) = app.entries.back() {
-            app.scroll += row_count(app, entry, width);
-        }
+        app.scroll += app.entries.rows_of(newest, width, &app.name).unwrap_or(1);
         app.unseen += 1;
     }
 }
@@ -399,7 +408,7 @@ fn on_line(app: &mut App, raw: &str) -> Vec<Effect> {
     let line = ServerLine::parse(&sanitize(raw));
     let mut effects = apply(app, &line);
     let body = Body::Server(line.clone());
-    if app.bell && !app.in_history && classify(&body, &app.name).wants_attention() {
+    if app.bell && !app.in_history && classify(&body, &Me::new(&app.name)).wants_attention() {
         effects.push(Effect::Bell);
     }
     add(app, body);
