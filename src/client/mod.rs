@@ -85,9 +85,11 @@ impl Loop {
             return Ok(());
         }
         loop {
-            self.guard
-                .terminal
-                .draw(|frame| ui::draw(&self.app, frame))?;
+            let app = &self.app;
+            self.guard.draw(|frame| {
+                ui::draw(app, frame);
+                ui::cursor(app, frame.area())
+            })?;
             let event = tokio::select! {
                 biased;
                 next = terminal_events.next() => match next {

@@ -16,8 +16,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         return;
     }
     let prompt = prompt(app);
-    let room = usize::from(area.width).saturating_sub(prompt.width() + 1);
-    let (visible, cursor) = window(app.input.text(), app.input.cursor(), room);
+    let (visible, _) = window(app.input.text(), app.input.cursor(), room(prompt, area));
     let line = Line::from(vec![
         Span::styled(
             prompt,
@@ -26,11 +25,27 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         Span::raw(visible),
     ]);
     frame.render_widget(Paragraph::new(line), area);
-    let x = prompt.width() + cursor;
-    let x = u16::try_from(x)
+    if let Some(position) = cursor(app, area) {
+        frame.set_cursor_position(position);
+    }
+}
+
+/// Where the terminal cursor goes for an input line drawn in `area`.
+pub fn cursor(app: &App, area: Rect) -> Option<Position> {
+    if area.width == 0 || area.height == 0 {
+        return None;
+    }
+    let prompt = prompt(app);
+    let (_, column) = window(app.input.text(), app.input.cursor(), room(prompt, area));
+    let x = u16::try_from(prompt.width() + column)
         .unwrap_or(u16::MAX)
         .min(area.width.saturating_sub(1));
-    frame.set_cursor_position(Position::new(area.x + x, area.y));
+    Some(Position::new(area.x + x, area.y))
+}
+
+/// Cells left for the text after the prompt (and one for the cursor).
+fn room(prompt: &str, area: Rect) -> usize {
+    usize::from(area.width).saturating_sub(prompt.width() + 1)
 }
 
 fn prompt(app: &App) -> &'static str {
