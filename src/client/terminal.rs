@@ -71,7 +71,7 @@ impl Drop for TerminalGuard {
     }
 }
 
-/// Draws a frame like `Terminal::draw`, except that rows [`to_repaint`]
+/// Draws a frame like `Terminal::draw`, except that the rows `to_repaint`
 /// are cleared on the terminal and written whole. `shown` holds the last
 /// frame drawn and is updated.
 pub fn paint<B: Backend>(

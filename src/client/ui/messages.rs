@@ -90,8 +90,8 @@ fn top_rows(look: &Look, app: &App, width: usize, height: usize) -> Vec<Line<'st
 /// What styling a line needs besides the line: colours on or off, and who
 /// "me" is (worked out once per draw, not once per line).
 pub struct Look {
-    pub theme: Theme,
-    pub me: Me,
+    theme: Theme,
+    me: Me,
 }
 
 impl Look {
@@ -114,7 +114,7 @@ impl Look {
     }
 
     /// One entry as styled spans: gutter mark, time, then the line by kind.
-    pub fn spans(&self, entry: &Entry) -> Vec<Span<'static>> {
+    fn spans(&self, entry: &Entry) -> Vec<Span<'static>> {
         let theme = self.theme;
         let kind = classify(&entry.body, &self.me);
         let time = if entry.history {
