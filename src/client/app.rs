@@ -1,16 +1,14 @@
 //! The client's state model: everything the screen shows and everything
 //! `update` needs to decide what happens next. No I/O lives here.
 
-use std::collections::VecDeque;
 use std::net::SocketAddr;
 
 use crate::protocol::{ByeReason, Name, NameKey, ServerLine};
 
 use super::clock::Clock;
 use super::input::{Completion, History, LineEditor};
-
-/// Most lines kept in the scrollback; older ones are dropped.
-pub const SCROLLBACK_LINES: usize = 10_000;
+pub use super::scrollback::SCROLLBACK_LINES;
+use super::scrollback::Scrollback;
 
 /// Where the connection stands; the status bar shows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -110,7 +108,7 @@ pub struct App {
     /// Inside `-- history (N)` ... `-- end of history`.
     pub in_history: bool,
     pub users: Users,
-    pub entries: VecDeque<Entry>,
+    pub entries: Scrollback,
     /// Rows the view is scrolled up from the newest line (0 = live).
     pub scroll: usize,
     /// Lines that arrived below the view while scrolled up.
@@ -145,7 +143,7 @@ impl App {
             bye: None,
             in_history: false,
             users: Users::default(),
-            entries: VecDeque::new(),
+            entries: Scrollback::default(),
             scroll: 0,
             unseen: 0,
             input: LineEditor::default(),
@@ -165,10 +163,7 @@ impl App {
             body,
             history: self.in_history,
         };
-        self.entries.push_back(entry);
-        if self.entries.len() > SCROLLBACK_LINES {
-            self.entries.pop_front();
-        }
+        self.entries.push(entry);
     }
 
     /// Appends a client note.

@@ -2,7 +2,7 @@
 //! our own, whether it mentions us. Built on `ServerLine::parse`; this only
 //! adds the "who am I" view.
 
-use crate::protocol::{Name, ServerLine};
+use crate::protocol::{Name, NameKey, ServerLine};
 
 use super::app::Body;
 
@@ -58,22 +58,43 @@ impl Kind {
     }
 }
 
-/// Classifies `body` as seen by the user called `me`.
-pub fn classify(body: &Body, me: &str) -> Kind {
+/// Who "me" is, worked out once per use rather than once per line: the
+/// own name's uniqueness key and its lower-case form for mentions.
+#[derive(Clone, Debug)]
+pub struct Me {
+    key: Option<NameKey>,
+    lower: String,
+}
+
+impl Me {
+    pub fn new(name: &str) -> Me {
+        Me {
+            key: Name::parse(name).ok().map(|name| name.key()),
+            lower: name.to_lowercase(),
+        }
+    }
+
+    /// Whether `name` is me under the protocol's uniqueness rule.
+    pub fn is(&self, name: &Name) -> bool {
+        self.key.as_ref().is_some_and(|key| *key == name.key())
+    }
+}
+
+/// Classifies `body` as seen by `me`.
+pub fn classify(body: &Body, me: &Me) -> Kind {
     let Body::Server(line) = body else {
         return Kind::Note;
     };
-    let is_me = |name: &Name| same_name(name, me);
     match line {
         ServerLine::Message { from, text } => Kind::Message {
-            own: is_me(from),
-            mention: mentions(text, me),
+            own: me.is(from),
+            mention: mentions_lower(text, &me.lower),
         },
         ServerLine::Action { from, text } => Kind::Action {
-            own: is_me(from),
-            mention: mentions(text, me),
+            own: me.is(from),
+            mention: mentions_lower(text, &me.lower),
         },
-        ServerLine::Private { from, .. } if is_me(from) => Kind::PrivateOut,
+        ServerLine::Private { from, .. } if me.is(from) => Kind::PrivateOut,
         ServerLine::Private { .. } => Kind::PrivateIn,
         ServerLine::Error(_) => Kind::Error,
         ServerLine::Unknown(_) => Kind::Unknown,
@@ -83,17 +104,20 @@ pub fn classify(body: &Body, me: &str) -> Kind {
 
 /// Whether `name` is `me` under the protocol's uniqueness rule.
 pub fn same_name(name: &Name, me: &str) -> bool {
-    Name::parse(me).is_ok_and(|me| me.key() == name.key())
+    Me::new(me).is(name)
 }
 
 /// Whether `text` names `me` as a whole word, ignoring case.
 pub fn mentions(text: &str, me: &str) -> bool {
-    let me = me.to_lowercase();
+    mentions_lower(text, &me.to_lowercase())
+}
+
+fn mentions_lower(text: &str, me: &str) -> bool {
     if me.is_empty() {
         return false;
     }
     let text = text.to_lowercase();
-    text.match_indices(&me).any(|(at, found)| {
+    text.match_indices(me).any(|(at, found)| {
         let before = text[..at].chars().next_back();
         let after = text[at + found.len()..].chars().next();
         !before.is_some_and(is_word_char) && !after.is_some_and(is_word_char)
@@ -115,7 +139,7 @@ mod tests {
 
     #[test]
     fn kinds() {
-        let me = "alice";
+        let me = &Me::new("alice");
         assert_eq!(
             classify(&server("bob: hi"), me),
             Kind::Message {
@@ -153,6 +177,11 @@ mod tests {
         assert_eq!(classify(&server("! nope"), me), Kind::Error);
         assert_eq!(classify(&server("???"), me), Kind::Unknown);
         assert_eq!(classify(&Body::Note("x".into()), me), Kind::Note);
+        let nobody = &Me::new("not a name!");
+        assert_eq!(
+            classify(&server("alice -> bob: psst"), nobody),
+            Kind::PrivateIn
+        );
     }
 
     #[test]
@@ -186,7 +215,7 @@ mod tests {
     proptest! {
         #[test]
         fn classify_accepts_any_line(line in any::<String>(), me in any::<String>()) {
-            let _ = classify(&server(&line), &me);
+            let _ = classify(&server(&line), &Me::new(&me));
             let _ = mentions(&line, &me);
         }
     }

@@ -4,6 +4,11 @@
 use crossterm::event::KeyEvent;
 
 /// One input to `update`.
+///
+/// There is no timer tick: nothing on screen moves with time alone. The
+/// reconnect countdown comes from the socket task, which owns the backoff
+/// wait and reports [`NetEvent::RetryIn`] each second, and times are read
+/// when a line arrives.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Event {
     /// A key press (the loop drops repeats and releases).

@@ -5,7 +5,8 @@
 //! [`ui::draw`] the pure view. This module is the thin loop around them: it
 //! reads terminal and socket events, performs effects, and draws after each
 //! event. [`net`] owns the socket; [`terminal`] restores the terminal on
-//! every exit path.
+//! every exit path; [`scrollback`] keeps the bounded history with each
+//! line's wrapped row count, so scrolling stays cheap.
 
 pub mod app;
 pub mod classify;
@@ -13,6 +14,7 @@ pub mod clock;
 pub mod event;
 pub mod input;
 pub mod net;
+pub mod scrollback;
 pub mod terminal;
 pub mod ui;
 pub mod update;
@@ -83,9 +85,11 @@ impl Loop {
             return Ok(());
         }
         loop {
-            self.guard
-                .terminal
-                .draw(|frame| ui::draw(&self.app, frame))?;
+            let app = &self.app;
+            self.guard.draw(|frame| {
+                ui::draw(app, frame);
+                ui::cursor(app, frame.area())
+            })?;
             let event = tokio::select! {
                 biased;
                 next = terminal_events.next() => match next {

@@ -6,14 +6,14 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use crate::protocol::{ByeReason, Command, ServerLine, sanitize};
+use crate::protocol::{ByeReason, Command, ServerLine, sanitize, strip_controls};
 
 use super::app::{App, Body, Link};
-use super::classify::{classify, same_name};
+use super::classify::{Me, classify, same_name};
 use super::event::{Effect, Event, NetEvent};
 use super::input::Completion;
 use super::ui::layout::message_view;
-use super::ui::messages::{row_count, total_rows};
+use super::ui::messages::Look;
 
 /// Rows one mouse wheel notch scrolls.
 pub const WHEEL_ROWS: usize = 3;
@@ -161,7 +161,7 @@ fn complete(app: &mut App) {
 // ---- sending -------------------------------------------------------------
 
 /// Enter: reconnect when offline (or leave, for `/quit`), else send the
-/// input line.
+/// input line (or lines, after a paste that could not go at once).
 fn submit(app: &mut App) -> Vec<Effect> {
     if let Link::Offline { .. } = app.link {
         if matches!(Command::parse(app.input.text().trim()), Command::Quit(_)) {
@@ -171,28 +171,40 @@ fn submit(app: &mut App) -> Vec<Effect> {
         app.link = Link::Connecting;
         return vec![connect(app)];
     }
-    let line = app.input.take();
-    match send_line(app, &line) {
-        Ok(effects) => effects,
-        Err(()) => {
-            app.input.set(&line);
-            Vec::new()
-        }
-    }
+    let block = app.input.take();
+    send_block(app, &block)
 }
 
-/// A pasted block: one line goes into the input; several are sent, in order.
+/// A pasted block: one line goes into the input as it is (controls
+/// removed, spaces kept); several are sent, in order.
 fn on_paste(app: &mut App, text: &str) -> Vec<Effect> {
     let text = text.replace("\r\n", "\n").replace('\r', "\n");
-    if !text.trim_end_matches('\n').contains('\n') {
-        app.input.insert(&sanitize(&text));
+    let lines: Vec<String> = text
+        .trim_end_matches('\n')
+        .split('\n')
+        .map(strip_controls)
+        .collect();
+    app.input.insert(&lines.join("\n"));
+    if lines.len() == 1 {
         return Vec::new();
     }
-    app.input.insert(&text);
     let block = app.input.take();
+    send_block(app, &block)
+}
+
+/// Sends the lines of `block` in order; the first that cannot go now and
+/// every line after it go back into the input, so nothing is lost.
+fn send_block(app: &mut App, block: &str) -> Vec<Effect> {
+    let lines: Vec<&str> = block.split('\n').collect();
     let mut effects = Vec::new();
-    for line in block.lines() {
-        effects.extend(send_line(app, line).unwrap_or_default());
+    for (at, line) in lines.iter().enumerate() {
+        match send_line(app, line) {
+            Ok(more) => effects.extend(more),
+            Err(()) => {
+                app.input.set(&lines[at..].join("\n"));
+                break;
+            }
+        }
     }
     effects
 }
@@ -225,7 +237,10 @@ fn send_line(app: &mut App, line: &str) -> Result<Vec<Effect>, ()> {
         }
         _ if quit => Ok(vec![Effect::Exit]),
         _ => {
-            app.note("not in the room yet: line not sent");
+            note(
+                app,
+                "not in the room yet: kept in the input line".to_owned(),
+            );
             Err(())
         }
     }
@@ -248,9 +263,18 @@ fn page(app: &App) -> usize {
     message_view(app.size).1.saturating_sub(1).max(1)
 }
 
-fn max_scroll(app: &App) -> usize {
-    let (width, height) = message_view(app.size);
-    total_rows(app, width).saturating_sub(height)
+fn max_scroll(app: &mut App) -> usize {
+    let height = message_view(app.size).1;
+    total_rows(app).saturating_sub(height)
+}
+
+/// Rows the whole scrollback takes in the message view; wraps only the
+/// lines not counted yet for this width and own name.
+fn total_rows(app: &mut App) -> usize {
+    let width = message_view(app.size).0;
+    let look = Look::new(app);
+    app.entries
+        .total_rows(width, &app.name, |entry| look.row_count(entry, width))
 }
 
 fn scroll_up(app: &mut App, rows: usize) {
@@ -289,10 +313,10 @@ fn clamp_scroll(app: &mut App) {
 fn add(app: &mut App, body: Body) {
     app.push(body);
     if app.scroll > 0 {
+        total_rows(app);
+        let newest = app.entries.len().saturating_sub(1);
         let width = message_view(app.size).0;
-        if let Some(entry) = app.entries.back() {
-            app.scroll += row_count(app, entry, width);
-        }
+        app.scroll += app.entries.rows_of(newest, width, &app.name).unwrap_or(1);
         app.unseen += 1;
     }
 }
@@ -384,7 +408,7 @@ fn on_line(app: &mut App, raw: &str) -> Vec<Effect> {
     let line = ServerLine::parse(&sanitize(raw));
     let mut effects = apply(app, &line);
     let body = Body::Server(line.clone());
-    if app.bell && !app.in_history && classify(&body, &app.name).wants_attention() {
+    if app.bell && !app.in_history && classify(&body, &Me::new(&app.name)).wants_attention() {
         effects.push(Effect::Bell);
     }
     add(app, body);

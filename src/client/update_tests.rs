@@ -387,12 +387,60 @@ fn single_line_paste_goes_into_the_input() {
 }
 
 #[test]
+fn single_line_paste_keeps_its_spaces_and_loses_its_controls() {
+    let mut app = joined();
+    typed(&mut app, "say");
+    update(
+        &mut app,
+        Event::Paste("  two  spaces\t\u{1b}[31m \n".into()),
+    );
+    assert_eq!(app.input.text(), "say  two  spaces [31m ");
+    let effects = update(&mut app, key(KeyCode::Enter));
+    assert_eq!(sent(&effects), ["say  two  spaces [31m"], "sending trims");
+}
+
+#[test]
 fn multi_line_paste_sends_each_line_in_order() {
     let mut app = joined();
     typed(&mut app, "> ");
     let effects = update(&mut app, Event::Paste("one\r\ntwo\n\nthree\n".into()));
     assert_eq!(sent(&effects), ["> one", "two", "three"]);
     assert!(app.input.is_empty());
+}
+
+#[test]
+fn multi_line_paste_out_of_the_room_stays_in_the_input() {
+    let mut app = joined();
+    update(&mut app, Event::Net(NetEvent::Closed("reset".into())));
+    update(&mut app, Event::Net(NetEvent::RetryIn(3)));
+    typed(&mut app, "draft ");
+    let effects = update(&mut app, Event::Paste("one\n\ttwo  \n".into()));
+    assert!(sent(&effects).is_empty());
+    assert_eq!(app.input.text(), "draft one\n two  ", "nothing is lost");
+    update(&mut app, Event::Net(NetEvent::Connected));
+    update(&mut app, line("-- you are alice"));
+    let effects = update(&mut app, key(KeyCode::Enter));
+    assert_eq!(sent(&effects), ["draft one", "two"], "Enter sends them all");
+    assert!(app.input.is_empty());
+}
+
+#[test]
+fn a_paste_that_quits_halfway_keeps_the_rest() {
+    let mut app = joined();
+    let effects = update(&mut app, Event::Paste("hi\n/quit\nlater\nagain".into()));
+    assert_eq!(sent(&effects), ["hi", "/quit"]);
+    assert_eq!(app.input.text(), "later\nagain");
+}
+
+#[test]
+fn a_paste_while_choosing_a_name_uses_only_its_first_line() {
+    let mut app = App::default();
+    update(&mut app, Event::Net(NetEvent::Connected));
+    update(&mut app, line("! name \"alice\" is taken, choose another"));
+    let effects = update(&mut app, Event::Paste("\nbobby\nhello there\n".into()));
+    assert_eq!(effects, [Effect::Send("bobby".into())]);
+    assert_eq!((app.name.as_str(), &app.link), ("bobby", &Link::Joining));
+    assert_eq!(app.input.text(), "hello there", "the rest waits");
 }
 
 // ---- scrolling -------------------------------------------------------------

@@ -16,8 +16,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         return;
     }
     let prompt = prompt(app);
-    let room = usize::from(area.width).saturating_sub(prompt.width() + 1);
-    let (visible, cursor) = window(app.input.text(), app.input.cursor(), room);
+    let (visible, _) = window(app.input.text(), app.input.cursor(), room(prompt, area));
     let line = Line::from(vec![
         Span::styled(
             prompt,
@@ -26,11 +25,27 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         Span::raw(visible),
     ]);
     frame.render_widget(Paragraph::new(line), area);
-    let x = prompt.width() + cursor;
-    let x = u16::try_from(x)
+    if let Some(position) = cursor(app, area) {
+        frame.set_cursor_position(position);
+    }
+}
+
+/// Where the terminal cursor goes for an input line drawn in `area`.
+pub fn cursor(app: &App, area: Rect) -> Option<Position> {
+    if area.width == 0 || area.height == 0 {
+        return None;
+    }
+    let prompt = prompt(app);
+    let (_, column) = window(app.input.text(), app.input.cursor(), room(prompt, area));
+    let x = u16::try_from(prompt.width() + column)
         .unwrap_or(u16::MAX)
         .min(area.width.saturating_sub(1));
-    frame.set_cursor_position(Position::new(area.x + x, area.y));
+    Some(Position::new(area.x + x, area.y))
+}
+
+/// Cells left for the text after the prompt (and one for the cursor).
+fn room(prompt: &str, area: Rect) -> usize {
+    usize::from(area.width).saturating_sub(prompt.width() + 1)
 }
 
 fn prompt(app: &App) -> &'static str {
@@ -40,10 +55,17 @@ fn prompt(app: &App) -> &'static str {
     }
 }
 
+/// Stands for a line break kept in the input (a paste that could not be
+/// sent yet): Enter sends the parts as separate lines.
+const LINE_BREAK: &str = "↵";
+
 /// The part of `text` shown in `room` cells so that the cursor (a byte
 /// offset) is visible, and the cursor's column within it.
 pub fn window(text: &str, cursor: usize, room: usize) -> (String, usize) {
-    let graphemes: Vec<(usize, &str)> = text.grapheme_indices(true).collect();
+    let graphemes: Vec<(usize, &str)> = text
+        .grapheme_indices(true)
+        .map(|(at, g)| (at, if g == "\n" { LINE_BREAK } else { g }))
+        .collect();
     let before: usize = graphemes
         .iter()
         .filter(|(i, _)| *i < cursor)
@@ -75,6 +97,11 @@ mod tests {
     fn short_text_is_shown_whole() {
         assert_eq!(window("hello", 5, 10), ("hello".into(), 5));
         assert_eq!(window("hello", 2, 10), ("hello".into(), 2));
+    }
+
+    #[test]
+    fn line_breaks_kept_from_a_paste_show_as_a_mark() {
+        assert_eq!(window("one\ntwo", 7, 10), ("one↵two".into(), 7));
     }
 
     #[test]

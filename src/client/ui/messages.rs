@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Paragraph};
 
 use crate::client::app::{App, Body, Entry};
-use crate::client::classify::{Kind, classify};
+use crate::client::classify::{Kind, Me, classify};
 use crate::client::wrap::wrap;
 use crate::protocol::{ServerLine, sanitize};
 
@@ -44,55 +44,94 @@ fn marker(app: &App) -> Option<String> {
     }
 }
 
-/// The rows that fit in `height`, scrolled `app.scroll` rows up.
+/// The rows that fit in `height`, scrolled `app.scroll` rows up. Only the
+/// lines in view are wrapped: those below it are skipped by their counted
+/// rows when the scrollback knows them.
 fn visible_rows(app: &App, width: usize, height: usize) -> Vec<Line<'static>> {
-    let needed = app.scroll + height;
+    let look = Look::new(app);
+    let mut skip = app.scroll;
     let mut rows = Vec::new(); // newest first
-    for entry in app.entries.iter().rev() {
-        rows.extend(entry_rows(app, entry, width).into_iter().rev());
-        if rows.len() >= needed {
+    for (index, entry) in app.entries.iter().enumerate().rev() {
+        if rows.len() >= height {
             break;
         }
+        if let Some(count) = app.entries.rows_of(index, width, &app.name)
+            && count <= skip
+        {
+            skip -= count;
+            continue;
+        }
+        let lines = look.rows(entry, width);
+        let below = skip.min(lines.len());
+        skip -= below;
+        rows.extend(lines.into_iter().rev().skip(below));
     }
-    let scroll = app.scroll.min(rows.len().saturating_sub(height));
-    let end = rows.len().min(scroll + height);
-    rows.drain(scroll..end).rev().collect()
-}
-
-/// How many rows `entry` takes at `width`.
-pub fn row_count(app: &App, entry: &Entry, width: usize) -> usize {
-    entry_rows(app, entry, width).len()
-}
-
-/// Rows all entries take at `width`.
-pub fn total_rows(app: &App, width: usize) -> usize {
-    app.entries.iter().map(|e| row_count(app, e, width)).sum()
-}
-
-fn entry_rows(app: &App, entry: &Entry, width: usize) -> Vec<Line<'static>> {
-    wrap(&entry_spans(app, entry), width, INDENT)
-}
-
-/// One entry as styled spans: gutter mark, time, then the line by kind.
-pub fn entry_spans(app: &App, entry: &Entry) -> Vec<Span<'static>> {
-    let theme = Theme {
-        no_color: app.no_color,
-    };
-    let kind = classify(&entry.body, &app.name);
-    let time = if entry.history {
-        "hist ".to_owned()
-    } else {
-        format!("{} ", entry.clock)
-    };
-    let mut spans = vec![Span::raw(mark(kind)), Span::styled(time, theme.time())];
-    spans.extend(body_spans(theme, kind, &entry.body));
-    if kind.is_mention() || kind == Kind::PrivateIn {
-        emphasize(&mut spans[2..], Modifier::BOLD);
+    if rows.len() < height && app.scroll > 0 {
+        return top_rows(&look, app, width, height);
     }
-    if entry.history {
-        emphasize(&mut spans, Modifier::DIM);
+    rows.truncate(height);
+    rows.reverse();
+    rows
+}
+
+/// The oldest rows, for a scroll past the top of the history.
+fn top_rows(look: &Look, app: &App, width: usize, height: usize) -> Vec<Line<'static>> {
+    let mut rows = Vec::new();
+    for entry in app.entries.iter() {
+        if rows.len() >= height {
+            break;
+        }
+        rows.extend(look.rows(entry, width));
     }
-    spans
+    rows.truncate(height);
+    rows
+}
+
+/// What styling a line needs besides the line: colours on or off, and who
+/// "me" is (worked out once per draw, not once per line).
+pub struct Look {
+    theme: Theme,
+    me: Me,
+}
+
+impl Look {
+    pub fn new(app: &App) -> Look {
+        Look {
+            theme: Theme {
+                no_color: app.no_color,
+            },
+            me: Me::new(&app.name),
+        }
+    }
+
+    fn rows(&self, entry: &Entry, width: usize) -> Vec<Line<'static>> {
+        wrap(&self.spans(entry), width, INDENT)
+    }
+
+    /// How many rows `entry` takes at `width`.
+    pub fn row_count(&self, entry: &Entry, width: usize) -> usize {
+        self.rows(entry, width).len()
+    }
+
+    /// One entry as styled spans: gutter mark, time, then the line by kind.
+    fn spans(&self, entry: &Entry) -> Vec<Span<'static>> {
+        let theme = self.theme;
+        let kind = classify(&entry.body, &self.me);
+        let time = if entry.history {
+            "hist ".to_owned()
+        } else {
+            format!("{} ", entry.clock)
+        };
+        let mut spans = vec![Span::raw(mark(kind)), Span::styled(time, theme.time())];
+        spans.extend(body_spans(theme, kind, &entry.body));
+        if kind.is_mention() || kind == Kind::PrivateIn {
+            emphasize(&mut spans[2..], Modifier::BOLD);
+        }
+        if entry.history {
+            emphasize(&mut spans, Modifier::DIM);
+        }
+        spans
+    }
 }
 
 fn mark(kind: Kind) -> &'static str {
@@ -167,4 +206,64 @@ fn name_span(theme: Theme, name: &str, own: bool) -> Span<'static> {
 /// Text from the network is sanitized again right before it is drawn.
 fn clean(text: &str) -> String {
     sanitize(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::app::App;
+
+    fn talkative(width: usize) -> App {
+        let mut app = App::default();
+        for i in 0..60 {
+            let text = match i % 4 {
+                0 => format!("bob: short {i}"),
+                1 => format!("alice: {i} 你好世界 {}", "word ".repeat(i % 9)),
+                2 => format!("bob -> alice: 👍🏽 family 👨‍👩‍👧 {i}"),
+                _ => format!("* carol waves at alice {}", "x".repeat(i)),
+            };
+            app.push(Body::Server(ServerLine::parse(&text)));
+        }
+        let look = Look::new(&app);
+        app.entries
+            .total_rows(width, "alice", |e| look.row_count(e, width));
+        app
+    }
+
+    /// Every row wrapped, then the window cut out: what the view must show.
+    fn reference(app: &App, width: usize, height: usize) -> Vec<Line<'static>> {
+        let look = Look::new(app);
+        let all: Vec<_> = app
+            .entries
+            .iter()
+            .flat_map(|e| look.rows(e, width))
+            .collect();
+        let scroll = app.scroll.min(all.len().saturating_sub(height));
+        let end = all.len() - scroll;
+        all[end.saturating_sub(height)..end].to_vec()
+    }
+
+    #[test]
+    fn skipping_by_counts_shows_what_a_full_wrap_shows() {
+        let height = 7;
+        // Counted at 30 columns as alice: a rename or another width makes
+        // the counts stale, and the view must not trust them.
+        for (name, width) in [("alice", 30), ("bob", 30), ("alice", 25)] {
+            let mut app = talkative(30);
+            app.name = name.to_owned();
+            let total: usize = app
+                .entries
+                .iter()
+                .map(|e| Look::new(&app).row_count(e, width))
+                .sum();
+            for scroll in 0..total + 5 {
+                app.scroll = scroll;
+                assert_eq!(
+                    visible_rows(&app, width, height),
+                    reference(&app, width, height),
+                    "{name} scrolled {scroll}"
+                );
+            }
+        }
+    }
 }

@@ -10,6 +10,7 @@ pub mod theme;
 pub mod users;
 
 use ratatui::Frame;
+use ratatui::layout::{Position, Rect};
 
 use super::app::App;
 
@@ -20,6 +21,11 @@ pub fn draw(app: &App, frame: &mut Frame) {
     users::draw(app, frame, panes.users);
     input::draw(app, frame, panes.input);
     status::draw(app, frame, panes.status);
+}
+
+/// Where `draw` puts the terminal cursor on a screen of `area`.
+pub fn cursor(app: &App, area: Rect) -> Option<Position> {
+    input::cursor(app, layout::panes(area).input)
 }
 
 #[cfg(test)]

@@ -93,6 +93,20 @@ fn tiny_terminal() {
 }
 
 #[test]
+fn tiny_terminal_still_shows_state_and_name() {
+    let mut app = chat((40, 12));
+    line(&mut app, "-- bye (idle)");
+    update(&mut app, Event::Net(NetEvent::Closed("closed".into())));
+    assert!(matches!(app.link, Link::Offline { .. }));
+    let screen = render(&app);
+    insta::assert_snapshot!(screen.backend());
+    update(&mut app, Event::Net(NetEvent::RetryIn(12)));
+    let screen = render(&app).backend().to_string();
+    let status = screen.lines().last().unwrap_or_default();
+    assert!(status.contains("reconnecting in 12s │ alice"), "{status}");
+}
+
+#[test]
 fn scrolled_up_shows_the_new_marker() {
     let mut app = chat((60, 14));
     for i in 0..30 {

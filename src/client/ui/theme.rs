@@ -17,7 +17,7 @@ const NAME_COLORS: [Color; 8] = [
 ];
 
 /// Styles for one frame.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Default)]
 pub struct Theme {
     pub no_color: bool,
 }

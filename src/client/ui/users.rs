@@ -9,7 +9,7 @@ use unicode_segmentation::UnicodeSegmentation;
 use unicode_width::UnicodeWidthStr;
 
 use crate::client::app::App;
-use crate::client::classify::same_name;
+use crate::client::classify::Me;
 use crate::protocol::{Name, sanitize};
 
 use super::theme::Theme;
@@ -30,6 +30,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
 /// One row per name; `+N more` on the last row when they do not fit.
 fn rows(app: &App, width: usize, height: usize) -> Vec<Line<'static>> {
     let names = app.users.names();
+    let me = Me::new(&app.name);
     let shown = if names.len() > height {
         height.saturating_sub(1)
     } else {
@@ -38,7 +39,7 @@ fn rows(app: &App, width: usize, height: usize) -> Vec<Line<'static>> {
     let mut rows: Vec<Line<'static>> = names
         .iter()
         .take(shown)
-        .map(|n| row(app, n, width))
+        .map(|n| row(app, &me, n, width))
         .collect();
     if shown < names.len() {
         rows.push(Line::from(format!("+{} more", names.len() - shown)));
@@ -46,11 +47,11 @@ fn rows(app: &App, width: usize, height: usize) -> Vec<Line<'static>> {
     rows
 }
 
-fn row(app: &App, name: &Name, width: usize) -> Line<'static> {
+fn row(app: &App, me: &Me, name: &Name, width: usize) -> Line<'static> {
     let theme = Theme {
         no_color: app.no_color,
     };
-    let own = same_name(name, &app.name);
+    let own = me.is(name);
     let (mark, style) = if own {
         ("• ", theme.name(name.as_str()).add_modifier(Modifier::BOLD))
     } else {
