@@ -51,6 +51,22 @@ pub enum Command {
     /// Load-test a line-protocol chat server (chatty, the Go seed, ...):
     /// throughput, latency, loss, order, memory and CPU.
     Bench(BenchArgs),
+    /// Join a room in the terminal client (a full-screen chat window).
+    Join(JoinArgs),
+}
+
+/// Flags of `chatty join`.
+#[derive(Debug, Args)]
+pub struct JoinArgs {
+    /// Name to join with; if the server refuses it, the client asks for another.
+    #[arg(long)]
+    pub name: String,
+    /// Server address, HOST:PORT.
+    #[arg(long, default_value = DEFAULT_ADDR, value_parser = parse_addr)]
+    pub addr: SocketAddr,
+    /// Ring the terminal bell on a mention or a private message.
+    #[arg(long)]
+    pub bell: bool,
 }
 
 /// Flags of `chatty serve`. Durations read like `30s`, `5m`, `1h`; `0`
@@ -62,8 +78,8 @@ pub struct ServeArgs {
     pub addr: SocketAddr,
 
     /// Longest client line in bytes; longer lines are dropped with an error.
-    #[arg(long, value_name = "BYTES", default_value = DEFAULT_MAX_LINE_BYTES)]
-    pub max_line_bytes: NonZeroUsize,
+    #[arg(long, value_name = "BYTES", default_value = DEFAULT_MAX_LINE_BYTES, value_parser = parse_count::<1, { 16 << 20 }>)]
+    pub max_line_bytes: usize,
 
     /// Time a new connection has to choose a name.
     #[arg(long, value_name = "DURATION", default_value = DEFAULT_LOGIN_TIMEOUT, value_parser = parse_positive_duration)]
@@ -80,15 +96,15 @@ pub struct ServeArgs {
 
     /// Outgoing queue per client, in lines; beyond it lines for that client
     /// are skipped and counted.
-    #[arg(long, value_name = "LINES", default_value = DEFAULT_QUEUE_LINES)]
-    pub queue: NonZeroUsize,
+    #[arg(long, value_name = "LINES", default_value = DEFAULT_QUEUE_LINES, value_parser = parse_count::<1, 1_000_000>)]
+    pub queue: usize,
 
     /// Outgoing queue per client, in bytes (the second bound of --queue).
-    #[arg(long, value_name = "BYTES", default_value = DEFAULT_QUEUE_BYTES)]
-    pub queue_bytes: NonZeroUsize,
+    #[arg(long, value_name = "BYTES", default_value = DEFAULT_QUEUE_BYTES, value_parser = parse_count::<1, { 1 << 30 }>)]
+    pub queue_bytes: usize,
 
     /// Room lines (messages and actions) replayed to each newcomer (0 = none).
-    #[arg(long, value_name = "LINES", default_value = DEFAULT_HISTORY)]
+    #[arg(long, value_name = "LINES", default_value = DEFAULT_HISTORY, value_parser = parse_count::<0, 100_000>)]
     pub history: usize,
 
     /// File that keeps the history across restarts (appended to, compacted
@@ -102,29 +118,29 @@ pub struct ServeArgs {
     pub rate: u32,
 
     /// Lines a client may send at once before --rate applies.
-    #[arg(long, value_name = "LINES", default_value = DEFAULT_BURST)]
-    pub burst: NonZeroUsize,
+    #[arg(long, value_name = "LINES", default_value = DEFAULT_BURST, value_parser = parse_count::<1, 1_000_000>)]
+    pub burst: usize,
 
     /// Most simultaneous connections; the next gets "-- bye (server full)".
-    #[arg(long, value_name = "N", default_value = DEFAULT_MAX_CLIENTS)]
-    pub max_clients: NonZeroUsize,
+    #[arg(long, value_name = "N", default_value = DEFAULT_MAX_CLIENTS, value_parser = parse_count::<1, 1_000_000>)]
+    pub max_clients: usize,
 }
 
 impl ServeArgs {
     /// The server's settings from these flags.
     pub fn config(&self) -> Config {
         Config {
-            max_line_bytes: self.max_line_bytes.get(),
+            max_line_bytes: self.max_line_bytes,
             login_timeout: self.login_timeout,
             idle_timeout: (!self.idle_timeout.is_zero()).then_some(self.idle_timeout),
             write_timeout: self.write_timeout,
-            queue_lines: self.queue.get(),
-            queue_bytes: self.queue_bytes.get(),
+            queue_lines: self.queue,
+            queue_bytes: self.queue_bytes,
             history: self.history,
             history_file: self.history_file.clone(),
             rate: self.rate,
-            burst: self.burst.get(),
-            max_clients: self.max_clients.get(),
+            burst: self.burst,
+            max_clients: self.max_clients,
             ..Config::default()
         }
     }
@@ -273,6 +289,20 @@ pub fn parse_addr(text: &str) -> Result<SocketAddr, String> {
         .ok_or_else(|| format!("'{text}' resolves to no address; {hint}"))
 }
 
+/// Reads a whole number from `MIN` to `MAX`, with an error that says what
+/// to write.
+pub fn parse_count<const MIN: usize, const MAX: usize>(text: &str) -> Result<usize, String> {
+    let count: usize = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{text}' is not a whole number; write it like 1024"))?;
+    if (MIN..=MAX).contains(&count) {
+        Ok(count)
+    } else {
+        Err(format!("must be from {MIN} to {MAX}"))
+    }
+}
+
 /// Reads a duration like `30s`, `5m`, `1h30m` or `0`.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     if text.trim() == "0" {
@@ -298,6 +328,25 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn counts() {
+        assert_eq!(parse_count::<1, 10>("10"), Ok(10));
+        assert_eq!(parse_count::<0, 10>("0"), Ok(0));
+        assert_eq!(
+            parse_count::<1, 10>("0"),
+            Err("must be from 1 to 10".to_owned())
+        );
+        assert_eq!(
+            parse_count::<1, 10>("11"),
+            Err("must be from 1 to 10".to_owned())
+        );
+        assert!(
+            parse_count::<1, 10>("ten")
+                .expect_err("refused")
+                .contains("whole number")
+        );
     }
 
     #[test]
@@ -330,11 +379,26 @@ mod tests {
     fn defaults_make_a_sane_config() {
         let cli = Cli::try_parse_from(["chatty", "serve"]).expect("defaults parse");
         let Command::Serve(args) = cli.command else {
-            panic!("serve parses as serve");
+            panic!("expected serve");
         };
         let config = args.config();
         assert_eq!(config.idle_timeout, Some(Duration::from_secs(300)));
         assert_eq!(config.max_line_bytes, 4096);
+    }
+
+    #[test]
+    fn join_defaults() {
+        let cli = Cli::try_parse_from(["chatty", "join", "--name", "alice"]).expect("parse");
+        let Command::Join(args) = cli.command else {
+            panic!("expected join");
+        };
+        assert_eq!(args.name, "alice");
+        assert_eq!(args.addr, SocketAddr::from(([127, 0, 0, 1], 8000)));
+        assert!(!args.bell);
+        assert!(
+            Cli::try_parse_from(["chatty", "join"]).is_err(),
+            "--name is required"
+        );
     }
 
     #[test]

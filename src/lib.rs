@@ -9,8 +9,11 @@
 //!   codec, client commands and typed server lines. No sockets.
 //! - [`server`]: `chatty serve`: the listener, one task per connection
 //!   (reader + writer), and the room actor that owns every member.
+//! - [`client`]: `chatty join`: the terminal client, in the Elm shape (app
+//!   model, events, a pure update, a pure draw) around a socket task.
 
 pub mod bench;
 pub mod cli;
+pub mod client;
 pub mod protocol;
 pub mod server;

@@ -8,14 +8,18 @@ use clap::Parser;
 use tokio_util::sync::CancellationToken;
 use tracing_subscriber::EnvFilter;
 
-use chatty::cli::{Cli, Command, ServeArgs};
-use chatty::{bench, server};
+use chatty::cli::{Cli, Command, JoinArgs, ServeArgs};
+use chatty::{bench, client, server};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging();
     let result = match cli.command {
-        Command::Serve(args) => serve(args),
+        Command::Serve(args) => {
+            init_logging();
+            serve(args)
+        }
+        // No logging to stderr here: it would scribble over the screen.
+        Command::Join(args) => join(args),
         Command::Bench(args) => bench::run(args.plan(), args.json),
     };
     match result {
@@ -44,11 +48,22 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         let listener = server::bind(args.addr).await?;
         let shutdown = CancellationToken::new();
         let on_signal = shutdown.clone();
-        let signal = server::shutdown_signal()?;
+        let mut signals = server::Signals::watch()?;
         tokio::spawn(async move {
-            signal.await;
+            signals.next().await;
             on_signal.cancel();
+            signals.next().await;
+            eprintln!("error: second signal during shutdown, exiting without flushing");
+            std::process::exit(1);
         });
         server::run(listener, args.config(), shutdown).await
     })
+}
+
+fn join(args: JoinArgs) -> anyhow::Result<()> {
+    // Read before the runtime starts threads: the offset can only be
+    // read safely while the process has one thread.
+    let offset = client::local_offset();
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(client::run(args, offset))
 }

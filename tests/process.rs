@@ -91,6 +91,26 @@ async fn sigterm_says_bye_to_everyone_and_exits_0() {
 }
 
 #[tokio::test]
+async fn sigint_works_like_sigterm() {
+    let mut server = ServerProcess::start(&[]);
+    let mut alice = LineClient::connect(server.addr).await;
+    alice.login("alice").await;
+    server.signal("INT");
+    alice.expect("-- bye (server shutting down)").await;
+    alice.expect_end().await;
+    assert_eq!(server.wait().code(), Some(0));
+}
+
+#[tokio::test]
+async fn an_enormous_idle_timeout_means_never() {
+    let server = ServerProcess::start(&["--idle-timeout", "500000000years"]);
+    let mut alice = LineClient::connect(server.addr).await;
+    alice.login("alice").await;
+    alice.send("still fine").await;
+    alice.expect("alice: still fine").await;
+}
+
+#[tokio::test]
 async fn a_fifty_megabyte_line_keeps_memory_flat() {
     let server = ServerProcess::start(&["--rate", "0"]);
     let mut alice = LineClient::connect(server.addr).await;

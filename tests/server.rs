@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 
 use chatty::server::Config;
-use support::{LineClient, TestServer, config};
+use support::{LineClient, TestServer, WELCOME, config};
 
 #[tokio::test]
 async fn the_protocol_example_session() {
@@ -17,10 +17,7 @@ async fn the_protocol_example_session() {
     bob.send("anyone here?").await;
     bob.expect("bob: anyone here?").await;
 
-    let mut alice = server.connect().await;
-    alice
-        .expect("-- welcome to chatty! what's your name?")
-        .await;
+    let mut alice = server.greeted().await;
     alice.send("alice").await;
     alice
         .expect_lines(&[
@@ -64,10 +61,7 @@ async fn the_protocol_example_session() {
 async fn names_are_checked_and_retried() {
     let server = TestServer::start(config()).await;
     let _alice = server.join("alice").await;
-    let mut client = server.connect().await;
-    client
-        .expect("-- welcome to chatty! what's your name?")
-        .await;
+    let mut client = server.greeted().await;
     client.send("").await;
     client.send("ALICE").await;
     client
@@ -98,10 +92,7 @@ async fn exactly_one_client_wins_a_name_race() {
     let server = TestServer::start(config()).await;
     let mut racers = Vec::new();
     for _ in 0..40 {
-        let mut client = server.connect().await;
-        client
-            .expect("-- welcome to chatty! what's your name?")
-            .await;
+        let client = server.greeted().await;
         racers.push(client);
     }
     for client in &mut racers {
@@ -116,6 +107,47 @@ async fn exactly_one_client_wins_a_name_race() {
         }
     }
     assert_eq!(winners, 1);
+    server.stop().await;
+}
+
+/// Names that fold to one key race as one name.
+#[tokio::test]
+async fn case_and_width_variants_race_as_one_name() {
+    let server = TestServer::start(config()).await;
+    let variants = ["racer", "Racer", "RACER", "ｒａｃｅｒ", "rAcEr"];
+    let mut racers = Vec::new();
+    for variant in variants.iter().cycle().take(30) {
+        let client = server.greeted().await;
+        racers.push((client, *variant));
+    }
+    for (client, variant) in &mut racers {
+        client.send(variant).await;
+    }
+    let mut winners = 0;
+    for (client, variant) in &mut racers {
+        let line = client.next_line().await.expect("answer");
+        if line == format!("-- you are {variant}") {
+            winners += 1;
+        } else {
+            assert_eq!(
+                line,
+                format!("! name \"{variant}\" is taken, choose another")
+            );
+        }
+    }
+    assert_eq!(winners, 1);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn unknown_command_echoes_are_shortened() {
+    let server = TestServer::start(config()).await;
+    let mut alice = server.join("alice").await;
+    alice.send(&format!("/{}", "x".repeat(100))).await;
+    let echoed = format!("/{}…", "x".repeat(30));
+    alice
+        .expect(&format!("! unknown command \"{echoed}\", try /help"))
+        .await;
     server.stop().await;
 }
 
@@ -209,12 +241,60 @@ async fn http_requests_are_refused() {
     browser
         .send_bytes(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         .await;
+    browser.expect(WELCOME).await;
+    let refusal = browser.next_line().await.expect("refusal");
+    assert!(refusal.starts_with("! this is a chat server"), "{refusal}");
+    browser.expect_end().await;
+    server.stop().await;
+}
+
+/// A browser request whose URL is too long to read is still refused at
+/// its headers, so its body never becomes a name and a message.
+#[tokio::test]
+async fn a_web_page_cannot_post_into_the_room() {
+    let server = TestServer::start(config()).await;
+    let mut alice = server.join("alice").await;
+    let mut browser = server.connect().await;
+    let request = format!(
+        "POST /{} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\n\r\nmallory\nhello from a web page\n",
+        "a".repeat(5000)
+    );
+    browser.send_bytes(request.as_bytes()).await;
+    browser.expect(WELCOME).await;
     browser
-        .expect("-- welcome to chatty! what's your name?")
+        .expect("! line too long (over 4096 bytes), not sent")
         .await;
     let refusal = browser.next_line().await.expect("refusal");
     assert!(refusal.starts_with("! this is a chat server"), "{refusal}");
     browser.expect_end().await;
+    assert!(
+        alice.sync().await.is_empty(),
+        "nobody arrived, nothing was said"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_too_long_name_line_gets_an_error_and_another_try() {
+    let server = TestServer::start(Config {
+        max_line_bytes: 64,
+        ..config()
+    })
+    .await;
+    let mut client = server.greeted().await;
+    client.send(&"n".repeat(100)).await;
+    client
+        .expect("! line too long (over 64 bytes), not sent")
+        .await;
+    client.send(&"n".repeat(40)).await;
+    client
+        .expect(&format!(
+            "! name \"{}…\" is invalid: use 1 to 24 characters",
+            "n".repeat(31)
+        ))
+        .await;
+    client.send("nina").await;
+    client.expect("-- you are nina").await;
     server.stop().await;
 }
 
@@ -240,10 +320,7 @@ async fn login_timeout_says_bye() {
         ..config()
     })
     .await;
-    let mut client = server.connect().await;
-    client
-        .expect("-- welcome to chatty! what's your name?")
-        .await;
+    let mut client = server.greeted().await;
     client.expect("-- bye (login timeout)").await;
     client.expect_end().await;
     server.stop().await;
@@ -264,6 +341,31 @@ async fn idle_clients_are_disconnected() {
     bob.expect_end().await;
     alice.expect("-- bob has left (idle)").await;
     alice.expect("-- bye (idle)").await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn any_line_keeps_a_client_from_going_idle() {
+    let server = TestServer::start(Config {
+        idle_timeout: Some(Duration::from_millis(800)),
+        ..config()
+    })
+    .await;
+    let mut alice = server.join("alice").await;
+    let mut bob = server.join("bob").await;
+    alice.expect("-- bob has arrived").await;
+    // bob keeps pinging until alice, who joined first and says nothing,
+    // has been dropped for idling: his pings kept him in.
+    loop {
+        bob.send("/ping").await;
+        match bob.next_line().await.as_deref() {
+            Some("-- pong") => tokio::time::sleep(Duration::from_millis(200)).await,
+            Some("-- alice has left (idle)") => break,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    alice.expect("-- bye (idle)").await;
+    bob.expect("-- pong").await;
     server.stop().await;
 }
 
@@ -292,10 +394,14 @@ async fn flood_control_slows_but_drops_nothing() {
     .await;
     let mut alice = server.join("alice").await;
     let block: String = (0..20).map(|i| format!("line {i}\n")).collect();
+    let start = std::time::Instant::now();
     alice.send_bytes(block.as_bytes()).await;
     for i in 0..20 {
         alice.expect(&format!("alice: line {i}")).await;
     }
+    // 5 lines at once, then 15 at 20 a second: at least 0.7 s.
+    let took = start.elapsed();
+    assert!(took >= Duration::from_millis(700), "not slowed: {took:?}");
     server.stop().await;
 }
 
@@ -304,10 +410,7 @@ async fn shutdown_says_bye_to_everyone() {
     let server = TestServer::start(config()).await;
     let mut alice = server.join("alice").await;
     let mut bob = server.join("bob").await;
-    let mut lurker = server.connect().await;
-    lurker
-        .expect("-- welcome to chatty! what's your name?")
-        .await;
+    let mut lurker = server.greeted().await;
     alice.expect("-- bob has arrived").await;
     server.stop().await;
     for client in [&mut alice, &mut bob, &mut lurker] {
@@ -337,8 +440,7 @@ async fn history_survives_a_restart() {
     server.stop().await;
 
     let server = TestServer::start(with_file()).await;
-    let mut bob = server.connect().await;
-    bob.expect("-- welcome to chatty! what's your name?").await;
+    let mut bob = server.greeted().await;
     bob.send("bob").await;
     bob.expect_lines(&[
         "-- you are bob",

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use caseless::Caseless;
 use unicode_normalization::UnicodeNormalization;
-use unicode_normalization::char::is_combining_mark;
+use unicode_properties::{GeneralCategory, GeneralCategoryGroup, UnicodeGeneralCategory};
 
 use super::sanitize::echo;
 
@@ -42,7 +42,7 @@ impl Name {
             return Err(NameError::Length { name: echo(raw) });
         }
         let mut chars = name.chars();
-        if !chars.next().is_some_and(char::is_alphanumeric) {
+        if !chars.next().is_some_and(is_name_start) {
             return Err(NameError::Start { name: echo(raw) });
         }
         if let Some(bad) = chars.find(|&c| !is_name_char(c)) {
@@ -64,15 +64,59 @@ impl Name {
         NameKey(once.nfkc().collect())
     }
 
-    /// Whether `other` differs from this name only in case (or width):
-    /// the one rename a client may make onto a name that is "taken".
-    pub fn same_key(&self, other: &Name) -> bool {
-        self.key() == other.key()
+    /// Whether `other` is this name in other letter case: the one rename
+    /// a client may make onto a name that counts as its own.
+    pub fn differs_only_in_case(&self, other: &Name) -> bool {
+        let fold = |name: &Name| name.0.chars().default_case_fold().collect::<String>();
+        fold(self) == fold(other)
     }
 }
 
+/// A Unicode letter or decimal digit, and nothing invisible.
+fn is_name_start(c: char) -> bool {
+    !is_invisible(c)
+        && (c.general_category_group() == GeneralCategoryGroup::Letter
+            || c.general_category() == GeneralCategory::DecimalNumber)
+}
+
+/// Letters, combining marks, decimal digits, `_`, `-`, `.`; nothing
+/// invisible.
 fn is_name_char(c: char) -> bool {
-    c.is_alphanumeric() || is_combining_mark(c) || matches!(c, '_' | '-' | '.')
+    if is_invisible(c) {
+        return false;
+    }
+    matches!(c, '_' | '-' | '.')
+        || c.general_category() == GeneralCategory::DecimalNumber
+        || matches!(
+            c.general_category_group(),
+            GeneralCategoryGroup::Letter | GeneralCategoryGroup::Mark
+        )
+}
+
+/// Default-ignorable code points (Unicode's DerivedCoreProperties): they
+/// draw as nothing, so `alice` plus one of them would pass for `alice`.
+/// Some are letters (the Hangul fillers) or marks (variation selectors).
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{034F}'
+            | '\u{061C}'
+            | '\u{115F}'..='\u{1160}'
+            | '\u{17B4}'..='\u{17B5}'
+            | '\u{180B}'..='\u{180F}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{3164}'
+            | '\u{FE00}'..='\u{FE0F}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+            | '\u{FFF0}'..='\u{FFF8}'
+            | '\u{1BCA0}'..='\u{1BCA3}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0000}'..='\u{E0FFF}'
+    )
 }
 
 impl fmt::Display for Name {
@@ -110,7 +154,7 @@ impl fmt::Display for NameError {
 /// Names a refused character so a person can see it, even when it is a
 /// space or invisible.
 fn describe(c: char) -> String {
-    if c.is_alphanumeric() || c.is_ascii_punctuation() {
+    if (c.is_alphanumeric() && !is_invisible(c)) || c.is_ascii_punctuation() {
         format!("'{c}'")
     } else if c == ' ' {
         "a space".to_owned()
@@ -152,6 +196,13 @@ mod tests {
             ("a:b", "':' is not allowed"),
             ("a*b", "'*' is not allowed"),
             ("a\u{200b}b", "U+200B is not allowed"),
+            ("alice\u{fe0f}", "U+FE0F is not allowed"),
+            ("alice\u{34f}", "U+034F is not allowed"),
+            ("\u{3164}", "must start with a letter or digit"),
+            ("a\u{3164}", "U+3164 is not allowed"),
+            ("\u{93f}x", "must start with a letter or digit"),
+            ("½", "must start with a letter or digit"),
+            ("a½", "'½' is not allowed"),
         ];
         for (raw, reason) in cases {
             let err = Name::parse(raw).expect_err(raw).to_string();
@@ -171,6 +222,13 @@ mod tests {
         assert_eq!(ok("ａｌｉｃｅ").key(), ok("alice").key());
         assert_eq!(ok("STRASSE").key(), ok("straße").key());
         assert_ne!(ok("alice").key(), ok("alicia").key());
+    }
+
+    #[test]
+    fn case_changes_are_told_from_width_changes() {
+        assert!(ok("alice").differs_only_in_case(&ok("Alice")));
+        assert!(!ok("alice").differs_only_in_case(&ok("ａｌｉｃｅ")));
+        assert!(!ok("alice").differs_only_in_case(&ok("alicia")));
     }
 
     #[test]

@@ -12,6 +12,13 @@ pub const ECHO_CHARS: usize = 32;
 /// The output never holds a control character and never starts or ends with
 /// whitespace; it may be empty (the caller ignores such lines).
 pub fn sanitize(text: &str) -> String {
+    trim_in_place(strip_controls(text))
+}
+
+/// The cleaning of [`sanitize`] without the trim: controls removed, TAB and
+/// the line and paragraph separators made spaces, every other space kept.
+/// For text that is still being edited (the client's input line).
+pub fn strip_controls(text: &str) -> String {
     let mut clean = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -20,7 +27,7 @@ pub fn sanitize(text: &str) -> String {
             c => clean.push(c),
         }
     }
-    trim_in_place(clean)
+    clean
 }
 
 /// Shortens already-clean text to at most `max` characters, marking a cut
@@ -71,6 +78,11 @@ mod tests {
     fn trims_and_may_end_empty() {
         assert_eq!(sanitize("  hi  \r"), "hi");
         assert_eq!(sanitize(" \t \x01 "), "");
+    }
+
+    #[test]
+    fn strip_controls_keeps_the_spaces() {
+        assert_eq!(strip_controls("  a\tb\x1b[0m \n"), "  a b[0m ");
     }
 
     #[test]

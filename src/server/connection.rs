@@ -68,10 +68,11 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, context: Context) {
             handle: writer,
             flushed: None,
         };
+        let mut bucket = TokenBucket::new(config.rate, config.burst);
         if let Login::Joined { id, kicked, .. } =
-            Box::pin(login(&mut lines, outbox, peer, &context)).await
+            Box::pin(login(&mut lines, outbox, peer, &mut bucket, &context)).await
         {
-            let reason = session(&mut lines, &mut writer, id, &kicked, &context).await;
+            let reason = session(&mut lines, &mut writer, &mut bucket, id, &kicked, &context).await;
             if let Some(reason) = reason {
                 let _ = context.room.send(Request::Leave { id, reason }).await;
             }
@@ -115,12 +116,12 @@ enum Wake {
 async fn session<R: AsyncRead + Unpin>(
     lines: &mut FramedRead<R, LineCodec>,
     writer: &mut WriterTask,
+    bucket: &mut TokenBucket,
     id: MemberId,
     kicked: &CancellationToken,
     context: &Context,
 ) -> Option<Leave> {
     let config = &context.config;
-    let mut bucket = TokenBucket::new(config.rate, config.burst);
     let mut last_line = Instant::now();
     loop {
         let wait = bucket.wait(Instant::now());
@@ -130,7 +131,10 @@ async fn session<R: AsyncRead + Unpin>(
             }
             last_line = Instant::now();
         }
-        let idle_at = config.idle_timeout.map(|idle| last_line + idle);
+        // An idle timeout too long to add to a clock reading means never.
+        let idle_at = config
+            .idle_timeout
+            .and_then(|idle| last_line.checked_add(idle));
         let frame = match next_wake(lines, writer, kicked, idle_at).await {
             Wake::Frame(frame) => frame,
             other => return leave_reason(other),

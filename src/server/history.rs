@@ -5,13 +5,18 @@
 //! At start it is read back (a torn last line from a crash is ignored, as
 //! is any line that is not a message or action) and rewritten compactly;
 //! while running it is rewritten whenever it holds twice the lines kept.
+//! The disk is written by a blocking task of its own, fed through a bounded
+//! queue, so a slow disk never stalls the room; if that queue is full the
+//! line is kept in memory but not in the file, and a warning is logged.
 
 use std::collections::VecDeque;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 
 use anyhow::Context;
+use tokio_util::task::TaskTracker;
 
 use crate::protocol::ServerLine;
 
@@ -23,11 +28,22 @@ pub struct History {
     file: Option<HistoryFile>,
 }
 
+/// Disk writes waiting for the history file's task.
+const FILE_QUEUE: usize = 1024;
+
+/// The room's side of the history file: it counts lines and queues writes.
 #[derive(Debug)]
 struct HistoryFile {
-    path: PathBuf,
-    append: File,
+    writes: SyncSender<FileWrite>,
     lines_in_file: usize,
+    /// A write was lost since the last warning (warn once per episode).
+    behind: bool,
+}
+
+#[derive(Debug)]
+enum FileWrite {
+    Append(String),
+    Rewrite(Vec<String>),
 }
 
 impl History {
@@ -39,18 +55,23 @@ impl History {
         }
     }
 
-    /// A history loaded from and kept in `path` (created when missing).
-    pub fn open(capacity: usize, path: &Path) -> anyhow::Result<History> {
+    /// A history loaded from and kept in `path` (created when missing);
+    /// its writer task is tracked by `tracker` so it finishes before the
+    /// server returns.
+    pub fn open(capacity: usize, path: &Path, tracker: &TaskTracker) -> anyhow::Result<History> {
         let mut history = History::in_memory(capacity);
         for line in read_lines(path)? {
             history.remember(line);
         }
-        let append = rewrite(path, &history.lines)
+        let file = rewrite(path, &wire_lines(&history.lines))
             .with_context(|| format!("cannot write history file {}", path.display()))?;
+        let (writes, queue) = sync_channel(FILE_QUEUE);
+        let path = path.to_owned();
+        tracker.spawn_blocking(move || write_file(path, file, queue));
         history.file = Some(HistoryFile {
-            path: path.to_owned(),
-            append,
+            writes,
             lines_in_file: history.lines.len(),
+            behind: false,
         });
         Ok(history)
     }
@@ -61,15 +82,13 @@ impl History {
             return;
         }
         self.remember(line.clone());
-        if let Some(file) = &mut self.file
-            && let Err(err) = file.append(line, &self.lines, self.capacity)
-        {
-            tracing::warn!(path = %file.path.display(), "history file not updated: {err}");
+        if let Some(file) = &mut self.file {
+            file.record(line, &self.lines, self.capacity);
         }
     }
 
     /// The lines a newcomer gets, oldest first.
-    pub fn lines(&self) -> impl ExactSizeIterator<Item = &ServerLine> {
+    pub fn lines(&self) -> impl DoubleEndedIterator<Item = &ServerLine> + ExactSizeIterator {
         self.lines.iter()
     }
 
@@ -85,21 +104,54 @@ impl History {
 }
 
 impl HistoryFile {
-    fn append(
-        &mut self,
-        line: &ServerLine,
-        kept: &VecDeque<ServerLine>,
-        capacity: usize,
-    ) -> io::Result<()> {
-        if self.lines_in_file >= capacity.saturating_mul(2).max(64) {
-            self.append = rewrite(&self.path, kept)?;
+    /// Queues the line's append, or a compacting rewrite once the file
+    /// holds twice what is kept.
+    fn record(&mut self, line: &ServerLine, kept: &VecDeque<ServerLine>, capacity: usize) {
+        let write = if self.lines_in_file >= capacity.saturating_mul(2).max(64) {
             self.lines_in_file = kept.len();
-            return Ok(());
+            FileWrite::Rewrite(wire_lines(kept))
+        } else {
+            self.lines_in_file += 1;
+            FileWrite::Append(line.to_string())
+        };
+        match self.writes.try_send(write) {
+            Ok(()) => self.behind = false,
+            Err(TrySendError::Full(_)) if !self.behind => {
+                self.behind = true;
+                tracing::warn!("history file is behind the room; lines are kept in memory only");
+            }
+            Err(_) => {}
         }
-        self.append.write_all(line.to_bytes().as_ref())?;
-        self.lines_in_file += 1;
-        Ok(())
     }
+}
+
+/// The history file's task: performs queued writes until the room is gone.
+/// After a failed write the next one starts on a fresh line, so a torn
+/// line never swallows the one after it.
+fn write_file(path: PathBuf, mut file: File, writes: Receiver<FileWrite>) {
+    let mut torn = false;
+    for write in writes {
+        let result = match write {
+            FileWrite::Append(line) => {
+                let text = if torn {
+                    format!("\n{line}\n")
+                } else {
+                    format!("{line}\n")
+                };
+                file.write_all(text.as_bytes())
+            }
+            FileWrite::Rewrite(lines) => rewrite(&path, &lines).map(|new| file = new),
+        };
+        torn = result.is_err();
+        if let Err(err) = result {
+            tracing::warn!(path = %path.display(), "history file not updated: {err}");
+        }
+    }
+}
+
+/// The wire text of each kept line.
+fn wire_lines(lines: &VecDeque<ServerLine>) -> Vec<String> {
+    lines.iter().map(ToString::to_string).collect()
 }
 
 /// The room lines of the file; a missing file is an empty history.
@@ -124,13 +176,13 @@ fn read_lines(path: &Path) -> anyhow::Result<Vec<ServerLine>> {
 
 /// Replaces the file with `lines` (write to a temporary file, then rename)
 /// and returns it opened for appending.
-fn rewrite(path: &Path, lines: &VecDeque<ServerLine>) -> io::Result<File> {
+fn rewrite(path: &Path, lines: &[String]) -> io::Result<File> {
     let mut temporary = path.as_os_str().to_owned();
     temporary.push(".tmp");
     let temporary = PathBuf::from(temporary);
     let mut text = String::new();
     for line in lines {
-        text.push_str(&line.to_string());
+        text.push_str(line);
         text.push('\n');
     }
     fs::write(&temporary, text)?;
@@ -179,36 +231,47 @@ mod tests {
         assert_eq!(history.lines().len(), 0);
     }
 
-    #[test]
-    fn survives_a_restart_and_a_torn_last_line() {
+    /// Opens the file, records `texts`, and waits until they are written.
+    async fn session(capacity: usize, path: &Path, said: &[&str]) -> Vec<String> {
+        let tracker = TaskTracker::new();
+        let mut history = History::open(capacity, path, &tracker).expect("open");
+        let kept = texts(&history);
+        for text in said {
+            history.record(&say(text));
+        }
+        drop(history);
+        tracker.close();
+        tracker.wait().await;
+        kept
+    }
+
+    #[tokio::test]
+    async fn survives_a_restart_and_a_torn_last_line() {
         let path = temp_path("torn");
         let _ = fs::remove_file(&path);
-        {
-            let mut history = History::open(3, &path).expect("open");
-            history.record(&say("one"));
-            history.record(&say("two"));
-        }
+        session(3, &path, &["one", "two"]).await;
         let mut file = OpenOptions::new().append(true).open(&path).expect("append");
         file.write_all(b"bob: torn without newl").expect("write");
         drop(file);
-        let mut history = History::open(3, &path).expect("reopen");
-        assert_eq!(texts(&history), ["bob: one", "bob: two"]);
-        history.record(&say("three"));
-        let reread = History::open(3, &path).expect("third open");
-        assert_eq!(texts(&reread), ["bob: one", "bob: two", "bob: three"]);
+        assert_eq!(
+            session(3, &path, &["three"]).await,
+            ["bob: one", "bob: two"]
+        );
+        assert_eq!(
+            session(3, &path, &[]).await,
+            ["bob: one", "bob: two", "bob: three"]
+        );
     }
 
-    #[test]
-    fn file_is_compacted() {
+    #[tokio::test]
+    async fn file_is_compacted() {
         let path = temp_path("compact");
         let _ = fs::remove_file(&path);
-        let mut history = History::open(2, &path).expect("open");
-        for i in 0..200 {
-            history.record(&say(&i.to_string()));
-        }
+        let texts: Vec<String> = (0..200).map(|i| i.to_string()).collect();
+        let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+        session(2, &path, &texts).await;
         let lines = fs::read_to_string(&path).expect("read").lines().count();
         assert!(lines <= 65, "{lines} lines in the file");
-        let reread = History::open(2, &path).expect("reopen");
-        assert_eq!(texts(&reread), ["bob: 198", "bob: 199"]);
+        assert_eq!(session(2, &path, &[]).await, ["bob: 198", "bob: 199"]);
     }
 }

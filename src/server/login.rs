@@ -6,14 +6,15 @@
 use std::net::SocketAddr;
 
 use tokio::io::AsyncRead;
-use tokio::time::sleep;
+use tokio::time::{Instant, sleep};
 use tokio_util::codec::FramedRead;
 use tokio_util::sync::CancellationToken;
 
 use super::connection::{Context, next_frame};
 use super::outbox::Outbox;
+use super::rate::TokenBucket;
 use super::room::{JoinReply, MemberId, taken, too_long};
-use crate::protocol::{ByeReason, Frame, LineCodec, Name, ServerLine, sanitize};
+use crate::protocol::{ByeReason, Command, Frame, LineCodec, Name, ServerLine, sanitize};
 
 /// The text after `-- ` of the first lines every connection gets.
 const GREETING: &str = include_str!("../../assets/greeting.txt");
@@ -31,11 +32,13 @@ pub enum Login {
 }
 
 /// Greets the client and reads lines until one is an accepted name, the
-/// login timeout passes, or the client leaves.
+/// login timeout passes, or the client leaves. Flood control applies here
+/// too, so a client cannot flood the room with join attempts.
 pub async fn login<R: AsyncRead + Unpin>(
     lines: &mut FramedRead<R, LineCodec>,
     mut outbox: Outbox,
     peer: SocketAddr,
+    bucket: &mut TokenBucket,
     context: &Context,
 ) -> Login {
     for line in GREETING.lines().filter(|l| !l.trim().is_empty()) {
@@ -45,11 +48,14 @@ pub async fn login<R: AsyncRead + Unpin>(
     tokio::pin!(deadline);
     let mut first = true;
     loop {
+        let wait = bucket.wait(Instant::now());
         let frame = tokio::select! {
-            frame = next_frame(lines) => frame,
+            () = sleep(wait), if !wait.is_zero() => continue,
+            frame = next_frame(lines), if wait.is_zero() => frame,
             () = &mut deadline => return bye(outbox, ByeReason::LoginTimeout),
             () = context.shutdown.cancelled() => return bye(outbox, ByeReason::ShuttingDown),
         };
+        bucket.take(Instant::now());
         let text = match frame {
             None => return Login::Ended,
             Some(Frame::TooLong) => {
@@ -61,10 +67,10 @@ pub async fn login<R: AsyncRead + Unpin>(
         if text.is_empty() {
             continue;
         }
-        if std::mem::take(&mut first) && looks_like_http(&text) {
+        if (std::mem::take(&mut first) && is_http_request(&text)) || is_http_header(&text) {
             return refuse_http(outbox);
         }
-        if text.eq_ignore_ascii_case("/quit") || text.to_ascii_lowercase().starts_with("/quit ") {
+        if matches!(Command::parse(&text), Command::Quit(_)) {
             return bye(outbox, ByeReason::Quit);
         }
         match try_name(&text, outbox, peer, context).await {
@@ -111,7 +117,7 @@ fn refuse_http(outbox: Outbox) -> Login {
 }
 
 /// `METHOD TARGET HTTP/x`: a browser or a web request, not a chat client.
-fn looks_like_http(line: &str) -> bool {
+fn is_http_request(line: &str) -> bool {
     let mut words = line.split_whitespace();
     let (Some(method), Some(_target), Some(version), None) =
         (words.next(), words.next(), words.next(), words.next())
@@ -121,16 +127,38 @@ fn looks_like_http(line: &str) -> bool {
     method.chars().all(|c| c.is_ascii_uppercase()) && version.starts_with("HTTP/")
 }
 
+/// `Field-Name: value`: an HTTP header. A request line too long to read
+/// is followed by these, and no name contains a `:`, so none is lost.
+fn is_http_header(line: &str) -> bool {
+    let Some((field, _value)) = line.split_once(':') else {
+        return false;
+    };
+    !field.is_empty()
+        && field
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::looks_like_http;
+    use super::{is_http_header, is_http_request};
 
     #[test]
     fn recognizes_http_request_lines() {
-        assert!(looks_like_http("GET / HTTP/1.1"));
-        assert!(looks_like_http("POST /form HTTP/1.0"));
-        assert!(!looks_like_http("alice"));
-        assert!(!looks_like_http("GET me HTTP"));
-        assert!(!looks_like_http("get / HTTP/1.1"));
+        assert!(is_http_request("GET / HTTP/1.1"));
+        assert!(is_http_request("POST /form HTTP/1.0"));
+        assert!(!is_http_request("alice"));
+        assert!(!is_http_request("GET me HTTP"));
+        assert!(!is_http_request("get / HTTP/1.1"));
+    }
+
+    #[test]
+    fn recognizes_http_headers() {
+        assert!(is_http_header("Host: 127.0.0.1:8000"));
+        assert!(is_http_header("Content-Type: text/plain"));
+        assert!(is_http_header("X-Empty:"));
+        assert!(!is_http_header("alice"));
+        assert!(!is_http_header("a name: with spaces"));
+        assert!(!is_http_header(": nothing"));
     }
 }

@@ -106,11 +106,11 @@ pub async fn run(
     config: Config,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
+    let tracker = TaskTracker::new();
     let history = match &config.history_file {
-        Some(path) => History::open(config.history, path)?,
+        Some(path) => History::open(config.history, path, &tracker)?,
         None => History::in_memory(config.history),
     };
-    let tracker = TaskTracker::new();
     let hard_stop = CancellationToken::new();
     let room = room::start(
         Room::new(history, config.max_line_bytes),
@@ -148,15 +148,26 @@ pub fn raise_open_files_limit() {
     }
 }
 
-/// Watches SIGINT and SIGTERM from now on; the future resolves on either.
-pub fn shutdown_signal() -> anyhow::Result<impl Future<Output = ()>> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut terminate = signal(SignalKind::terminate()).context("cannot watch SIGTERM")?;
-    let mut interrupt = signal(SignalKind::interrupt()).context("cannot watch SIGINT")?;
-    Ok(async move {
+/// SIGINT and SIGTERM, watched from creation on (so none is missed).
+pub struct Signals {
+    terminate: tokio::signal::unix::Signal,
+    interrupt: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    pub fn watch() -> anyhow::Result<Signals> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Signals {
+            terminate: signal(SignalKind::terminate()).context("cannot watch SIGTERM")?,
+            interrupt: signal(SignalKind::interrupt()).context("cannot watch SIGINT")?,
+        })
+    }
+
+    /// Resolves at the next SIGINT or SIGTERM.
+    pub async fn next(&mut self) {
         tokio::select! {
-            _ = terminate.recv() => tracing::info!("SIGTERM received"),
-            _ = interrupt.recv() => tracing::info!("SIGINT received"),
+            _ = self.terminate.recv() => tracing::info!("SIGTERM received"),
+            _ = self.interrupt.recv() => tracing::info!("SIGINT received"),
         }
-    })
+    }
 }

@@ -6,11 +6,14 @@
 //! has drained (exercise 8.15: a slow reader never blocks anyone). One slot
 //! beyond the bound is kept for the final `-- bye (...)`, so it always fits.
 //!
+//! Bytes count against the bound until the writer has written them, so the
+//! writer's own batch is inside the bound too.
+//!
 //! The queue is a `VecDeque` behind a mutex that only the pushing side and
 //! this client's writer take, each for a few instructions: an idle client's
 //! queue holds no memory at all, and the writer is woken only when its
-//! queue goes from empty to non-empty (it drains everything before it waits
-//! again), not once per line.
+//! queue goes from empty to non-empty or a first skip is counted (it
+//! drains everything before it waits again), not once per line.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -41,13 +44,16 @@ pub struct OutboxReceiver {
 #[derive(Debug, Default)]
 struct Shared {
     state: Mutex<State>,
-    /// Signalled when the queue stops being empty or the sender is gone.
+    /// Signalled when the queue stops being empty, a skip is counted (so
+    /// the count is told even if no other line follows) or the sender is
+    /// gone.
     ready: Notify,
 }
 
 #[derive(Debug, Default)]
 struct State {
     lines: VecDeque<Bytes>,
+    /// Queued or being written: released by the writer once written.
     bytes: usize,
     skipped: u64,
     /// The final line (the bye) is queued: nothing may follow it.
@@ -61,6 +67,15 @@ impl Shared {
         // The state stays consistent even if a holder panicked.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
+}
+
+/// What the writer found waiting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Received {
+    /// This many lines were moved into the batch (maybe 0: only skips).
+    Lines(usize),
+    /// Every sender is gone and the queue is empty.
+    Closed,
 }
 
 /// What became of a pushed line.
@@ -86,13 +101,20 @@ pub fn outbox(max_lines: usize, max_bytes: usize) -> (Outbox, OutboxReceiver) {
 
 impl Outbox {
     /// Queues a line without waiting; skips it when the queue is full.
+    /// A line always fits an empty queue, however long.
     pub fn push(&self, line: Bytes) -> Push {
         let mut state = self.shared.lock();
         if state.receiver_gone {
             return Push::Closed;
         }
-        if state.lines.len() >= self.max_lines || state.bytes + line.len() > self.max_bytes {
+        let too_many_bytes = state.bytes > 0 && state.bytes + line.len() > self.max_bytes;
+        if state.lines.len() >= self.max_lines || too_many_bytes {
             state.skipped += 1;
+            let first = state.skipped == 1;
+            drop(state);
+            if first {
+                self.shared.ready.notify_one();
+            }
             return Push::Skipped;
         }
         let was_empty = state.lines.is_empty();
@@ -103,6 +125,13 @@ impl Outbox {
             self.shared.ready.notify_one();
         }
         Push::Queued
+    }
+
+    /// Lines and bytes that can still be queued before lines are skipped.
+    pub fn room_left(&self) -> (usize, usize) {
+        let state = self.shared.lock();
+        let lines = self.max_lines.saturating_sub(state.lines.len());
+        (lines, self.max_bytes.saturating_sub(state.bytes))
     }
 
     /// Queues the final line (a bye) in the slot kept for it, then closes.
@@ -132,22 +161,31 @@ impl Drop for OutboxReceiver {
 }
 
 impl OutboxReceiver {
-    /// Waits for lines and moves up to `limit` of them into `batch`.
-    /// Returns 0 once the sender is gone and the queue is empty.
+    /// Waits for lines (or a skip to tell) and moves up to `limit` lines
+    /// into `batch`. Their bytes still count until [`Self::release`].
     /// Cancel-safe: lines are only taken when it returns.
-    pub async fn recv_batch(&mut self, batch: &mut Vec<Bytes>, limit: usize) -> usize {
+    pub async fn recv_batch(&mut self, batch: &mut Vec<Bytes>, limit: usize) -> Received {
         loop {
             {
                 let mut state = self.shared.lock();
                 if !state.lines.is_empty() {
-                    return take(&mut state, batch, limit);
+                    return Received::Lines(take(&mut state, batch, limit));
                 }
                 if state.sender_gone {
-                    return 0;
+                    return Received::Closed;
+                }
+                if state.skipped > 0 {
+                    return Received::Lines(0);
                 }
             }
             self.shared.ready.notified().await;
         }
+    }
+
+    /// Frees `bytes` of the bound once they are written.
+    pub fn release(&self, bytes: usize) {
+        let mut state = self.shared.lock();
+        state.bytes = state.bytes.saturating_sub(bytes);
     }
 
     /// Once the queue is empty: how many lines were skipped since the last
@@ -166,6 +204,8 @@ impl OutboxReceiver {
         let mut lines = Vec::new();
         let mut state = self.shared.lock();
         take(&mut state, &mut lines, usize::MAX);
+        let bytes: usize = lines.iter().map(Bytes::len).sum();
+        state.bytes = state.bytes.saturating_sub(bytes);
         lines
     }
 
@@ -182,16 +222,12 @@ impl OutboxReceiver {
     }
 }
 
-/// Moves up to `limit` lines from the queue into `batch`.
+/// Moves up to `limit` lines from the queue into `batch` (their bytes
+/// still count until released).
 fn take(state: &mut State, batch: &mut Vec<Bytes>, limit: usize) -> usize {
     let count = state.lines.len().min(limit);
     batch.reserve(count);
-    let mut bytes = 0;
-    for line in state.lines.drain(..count) {
-        bytes += line.len();
-        batch.push(line);
-    }
-    state.bytes -= bytes;
+    batch.extend(state.lines.drain(..count));
     if state.lines.is_empty() && state.lines.capacity() > KEEP_LINES {
         state.lines = VecDeque::new();
     }
@@ -215,13 +251,14 @@ mod tests {
         assert_eq!(outbox.push(line("d\n")), Push::Skipped);
         assert_eq!(receiver.take_skipped(), 0, "lines still wait");
         let mut batch = Vec::new();
-        assert_eq!(receiver.recv_batch(&mut batch, 10).await, 2);
+        let received = receiver.recv_batch(&mut batch, 10).await;
+        assert_eq!(received, Received::Lines(2));
         assert_eq!(receiver.take_skipped(), 2);
         assert_eq!(receiver.take_skipped(), 0);
     }
 
     #[tokio::test]
-    async fn byte_bound_skips_too() {
+    async fn byte_bound_skips_until_written() {
         let (outbox, mut receiver) = outbox(100, 10);
         assert_eq!(outbox.push(line("12345678\n")), Push::Queued);
         assert_eq!(outbox.push(line("xy\n")), Push::Skipped);
@@ -229,9 +266,41 @@ mod tests {
         receiver.recv_batch(&mut batch, 10).await;
         assert_eq!(
             outbox.push(line("xy\n")),
+            Push::Skipped,
+            "held until written"
+        );
+        receiver.release(9);
+        assert_eq!(
+            outbox.push(line("xy\n")),
             Push::Queued,
             "bytes are released"
         );
+    }
+
+    #[tokio::test]
+    async fn a_line_longer_than_the_byte_bound_fits_an_empty_queue() {
+        let (outbox, mut receiver) = outbox(100, 4);
+        assert_eq!(outbox.push(line("0123456789\n")), Push::Queued);
+        assert_eq!(outbox.push(line("x\n")), Push::Skipped);
+        let mut batch = Vec::new();
+        let received = receiver.recv_batch(&mut batch, 10).await;
+        assert_eq!(received, Received::Lines(1));
+    }
+
+    #[tokio::test]
+    async fn a_skip_wakes_a_waiting_writer() {
+        let (outbox, mut receiver) = outbox(10, 2);
+        outbox.push(line("a\n"));
+        let mut batch = Vec::new();
+        let received = receiver.recv_batch(&mut batch, 10).await;
+        assert_eq!(received, Received::Lines(1));
+        // The writer still holds "a" (its bytes count) when a skip happens,
+        // then waits on an empty queue: the skip must wake it.
+        assert_eq!(outbox.push(line("b\n")), Push::Skipped);
+        receiver.release(2);
+        let received = receiver.recv_batch(&mut batch, 10).await;
+        assert_eq!(received, Received::Lines(0));
+        assert_eq!(receiver.take_skipped(), 1);
     }
 
     #[tokio::test]
@@ -241,9 +310,11 @@ mod tests {
         assert_eq!(outbox.push(line("b\n")), Push::Skipped);
         outbox.push_last(line("-- bye (quit)\n"));
         let mut batch = Vec::new();
-        assert_eq!(receiver.recv_batch(&mut batch, 10).await, 2);
+        let received = receiver.recv_batch(&mut batch, 10).await;
+        assert_eq!(received, Received::Lines(2));
         assert_eq!(batch[1], line("-- bye (quit)\n"));
-        assert_eq!(receiver.recv_batch(&mut batch, 10).await, 0, "closed");
+        let received = receiver.recv_batch(&mut batch, 10).await;
+        assert_eq!(received, Received::Closed);
     }
 
     #[test]

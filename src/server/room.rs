@@ -127,7 +127,8 @@ pub struct RoomHandle {
 pub struct RoomClosed;
 
 impl RoomHandle {
-    /// Asks to join under `name`.
+    /// Asks to join under `name`. If the room has shut down, the client
+    /// has been told so.
     pub async fn join(
         &self,
         name: Name,
@@ -135,13 +136,18 @@ impl RoomHandle {
         peer: SocketAddr,
     ) -> Result<JoinReply, RoomClosed> {
         let (reply, answer) = oneshot::channel();
-        self.send(Request::Join {
+        let request = Request::Join {
             name,
             outbox,
             peer,
             reply,
-        })
-        .await?;
+        };
+        if let Err(mpsc::error::SendError(request)) = self.requests.send(request).await {
+            if let Request::Join { outbox, .. } = request {
+                say_shutting_down(outbox);
+            }
+            return Err(RoomClosed);
+        }
         answer.await.map_err(|_| RoomClosed)
     }
 
@@ -174,8 +180,23 @@ async fn run(mut room: Room, mut inbox: mpsc::Receiver<Request>, shutdown: Cance
         let deliveries = room.handle(request);
         room.deliver(deliveries);
     }
+    // What was already asked is still answered; newcomers get their bye.
+    inbox.close();
+    while let Ok(request) = inbox.try_recv() {
+        match request {
+            Request::Join { outbox, .. } => say_shutting_down(outbox),
+            request => {
+                let deliveries = room.handle(request);
+                room.deliver(deliveries);
+            }
+        }
+    }
     let farewells = room.close_all(ByeReason::ShuttingDown);
     room.deliver(farewells);
+}
+
+fn say_shutting_down(outbox: Outbox) {
+    outbox.push_last(ServerLine::Bye(ByeReason::ShuttingDown).to_bytes());
 }
 
 impl Room {
@@ -240,7 +261,11 @@ impl Room {
         self.roster.clear();
         self.members
             .drain()
-            .map(|(_, member)| Delivery::Farewell(member, Some(ServerLine::Bye(reason.clone()))))
+            .map(|(id, member)| {
+                let (name, peer) = (&member.name, member.peer);
+                tracing::info!(id, ?name, %peer, reason = %reason, "left");
+                Delivery::Farewell(member, Some(ServerLine::Bye(reason.clone())))
+            })
             .collect()
     }
 
@@ -304,18 +329,45 @@ impl Room {
     /// To the newcomer: who it is, who is here, the history; to the rest:
     /// the arrival.
     fn welcome(&self, id: MemberId, name: Name) -> Vec<Delivery> {
-        let mut deliveries = vec![
-            Delivery::To(id, ServerLine::YouAre(name.clone())),
-            Delivery::Rendered(id, self.online()),
-        ];
-        let history = self.history.lines();
-        if history.len() > 0 {
-            deliveries.push(Delivery::To(id, ServerLine::HistoryStart(history.len())));
-            deliveries.extend(history.map(|line| Delivery::To(id, line.clone())));
+        let you_are = ServerLine::YouAre(name.clone());
+        let online = self.online();
+        let (free_lines, free_bytes) = self.members[&id].outbox.room_left();
+        let used = wire_len(&you_are) + online.len();
+        let mut deliveries = vec![Delivery::To(id, you_are), Delivery::Rendered(id, online)];
+        let replay = self.replay(
+            free_lines.saturating_sub(4),
+            free_bytes.saturating_sub(used + 40),
+        );
+        if !replay.is_empty() {
+            deliveries.push(Delivery::To(id, ServerLine::HistoryStart(replay.len())));
+            deliveries.extend(replay.into_iter().map(|line| Delivery::To(id, line)));
             deliveries.push(Delivery::To(id, ServerLine::HistoryEnd));
         }
         deliveries.push(Delivery::AllBut(id, ServerLine::Arrived(name)));
         deliveries
+    }
+
+    /// The newest history lines that fit in `lines` lines and `bytes`
+    /// bytes of a newcomer's queue, oldest first, so the framed block
+    /// arrives whole and its count is true.
+    fn replay(&self, lines: usize, bytes: usize) -> Vec<ServerLine> {
+        let mut budget = bytes;
+        let mut replay: Vec<ServerLine> = self
+            .history
+            .lines()
+            .rev()
+            .take(lines)
+            .take_while(|line| match budget.checked_sub(wire_len(line)) {
+                Some(left) => {
+                    budget = left;
+                    true
+                }
+                None => false,
+            })
+            .cloned()
+            .collect();
+        replay.reverse();
+        replay
     }
 
     fn command(&mut self, id: MemberId, command: Command) -> Vec<Delivery> {
@@ -387,7 +439,8 @@ impl Room {
             return Vec::new();
         }
         let key = new.key();
-        if self.names.get(&key).is_some_and(|&owner| owner != id) {
+        let own_in_other_case = new.differs_only_in_case(&old);
+        if self.names.contains_key(&key) && !own_in_other_case {
             return vec![Delivery::To(id, taken(&new))];
         }
         self.names.remove(&old.key());
@@ -443,6 +496,11 @@ impl Room {
             }),
         ]
     }
+}
+
+/// Bytes of `line` on the wire, newline included.
+fn wire_len(line: &ServerLine) -> usize {
+    line.to_string().len() + 1
 }
 
 /// The error for a line over the length limit.

@@ -122,6 +122,27 @@ fn newcomer_gets_history_framed() {
 }
 
 #[test]
+fn history_replay_fits_the_newcomers_queue() {
+    let mut room = Room::new(History::in_memory(50), 100);
+    let alice = join(&mut room, "alice");
+    for i in 0..50 {
+        say(&mut room, &alice, &format!("line {i}"));
+    }
+    // Each queue holds 16 lines: 4 go to the frame, 12 to the history.
+    let mut carol = join(&mut room, "carol");
+    let lines = carol.lines();
+    assert_eq!(lines[2], "-- history (12)");
+    assert_eq!(lines[3], "alice: line 38");
+    assert_eq!(lines[14], "alice: line 49");
+    assert_eq!(lines[15], "-- end of history");
+    assert_eq!(
+        carol.queue.take_skipped(),
+        0,
+        "nothing of the block was skipped"
+    );
+}
+
+#[test]
 fn messages_and_actions_reach_everyone_including_the_sender() {
     let (mut room, mut alice, mut bob) = alice_and_bob();
     say(&mut room, &alice, "Hi!");
@@ -174,6 +195,12 @@ fn nick_refusals_and_case_changes() {
     );
     say(&mut room, &bob, "/nick bob");
     assert!(bob.lines().is_empty(), "same name is a silent no-op");
+    say(&mut room, &bob, "/nick ｂｏｂ");
+    assert_eq!(
+        bob.lines(),
+        ["! name \"ｂｏｂ\" is taken, choose another"],
+        "width is not case"
+    );
     say(&mut room, &bob, "/nick Bob");
     assert_eq!(alice.lines(), ["-- bob is now known as Bob"]);
     say(&mut room, &bob, "/nick");
@@ -188,13 +215,13 @@ fn names_ping_help_and_unknown() {
     let (mut room, mut alice, _bob) = alice_and_bob();
     say(&mut room, &alice, "/who");
     say(&mut room, &alice, "/ping");
-    say(&mut room, &alice, "/dance \x1b[31m");
+    say(&mut room, &alice, "/dance\x1b[31m now");
     assert_eq!(
         alice.lines(),
         [
             "-- online (2): alice, bob",
             "-- pong",
-            "! unknown command \"/dance\", try /help"
+            "! unknown command \"/dance[31m\", try /help"
         ]
     );
     say(&mut room, &alice, "/help");

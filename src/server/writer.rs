@@ -14,7 +14,7 @@ use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::time::timeout;
 use tokio_util::sync::CancellationToken;
 
-use super::outbox::OutboxReceiver;
+use super::outbox::{OutboxReceiver, Received};
 use crate::protocol::ServerLine;
 
 /// Most lines taken from the outbox per write.
@@ -44,13 +44,14 @@ pub async fn run<W: AsyncWrite + Unpin>(
     loop {
         // A fresh batch each time: an idle writer holds no buffer at all.
         let mut batch: Vec<Bytes> = Vec::new();
-        let count = tokio::select! {
-            count = outbox.recv_batch(&mut batch, BATCH_LINES) => count,
+        let received = tokio::select! {
+            received = outbox.recv_batch(&mut batch, BATCH_LINES) => received,
             () = hard_stop.cancelled() => return WriterEnd::Stopped,
         };
-        if count == 0 {
+        if received == Received::Closed {
             return close(&mut socket, write_timeout).await;
         }
+        let bytes: usize = batch.iter().map(Bytes::len).sum();
         let skipped = outbox.take_skipped();
         add_skipped(&mut batch, skipped, outbox.got_last());
         let written = tokio::select! {
@@ -60,6 +61,7 @@ pub async fn run<W: AsyncWrite + Unpin>(
         if let Err(end) = written {
             return end;
         }
+        outbox.release(bytes);
     }
 }
 

@@ -15,6 +15,9 @@ use tokio::task::JoinHandle;
 use tokio::time::timeout;
 use tokio_util::sync::CancellationToken;
 
+/// The first line every connection gets.
+pub const WELCOME: &str = "-- welcome to chatty! what's your name?";
+
 /// How long any single expected event may take before a test fails.
 pub const DEADLINE: Duration = Duration::from_secs(10);
 
@@ -62,6 +65,13 @@ impl TestServer {
 
     pub async fn connect(&self) -> LineClient {
         LineClient::connect(self.addr).await
+    }
+
+    /// A connected client that has read the welcome line.
+    pub async fn greeted(&self) -> LineClient {
+        let mut client = self.connect().await;
+        client.expect(WELCOME).await;
+        client
     }
 
     /// A connected client that has joined as `name` and read its welcome.
@@ -180,7 +190,7 @@ impl LineClient {
     /// Joins as `name`: reads the welcome, sends the name, reads `-- you
     /// are`, the roster and any history block.
     pub async fn login(&mut self, name: &str) {
-        self.expect("-- welcome to chatty! what's your name?").await;
+        self.expect(WELCOME).await;
         self.send(name).await;
         self.expect(&format!("-- you are {name}")).await;
         let online = self.next_line().await.expect("roster");

@@ -1,0 +1,173 @@
+//! The client's state model: everything the screen shows and everything
+//! `update` needs to decide what happens next. No I/O lives here.
+
+use std::net::SocketAddr;
+
+use crate::protocol::{ByeReason, Name, NameKey, ServerLine};
+
+use super::clock::Clock;
+use super::input::{Completion, History, LineEditor};
+pub use super::scrollback::SCROLLBACK_LINES;
+use super::scrollback::Scrollback;
+
+/// Where the connection stands; the status bar shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Link {
+    /// A connection attempt is under way.
+    Connecting,
+    /// Connected, name sent, waiting for `-- you are NAME`.
+    Joining,
+    /// The server refused the name; the input line asks for another.
+    ChoosingName,
+    /// In the room.
+    Joined,
+    /// `/quit` sent; waiting for the server's bye.
+    Quitting,
+    /// Waiting before the next connection attempt.
+    Reconnecting { in_secs: u64 },
+    /// Disconnected with no automatic retry; Enter connects again.
+    Offline { reason: String },
+}
+
+/// What a scrollback line holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Body {
+    /// A line from the server, sanitized and classified.
+    Server(ServerLine),
+    /// A note from this client itself (connection state, local errors).
+    Note(String),
+}
+
+/// One line of the scrollback.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    pub clock: Clock,
+    pub body: Body,
+    /// Replayed from the room's history on joining.
+    pub history: bool,
+}
+
+/// The people in the room, kept sorted for display.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Users {
+    names: Vec<Name>,
+}
+
+impl Users {
+    pub fn names(&self) -> &[Name] {
+        &self.names
+    }
+
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
+    pub fn set(&mut self, names: Vec<Name>) {
+        self.names = names;
+        self.sort();
+    }
+
+    pub fn add(&mut self, name: Name) {
+        self.remove(&name.key());
+        self.names.push(name);
+        self.sort();
+    }
+
+    pub fn remove(&mut self, key: &NameKey) {
+        self.names.retain(|n| &n.key() != key);
+    }
+
+    pub fn clear(&mut self) {
+        self.names.clear();
+    }
+
+    fn sort(&mut self) {
+        self.names
+            .sort_by_cached_key(|n| (n.key(), n.as_str().to_owned()));
+    }
+}
+
+/// The whole client state.
+#[derive(Clone, Debug)]
+pub struct App {
+    /// Server address, shown in the status bar.
+    pub addr: SocketAddr,
+    /// The name we are (or want to be) known by; rejoins use it.
+    pub name: String,
+    pub link: Link,
+    /// Failed connection attempts in a row (drives the backoff).
+    pub attempt: u32,
+    /// Why the last connection attempt failed; repeats are not noted again.
+    pub last_failure: Option<String>,
+    /// The bye reason the server gave on the current connection.
+    pub bye: Option<ByeReason>,
+    /// Inside `-- history (N)` ... `-- end of history`.
+    pub in_history: bool,
+    pub users: Users,
+    pub entries: Scrollback,
+    /// Rows the view is scrolled up from the newest line (0 = live).
+    pub scroll: usize,
+    /// Lines that arrived below the view while scrolled up.
+    pub unseen: usize,
+    pub input: LineEditor,
+    pub history: History,
+    pub completion: Option<Completion>,
+    /// Terminal size in cells (width, height).
+    pub size: (u16, u16),
+    /// The local time the loop last read; stamps new lines.
+    pub clock: Clock,
+    /// Ring the bell on mentions and private messages.
+    pub bell: bool,
+    /// `NO_COLOR` is set: style by modifiers only.
+    pub no_color: bool,
+}
+
+impl Default for App {
+    fn default() -> Self {
+        App::new(SocketAddr::from(([127, 0, 0, 1], 8000)), "alice".to_owned())
+    }
+}
+
+impl App {
+    pub fn new(addr: SocketAddr, name: String) -> App {
+        App {
+            addr,
+            name,
+            link: Link::Connecting,
+            attempt: 0,
+            last_failure: None,
+            bye: None,
+            in_history: false,
+            users: Users::default(),
+            entries: Scrollback::default(),
+            scroll: 0,
+            unseen: 0,
+            input: LineEditor::default(),
+            history: History::default(),
+            completion: None,
+            size: (80, 24),
+            clock: Clock::default(),
+            bell: false,
+            no_color: false,
+        }
+    }
+
+    /// Appends a line, dropping the oldest past [`SCROLLBACK_LINES`].
+    pub fn push(&mut self, body: Body) {
+        let entry = Entry {
+            clock: self.clock,
+            body,
+            history: self.in_history,
+        };
+        self.entries.push(entry);
+    }
+
+    /// Appends a client note.
+    pub fn note(&mut self, text: impl Into<String>) {
+        self.push(Body::Note(text.into()));
+    }
+}

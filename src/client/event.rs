@@ -1,0 +1,58 @@
+//! What can happen to the client (`Event`) and what `update` asks the loop
+//! to do about it (`Effect`).
+
+use crossterm::event::KeyEvent;
+
+/// One input to `update`.
+///
+/// There is no timer tick: nothing on screen moves with time alone. The
+/// reconnect countdown comes from the socket task, which owns the backoff
+/// wait and reports [`NetEvent::RetryIn`] each second, and times are read
+/// when a line arrives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// A key press (the loop drops repeats and releases).
+    Key(KeyEvent),
+    /// A bracketed paste.
+    Paste(String),
+    /// The terminal's new size in cells.
+    Resize(u16, u16),
+    /// Mouse wheel: positive scrolls up (back in time), negative down.
+    Scroll(i32),
+    /// Something from the socket task.
+    Net(NetEvent),
+}
+
+/// What the socket task reports.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NetEvent {
+    /// Trying to connect now.
+    Connecting,
+    /// Connected; the name has been sent.
+    Connected,
+    /// A line from the server, exactly as received (not yet sanitized).
+    Line(String),
+    /// The connection ended (EOF or an I/O error, described).
+    Closed(String),
+    /// The attempt failed; the description says why.
+    ConnectFailed(String),
+    /// Waiting before the next attempt: seconds left, counted down.
+    RetryIn(u64),
+    /// The server sent a line longer than the client accepts; dropped.
+    TooLong,
+}
+
+/// What `update` asks the loop to do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Effect {
+    /// Send one line to the server.
+    Send(String),
+    /// Connect (after the backoff for `attempt`; 0 = at once) and send `name`.
+    Connect { name: String, attempt: u32 },
+    /// Ring the terminal bell.
+    Bell,
+    /// Clear the terminal and draw everything again (Ctrl-L).
+    Redraw,
+    /// Leave the program with status 0.
+    Exit,
+}

@@ -1,0 +1,251 @@
+//! The socket task: a thin pump between the TCP connection and the app.
+//!
+//! It connects when asked (after the backoff for that attempt, counting the
+//! seconds down to the app), sends the name at once, then passes each line
+//! read with the protocol codec to the app and each line the app sends to
+//! the socket. It never decides anything and never sends a line on its own.
+//!
+//! Edges: `reports` (task -> app) is bounded and waited on, so a flood from
+//! the server slows the reading instead of growing memory; `requests`
+//! (app -> task) is bounded too.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use futures::StreamExt;
+use socket2::{SockRef, TcpKeepalive};
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+use tokio::net::tcp::OwnedWriteHalf;
+use tokio::sync::mpsc;
+use tokio_util::codec::FramedRead;
+
+use crate::protocol::{Frame, LineCodec};
+
+use super::event::NetEvent;
+
+/// Longest server line accepted; longer ones are shown as a note.
+pub const MAX_LINE_BYTES: usize = 64 * 1024;
+/// The longest wait between attempts.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+/// What the app asks of the socket task.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Request {
+    /// Connect after the backoff for `attempt` and send `name` first.
+    Connect { name: String, attempt: u32 },
+    /// Send a line (ignored when not connected).
+    Send(String),
+}
+
+/// The wait before connection attempt `attempt` (0 = none): doubling from
+/// 1 s, capped at [`MAX_BACKOFF`], scaled by `jitter` in `0.0..=1.0` into
+/// its upper half so that clients restarted together spread out.
+pub fn backoff(attempt: u32, jitter: f64) -> Duration {
+    if attempt == 0 {
+        return Duration::ZERO;
+    }
+    let base = Duration::from_secs(1u64 << (attempt - 1).min(5)).min(MAX_BACKOFF);
+    base.mul_f64(0.5 + 0.5 * jitter.clamp(0.0, 1.0))
+}
+
+/// Runs until `requests` closes.
+pub async fn run(
+    addr: SocketAddr,
+    mut requests: mpsc::Receiver<Request>,
+    reports: mpsc::Sender<NetEvent>,
+) {
+    while let Some(request) = requests.recv().await {
+        let Request::Connect { name, attempt } = request else {
+            continue;
+        };
+        if count_down(backoff(attempt, fastrand::f64()), &reports)
+            .await
+            .is_err()
+        {
+            return;
+        }
+        if session(addr, &name, &mut requests, &reports).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Reports the seconds left once a second while waiting.
+async fn count_down(wait: Duration, reports: &mpsc::Sender<NetEvent>) -> Result<(), Gone> {
+    let mut left = wait;
+    while !left.is_zero() {
+        report(reports, NetEvent::RetryIn(left.as_secs_f64().ceil() as u64)).await?;
+        let step = left.min(Duration::from_secs(1));
+        tokio::time::sleep(step).await;
+        left -= step;
+    }
+    Ok(())
+}
+
+/// The app has gone away; stop.
+struct Gone;
+
+async fn report(reports: &mpsc::Sender<NetEvent>, event: NetEvent) -> Result<(), Gone> {
+    reports.send(event).await.map_err(|_| Gone)
+}
+
+/// One connection, from connect to close.
+async fn session(
+    addr: SocketAddr,
+    name: &str,
+    requests: &mut mpsc::Receiver<Request>,
+    reports: &mpsc::Sender<NetEvent>,
+) -> Result<(), Gone> {
+    report(reports, NetEvent::Connecting).await?;
+    let stream = match TcpStream::connect(addr).await {
+        Ok(stream) => stream,
+        Err(err) => return report(reports, NetEvent::ConnectFailed(err.to_string())).await,
+    };
+    keep_alive(&stream);
+    let (read, mut write) = stream.into_split();
+    if let Err(err) = send(&mut write, name).await {
+        return report(reports, NetEvent::Closed(err.to_string())).await;
+    }
+    report(reports, NetEvent::Connected).await?;
+    let lines = FramedRead::new(read, LineCodec::new(MAX_LINE_BYTES));
+    let why = pump(lines, write, requests, reports).await?;
+    report(reports, NetEvent::Closed(why)).await
+}
+
+/// Moves lines both ways until the link ends; returns why it ended.
+async fn pump(
+    mut lines: FramedRead<tokio::net::tcp::OwnedReadHalf, LineCodec>,
+    mut write: OwnedWriteHalf,
+    requests: &mut mpsc::Receiver<Request>,
+    reports: &mpsc::Sender<NetEvent>,
+) -> Result<String, Gone> {
+    loop {
+        tokio::select! {
+            frame = lines.next() => match frame {
+                Some(Ok(Frame::Line(line))) => report(reports, NetEvent::Line(line)).await?,
+                Some(Ok(Frame::TooLong)) => report(reports, NetEvent::TooLong).await?,
+                Some(Err(err)) => return Ok(err.to_string()),
+                None => return Ok("closed by the server".to_owned()),
+            },
+            request = requests.recv() => match request {
+                Some(Request::Send(line)) => {
+                    if let Err(err) = send(&mut write, &line).await {
+                        return Ok(err.to_string());
+                    }
+                }
+                Some(Request::Connect { .. }) => {}
+                None => return Err(Gone),
+            },
+        }
+    }
+}
+
+async fn send(write: &mut OwnedWriteHalf, line: &str) -> std::io::Result<()> {
+    write.write_all(format!("{line}\n").as_bytes()).await
+}
+
+/// TCP keepalive notices a vanished server without us sending any line.
+fn keep_alive(stream: &TcpStream) {
+    let keepalive = TcpKeepalive::new()
+        .with_time(Duration::from_secs(30))
+        .with_interval(Duration::from_secs(10));
+    let _ = SockRef::from(stream).set_tcp_keepalive(&keepalive);
+    let _ = stream.set_nodelay(true);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_starts_near_a_second_and_caps() {
+        assert_eq!(backoff(0, 0.7), Duration::ZERO);
+        assert!(backoff(1, 0.0) >= Duration::from_millis(500));
+        assert!(backoff(1, 1.0) <= Duration::from_secs(1));
+        assert_eq!(backoff(3, 1.0), Duration::from_secs(4));
+        for attempt in 1..100 {
+            assert!(backoff(attempt, 1.0) <= MAX_BACKOFF);
+        }
+        assert_eq!(backoff(50, 1.0), MAX_BACKOFF);
+    }
+
+    /// Fails a test that has not finished in 10 s instead of hanging.
+    async fn bounded(test: impl std::future::Future<Output = ()>) {
+        tokio::time::timeout(Duration::from_secs(10), test)
+            .await
+            .expect("finished in time");
+    }
+
+    #[tokio::test]
+    async fn talks_to_a_server_and_reports_the_close() {
+        bounded(talks_to_a_server()).await;
+    }
+
+    async fn talks_to_a_server() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let (requests, requests_rx) = mpsc::channel(8);
+        let (reports_tx, mut reports) = mpsc::channel(8);
+        tokio::spawn(run(addr, requests_rx, reports_tx));
+        requests
+            .send(Request::Connect {
+                name: "alice".into(),
+                attempt: 0,
+            })
+            .await
+            .expect("send");
+        let (mut peer, _) = listener.accept().await.expect("accept");
+        let mut got = vec![0; 6];
+        tokio::io::AsyncReadExt::read_exact(&mut peer, &mut got)
+            .await
+            .expect("name");
+        assert_eq!(got, b"alice\n");
+        assert_eq!(reports.recv().await, Some(NetEvent::Connecting));
+        assert_eq!(reports.recv().await, Some(NetEvent::Connected));
+        peer.write_all(b"-- you are alice\n").await.expect("write");
+        assert_eq!(
+            reports.recv().await,
+            Some(NetEvent::Line("-- you are alice".into()))
+        );
+        requests
+            .send(Request::Send("hi".into()))
+            .await
+            .expect("send");
+        let mut got = vec![0; 3];
+        tokio::io::AsyncReadExt::read_exact(&mut peer, &mut got)
+            .await
+            .expect("hi");
+        assert_eq!(got, b"hi\n");
+        drop(peer);
+        assert!(matches!(reports.recv().await, Some(NetEvent::Closed(_))));
+    }
+
+    #[tokio::test]
+    async fn unreachable_is_reported() {
+        bounded(unreachable()).await;
+    }
+
+    async fn unreachable() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        drop(listener);
+        let (requests, requests_rx) = mpsc::channel(8);
+        let (reports_tx, mut reports) = mpsc::channel(8);
+        tokio::spawn(run(addr, requests_rx, reports_tx));
+        requests
+            .send(Request::Connect {
+                name: "alice".into(),
+                attempt: 0,
+            })
+            .await
+            .expect("send");
+        assert_eq!(reports.recv().await, Some(NetEvent::Connecting));
+        assert!(matches!(
+            reports.recv().await,
+            Some(NetEvent::ConnectFailed(_))
+        ));
+    }
+}

@@ -1,0 +1,266 @@
+//! The terminal guard: raw mode, alternate screen, bracketed paste and mouse
+//! reporting on entry; all of it undone (and the cursor shown) on drop and
+//! on panic, so every exit path leaves a usable shell.
+//!
+//! It also draws frames. Ratatui writes only the cells that changed and
+//! trusts unicode-width for how wide each glyph is; for graphemes of
+//! several code points (flags, skin tones, ZWJ families) terminals and
+//! multiplexers often disagree, and the cells ratatui skips keep ghost
+//! glyphs. So a row whose content changes while it holds such a grapheme
+//! (before or after) is cleared on the terminal and written whole.
+
+use std::io::{self, Stdout, Write};
+
+use crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+};
+use crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
+use crossterm::{cursor, execute};
+use ratatui::backend::{Backend, ClearType, CrosstermBackend};
+use ratatui::buffer::{Buffer, Cell};
+use ratatui::layout::Position;
+use ratatui::{Frame, Terminal};
+
+/// The terminal in TUI mode; restored when dropped.
+pub struct TerminalGuard {
+    pub terminal: Terminal<CrosstermBackend<Stdout>>,
+    /// The last frame drawn.
+    shown: Buffer,
+}
+
+impl TerminalGuard {
+    /// Switches the terminal to TUI mode and installs the panic hook.
+    pub fn enter() -> io::Result<TerminalGuard> {
+        install_panic_hook();
+        enable_raw_mode()?;
+        let mut stdout = io::stdout();
+        if let Err(err) = execute!(
+            stdout,
+            EnterAlternateScreen,
+            EnableBracketedPaste,
+            EnableMouseCapture
+        ) {
+            restore();
+            return Err(err);
+        }
+        let terminal = Terminal::new(CrosstermBackend::new(stdout)).inspect_err(|_| restore())?;
+        Ok(TerminalGuard {
+            terminal,
+            shown: Buffer::default(),
+        })
+    }
+
+    /// Draws one frame with `render`, which returns where the cursor goes.
+    pub fn draw(&mut self, render: impl FnOnce(&mut Frame) -> Option<Position>) -> io::Result<()> {
+        paint(&mut self.terminal, &mut self.shown, render)
+    }
+
+    /// Rings the terminal bell.
+    pub fn bell(&mut self) -> io::Result<()> {
+        let out = self.terminal.backend_mut();
+        out.write_all(b"\x07")?;
+        Write::flush(out)
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore();
+    }
+}
+
+/// Draws a frame like `Terminal::draw`, except that the rows `to_repaint`
+/// are cleared on the terminal and written whole. `shown` holds the last
+/// frame drawn and is updated.
+pub fn paint<B: Backend>(
+    terminal: &mut Terminal<B>,
+    shown: &mut Buffer,
+    render: impl FnOnce(&mut Frame) -> Option<Position>,
+) -> Result<(), B::Error> {
+    terminal.autoresize()?;
+    let mut frame = terminal.get_frame();
+    let cursor = render(&mut frame);
+    let next = frame.buffer_mut();
+    let rows = to_repaint(shown, next);
+    if !rows.is_empty() {
+        // Flush this frame with those rows blank, so that ratatui's idea of
+        // them is blank too; clear them for real; then write them whole.
+        let full = next.clone();
+        for &y in &rows {
+            for x in next.area.left()..next.area.right() {
+                next[(x, y)] = Cell::EMPTY;
+            }
+        }
+        terminal.flush()?;
+        terminal.swap_buffers();
+        for &y in &rows {
+            let backend = terminal.backend_mut();
+            backend.set_cursor_position(Position::new(0, y))?;
+            backend.clear_region(ClearType::UntilNewLine)?;
+        }
+        *terminal.current_buffer_mut() = full;
+    }
+    let done = terminal.apply_buffer_with_cursor(cursor)?;
+    shown.clone_from(done.buffer);
+    Ok(())
+}
+
+/// The rows of `next` that changed since `shown` while holding, before or
+/// after, a grapheme of several code points. None after a resize: ratatui
+/// clears the whole screen then.
+fn to_repaint(shown: &Buffer, next: &Buffer) -> Vec<u16> {
+    if shown.area != next.area {
+        return Vec::new();
+    }
+    let width = usize::from(next.area.width).max(1);
+    let rows = shown.content.chunks(width).zip(next.content.chunks(width));
+    (next.area.top()..)
+        .zip(rows)
+        .filter(|(_, (old, new))| old != new && (old.iter().chain(*new).any(is_composite)))
+        .map(|(y, _)| y)
+        .collect()
+}
+
+/// A cell holding a grapheme of more than one code point.
+fn is_composite(cell: &Cell) -> bool {
+    cell.symbol().chars().nth(1).is_some()
+}
+
+/// Undoes everything `enter` did; safe to call more than once.
+pub fn restore() {
+    let _ = execute!(
+        io::stdout(),
+        DisableMouseCapture,
+        DisableBracketedPaste,
+        LeaveAlternateScreen,
+        cursor::Show
+    );
+    let _ = disable_raw_mode();
+}
+
+/// Restores the terminal before the default hook prints the panic, so the
+/// message lands on a normal screen.
+fn install_panic_hook() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore();
+        previous(info);
+    }));
+}
+
+#[cfg(test)]
+mod tests {
+    use std::iter::once;
+
+    use ratatui::backend::{TestBackend, WindowSize};
+    use ratatui::layout::Size;
+
+    use super::*;
+    use crate::client::app::{App, Body};
+    use crate::client::ui;
+    use crate::protocol::ServerLine;
+
+    /// A terminal that draws a grapheme of several code points wider than
+    /// unicode-width says (as tmux does with some emoji): a ghost lands two
+    /// cells on, where ratatui believes nothing was written.
+    struct Ghosting(TestBackend);
+
+    impl Backend for Ghosting {
+        type Error = <TestBackend as Backend>::Error;
+
+        fn draw<'a, I>(&mut self, content: I) -> Result<(), Self::Error>
+        where
+            I: Iterator<Item = (u16, u16, &'a Cell)>,
+        {
+            let ghost = Cell::new("▒");
+            for (x, y, cell) in content {
+                self.0.draw(once((x, y, cell)))?;
+                if is_composite(cell) && x + 2 < self.0.buffer().area.width {
+                    self.0.draw(once((x + 2, y, &ghost)))?;
+                }
+            }
+            Ok(())
+        }
+        fn hide_cursor(&mut self) -> Result<(), Self::Error> {
+            self.0.hide_cursor()
+        }
+        fn show_cursor(&mut self) -> Result<(), Self::Error> {
+            self.0.show_cursor()
+        }
+        fn get_cursor_position(&mut self) -> Result<Position, Self::Error> {
+            self.0.get_cursor_position()
+        }
+        fn set_cursor_position<P: Into<Position>>(&mut self, at: P) -> Result<(), Self::Error> {
+            self.0.set_cursor_position(at)
+        }
+        fn clear(&mut self) -> Result<(), Self::Error> {
+            self.0.clear()
+        }
+        fn clear_region(&mut self, clear_type: ClearType) -> Result<(), Self::Error> {
+            self.0.clear_region(clear_type)
+        }
+        fn size(&self) -> Result<Size, Self::Error> {
+            self.0.size()
+        }
+        fn window_size(&mut self) -> Result<WindowSize, Self::Error> {
+            self.0.window_size()
+        }
+        fn flush(&mut self) -> Result<(), Self::Error> {
+            self.0.flush()
+        }
+    }
+
+    fn show<B: Backend>(terminal: &mut Terminal<B>, shown: &mut Buffer, app: &App) {
+        paint(terminal, shown, |frame| {
+            ui::draw(app, frame);
+            ui::cursor(app, frame.area())
+        })
+        .unwrap_or_else(|_| panic!("drawn"));
+    }
+
+    /// What the screen should hold: `app` drawn once on a fresh terminal.
+    fn fresh(app: &App) -> Buffer {
+        let mut terminal =
+            Terminal::new(TestBackend::new(app.size.0, app.size.1)).expect("terminal");
+        show(&mut terminal, &mut Buffer::default(), app);
+        terminal.backend().buffer().clone()
+    }
+
+    #[test]
+    fn graphemes_of_several_code_points_leave_no_ghosts() {
+        let mut app = App {
+            size: (40, 12),
+            ..App::default()
+        };
+        let mut terminal = Terminal::new(Ghosting(TestBackend::new(40, 12))).expect("terminal");
+        let mut shown = Buffer::default();
+        for draft in ["flag 🇯🇵", "thumbs 👍🏽 up", "family 👨‍👩‍👧"] {
+            app.input.set(draft);
+            show(&mut terminal, &mut shown, &app);
+            app.input.take();
+            show(&mut terminal, &mut shown, &app);
+            assert_eq!(terminal.backend().0.buffer(), &fresh(&app), "after {draft}");
+        }
+        let line = ServerLine::parse("bob: 🇯🇵 and 👨‍👩‍👧 at once");
+        app.push(Body::Server(line));
+        show(&mut terminal, &mut shown, &app);
+        for i in 0..10 {
+            app.push(Body::Note(format!("line {i}")));
+            show(&mut terminal, &mut shown, &app);
+        }
+        assert_eq!(terminal.backend().0.buffer(), &fresh(&app), "scrolled away");
+    }
+
+    #[test]
+    fn only_changed_rows_with_composite_graphemes_are_repainted() {
+        let mut before = Buffer::empty(ratatui::layout::Rect::new(0, 0, 10, 3));
+        let mut after = before.clone();
+        before.set_string(0, 0, "a 🇯🇵", ratatui::style::Style::default());
+        after.set_string(0, 0, "b 🇯🇵", ratatui::style::Style::default());
+        after.set_string(0, 1, "plain", ratatui::style::Style::default());
+        before.set_string(0, 2, "你好", ratatui::style::Style::default());
+        assert_eq!(to_repaint(&before, &after), [0], "not 1 or 2: no composite");
+    }
+}
