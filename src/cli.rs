@@ -164,7 +164,8 @@ pub struct BenchArgs {
     #[arg(long, value_name = "N", default_value = DEFAULT_BENCH_CLIENTS)]
     pub clients: NonZeroUsize,
 
-    /// Each client sends a name line first (`bench-N`), as chatty needs.
+    /// Each client sends a name line first (`bRUN-N`, unique per run), as
+    /// chatty needs.
     #[arg(long)]
     pub name_first: bool,
 

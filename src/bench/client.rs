@@ -42,6 +42,9 @@ pub struct Shared {
     pub plan: Plan,
     pub epoch: Instant,
     pub format: Format,
+    /// This run's id, also in the clients' names so that two benches on
+    /// one server never ask for the same name.
+    pub run: u32,
     pub stats: RefCell<Stats>,
     pub window: Cell<Window>,
     scratch: RefCell<Vec<u8>>,
@@ -58,6 +61,7 @@ impl Shared {
     pub fn new(plan: Plan, run: u32) -> Shared {
         Shared {
             format: Format::new(run, plan.payload),
+            run,
             connecting: Semaphore::new(plan.connect_concurrency),
             plan,
             epoch: Instant::now(),
@@ -82,7 +86,7 @@ pub fn micros(duration: Duration) -> u64 {
 
 /// Connects client `index`, then reads (and sends) until the bench ends.
 pub async fn client(shared: Rc<Shared>, index: usize) {
-    let name = format!("bench-{index}");
+    let name = format!("b{:x}-{index}", shared.run);
     let stream = tokio::select! {
         stream = connect(&shared, &name, None) => stream,
         () = shared.finish.cancelled() => return,
@@ -110,7 +114,7 @@ pub async fn client(shared: Rc<Shared>, index: usize) {
 /// A client that connects and then never reads, until the end, when it
 /// reads what is waiting to see whether the server closed it.
 pub async fn slow_reader(shared: Rc<Shared>, index: usize) {
-    let name = format!("slow-{index}");
+    let name = format!("s{:x}-{index}", shared.run);
     let stream = tokio::select! {
         stream = connect(&shared, &name, Some(SLOW_RECV_BUFFER)) => stream,
         () = shared.finish.cancelled() => return,
