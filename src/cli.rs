@@ -174,12 +174,14 @@ pub struct BenchArgs {
     pub senders: usize,
 
     /// Lines per second per sender; 0 = as fast as the server takes them,
-    /// with at most --in-flight lines per sender not yet echoed back.
+    /// with at most --in-flight lines per sender not yet received by every
+    /// client.
     #[arg(long, value_name = "LINES_PER_SEC", default_value = DEFAULT_BENCH_RATE)]
     pub rate: u32,
 
-    /// With --rate 0: lines a sender may have sent but not yet received
-    /// back (the server must echo to the sender, as chatty and the seed do).
+    /// With --rate 0: lines a sender may have out that some client has not
+    /// received (or passed) yet. Every client must get every line, the
+    /// sender included, as with chatty and the seed.
     #[arg(long, value_name = "LINES", default_value = DEFAULT_BENCH_IN_FLIGHT)]
     pub in_flight: NonZeroUsize,
 

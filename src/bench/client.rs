@@ -15,13 +15,13 @@ use std::time::{Duration, Instant};
 
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpSocket, TcpStream};
-use tokio::sync::Semaphore;
+use tokio::sync::{Notify, Semaphore};
 use tokio::time::sleep_until;
 use tokio_util::sync::CancellationToken;
 
 use super::Plan;
 use super::payload::{Format, Stamp};
-use super::stats::{Stats, Tracker, Window};
+use super::stats::{Progress, Stats, Tracker, Window};
 
 /// The scratch buffer every read goes through.
 const SCRATCH_BYTES: usize = 64 * 1024;
@@ -55,22 +55,31 @@ pub struct Shared {
     pub stop_sending: CancellationToken,
     /// Everyone stops.
     pub finish: CancellationToken,
+    /// Per sender, with --rate 0: every receiver has seen its oldest line
+    /// in flight, so it may send another.
+    pub window_open: Vec<Notify>,
 }
 
 impl Shared {
     pub fn new(plan: Plan, run: u32) -> Shared {
+        let senders = plan.senders;
+        let stats = Stats {
+            progress: Progress::new(plan.senders, plan.in_flight),
+            ..Stats::default()
+        };
         Shared {
             format: Format::new(run, plan.payload),
             run,
             connecting: Semaphore::new(plan.connect_concurrency),
             plan,
             epoch: Instant::now(),
-            stats: RefCell::new(Stats::default()),
+            stats: RefCell::new(stats),
             window: Cell::new(Window::NOT_YET),
             scratch: RefCell::new(vec![0; SCRATCH_BYTES]),
             go: CancellationToken::new(),
             stop_sending: CancellationToken::new(),
             finish: CancellationToken::new(),
+            window_open: std::iter::repeat_with(Notify::new).take(senders).collect(),
         }
     }
 
@@ -97,10 +106,9 @@ pub async fn client(shared: Rc<Shared>, index: usize) {
     };
     shared.stats.borrow_mut().connected += 1;
     let senders = shared.plan.senders;
-    let own = (index < senders).then_some(index);
-    let sender = own.map(|id| Sender::new(id, shared.plan.rate));
+    let sender = (index < senders).then(|| Sender::new(index, shared.plan.rate));
     let mut client = Client {
-        tracker: Tracker::new(senders, own),
+        tracker: Tracker::new(senders),
         shared,
         stream,
         carry: Vec::new(),
@@ -160,6 +168,13 @@ async fn read_leftovers(stream: &TcpStream, format: &Format) -> (u64, u64, bool)
             Err(err) if err.kind() == io::ErrorKind::WouldBlock => {}
             Err(_) => return (bytes, skipped, true),
         }
+    }
+}
+
+/// Tells a sender that every receiver has seen its oldest line in flight.
+fn wake(shared: &Shared, sender: Option<usize>) {
+    if let Some(open) = sender.and_then(|id| shared.window_open.get(id)) {
+        open.notify_one();
     }
 }
 
@@ -230,6 +245,14 @@ impl Client {
                 .as_ref()
                 .is_some_and(|s| s.written < s.out.len());
             let due = self.sender.as_ref().and_then(|s| s.due(shared.plan.rate));
+            let unlimited = sending && shared.plan.rate == 0;
+            let id = self.sender.as_ref().map_or(0, |s| s.id);
+            let window_open = async {
+                match shared.window_open.get(id) {
+                    Some(open) if unlimited => open.notified().await,
+                    _ => std::future::pending().await,
+                }
+            };
             tokio::select! {
                 biased;
                 () = shared.finish.cancelled() => return Ok(()),
@@ -250,6 +273,7 @@ impl Client {
                 () = sleep_until(due.unwrap_or_else(tokio::time::Instant::now)), if due.is_some() => {
                     self.on_schedule()?;
                 }
+                () = window_open => self.top_up()?,
             }
         }
     }
@@ -298,15 +322,19 @@ impl Client {
                 return;
             };
             self.carry.extend_from_slice(&rest[..end]);
-            self.tracker
+            let open = self
+                .tracker
                 .line(&self.carry, now, &shared.format, &window, &mut stats);
+            wake(&shared, open);
             self.carry.clear();
             rest = &rest[end + 1..];
         }
         let mut start = 0;
         for end in memchr::memchr_iter(b'\n', rest) {
-            self.tracker
-                .line(&rest[start..end], now, &shared.format, &window, &mut stats);
+            let open =
+                self.tracker
+                    .line(&rest[start..end], now, &shared.format, &window, &mut stats);
+            wake(&shared, open);
             start = end + 1;
         }
         self.keep(&rest[start..], &mut stats);
@@ -331,7 +359,14 @@ impl Client {
         }
         let in_flight = self.shared.plan.in_flight as u64;
         let mut count = 0;
-        while sender.next_seq - 1 - self.tracker.echoed.min(sender.next_seq - 1) < in_flight {
+        while self
+            .shared
+            .stats
+            .borrow_mut()
+            .progress
+            .in_flight(sender.id, sender.next_seq - 1)
+            < in_flight
+        {
             if !sender.has_room() {
                 break;
             }

@@ -281,6 +281,8 @@ async fn send_phase(watch: &mut Watch<'_>) -> Measured {
         end: end_us,
         last_third,
     });
+    let receivers = shared.stats.borrow().connected;
+    shared.stats.borrow_mut().progress.set_receivers(receivers);
     shared.go.cancel();
     let window_start = Instant::now() + plan.warmup;
     if !watch.until(window_start, "warmup", false).await {

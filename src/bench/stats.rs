@@ -75,6 +75,67 @@ pub struct Stats {
     pub sent_in_window: u64,
     pub sent_last_third: u64,
     pub slow: SlowReaders,
+    pub progress: Progress,
+}
+
+/// With --rate 0: how far every receiver has got in each sender's lines,
+/// so a sender keeps at most --in-flight lines that some receiver has not
+/// seen (or passed, when the server skipped it) yet. Bounding by the
+/// slowest receiver, not by the sender's own echo, measures throughput
+/// without letting any client's queue grow.
+#[derive(Debug, Default)]
+pub struct Progress {
+    receivers: u64,
+    /// Per sender, a ring over its next lines: how many receivers have
+    /// passed each.
+    passed: Vec<Vec<u64>>,
+    /// Per sender: every receiver has passed every line up to this one.
+    done: Vec<u64>,
+}
+
+impl Progress {
+    /// For `senders` senders with at most `in_flight` lines out each.
+    pub fn new(senders: usize, in_flight: usize) -> Progress {
+        Progress {
+            receivers: 0,
+            passed: vec![vec![0; in_flight + 1]; senders],
+            done: vec![0; senders],
+        }
+    }
+
+    /// How many clients read (set before anyone sends).
+    pub fn set_receivers(&mut self, receivers: usize) {
+        self.receivers = receivers as u64;
+    }
+
+    /// A receiver's last line from `sender` went from `from` to `to`.
+    /// True when the oldest line in flight became seen by everyone.
+    fn advance(&mut self, sender: usize, from: u64, to: u64) -> bool {
+        let (Some(passed), Some(&done)) = (self.passed.get_mut(sender), self.done.get(sender))
+        else {
+            return false;
+        };
+        let ring = passed.len() as u64;
+        let (start, end) = ((from + 1).max(done + 1), to.min(done + ring - 1));
+        for seq in start..=end {
+            passed[(seq % ring) as usize] += 1;
+        }
+        start == done + 1 && start <= end && passed[(start % ring) as usize] >= self.receivers
+    }
+
+    /// Lines of `sender` (of the `sent` so far) not yet seen by everyone.
+    pub fn in_flight(&mut self, sender: usize, sent: u64) -> u64 {
+        let (Some(passed), Some(done)) = (self.passed.get_mut(sender), self.done.get_mut(sender))
+        else {
+            return 0;
+        };
+        let ring = passed.len() as u64;
+        while *done < sent && passed[((*done + 1) % ring) as usize] >= self.receivers {
+            passed[((*done + 1) % ring) as usize] = 0;
+            *done += 1;
+        }
+        sent - *done
+    }
 }
 
 /// What became of the clients that never read.
@@ -113,6 +174,7 @@ impl Default for Stats {
             sent_in_window: 0,
             sent_last_third: 0,
             slow: SlowReaders::default(),
+            progress: Progress::default(),
         }
     }
 }
@@ -145,22 +207,18 @@ fn histogram() -> Histogram<u64> {
 #[derive(Debug)]
 pub struct Tracker {
     last_seq: Vec<u64>,
-    /// The sender this client is, if any: its echo tells how many of its
-    /// lines are still in flight.
-    own: Option<usize>,
-    pub echoed: u64,
 }
 
 impl Tracker {
-    pub fn new(senders: usize, own: Option<usize>) -> Tracker {
+    pub fn new(senders: usize) -> Tracker {
         Tracker {
             last_seq: vec![0; senders],
-            own,
-            echoed: 0,
         }
     }
 
     /// Counts one received line (without its newline) at `now_us`.
+    /// Returns the sender whose oldest line in flight everyone has now
+    /// seen (so it may send again), if any.
     pub fn line(
         &mut self,
         line: &[u8],
@@ -168,11 +226,11 @@ impl Tracker {
         format: &Format,
         window: &Window,
         stats: &mut Stats,
-    ) {
+    ) -> Option<usize> {
         stats.lines += 1;
         match format.scan(line) {
             Seen::Stamp(stamp) if stamp.sender < self.last_seq.len() => {
-                self.delivery(stamp, now_us, window, stats);
+                return self.delivery(stamp, now_us, window, stats);
             }
             Seen::Skipped(lines) => {
                 stats.skipped_notices += 1;
@@ -180,9 +238,16 @@ impl Tracker {
             }
             Seen::Stamp(_) | Seen::Other => stats.other_lines += 1,
         }
+        None
     }
 
-    fn delivery(&mut self, stamp: Stamp, now_us: u64, window: &Window, stats: &mut Stats) {
+    fn delivery(
+        &mut self,
+        stamp: Stamp,
+        now_us: u64,
+        window: &Window,
+        stats: &mut Stats,
+    ) -> Option<usize> {
         stats.delivered += 1;
         stats.last_delivery_us = now_us;
         if window.contains(now_us) {
@@ -199,21 +264,40 @@ impl Tracker {
             stats.latency_last_third.saturating_record(latency);
         }
         let last = &mut self.last_seq[stamp.sender];
-        if stamp.seq > *last {
-            stats.gaps += stamp.seq - *last - 1;
-            *last = stamp.seq;
-        } else {
+        if stamp.seq <= *last {
             stats.reorders += 1;
+            return None;
         }
-        if self.own == Some(stamp.sender) {
-            self.echoed = self.echoed.max(stamp.seq);
-        }
+        stats.gaps += stamp.seq - *last - 1;
+        let from = std::mem::replace(last, stamp.seq);
+        stats
+            .progress
+            .advance(stamp.sender, from, stamp.seq)
+            .then_some(stamp.sender)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn in_flight_counts_lines_not_yet_seen_by_every_receiver() {
+        let mut progress = Progress::new(1, 4);
+        progress.set_receivers(2);
+        assert_eq!(progress.in_flight(0, 3), 3);
+        assert!(!progress.advance(0, 0, 2), "one receiver saw lines 1 and 2");
+        assert_eq!(progress.in_flight(0, 3), 3);
+        assert!(
+            progress.advance(0, 0, 1),
+            "the other saw line 1: everyone has"
+        );
+        assert_eq!(progress.in_flight(0, 3), 2);
+        assert!(progress.advance(0, 1, 3), "a skip passes line 2 too");
+        assert_eq!(progress.in_flight(0, 3), 1);
+        assert!(progress.advance(0, 2, 3));
+        assert_eq!(progress.in_flight(0, 3), 0);
+    }
 
     fn receive(tracker: &mut Tracker, stats: &mut Stats, sender: usize, seq: u64) {
         let format = Format::new(1, 40);
@@ -238,14 +322,13 @@ mod tests {
     #[test]
     fn counts_gaps_and_reorders_per_sender() {
         let mut stats = Stats::default();
-        let mut tracker = Tracker::new(2, Some(1));
+        let mut tracker = Tracker::new(2);
         for (sender, seq) in [(0, 1), (1, 1), (0, 2), (0, 5), (0, 4), (1, 2)] {
             receive(&mut tracker, &mut stats, sender, seq);
         }
         assert_eq!(stats.delivered, 6);
         assert_eq!(stats.gaps, 2);
         assert_eq!(stats.reorders, 1);
-        assert_eq!(tracker.echoed, 2);
         assert_eq!(stats.latency.len(), 6);
         assert_eq!(stats.latency.max(), 20);
     }
@@ -253,7 +336,7 @@ mod tests {
     #[test]
     fn unknown_senders_and_notices() {
         let mut stats = Stats::default();
-        let mut tracker = Tracker::new(1, None);
+        let mut tracker = Tracker::new(1);
         receive(&mut tracker, &mut stats, 5, 1);
         let format = Format::new(1, 40);
         tracker.line(
