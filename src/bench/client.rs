@@ -1,5 +1,5 @@
 //! One bench connection: it reads all the time and, if it is a sender,
-//! writes stamped lines on schedule (or as fast as its echoes come back).
+//! writes stamped lines on schedule (or as fast as every client receives them).
 //!
 //! Built to leave the CPU to the server: every client runs on one thread,
 //! reads into one shared scratch buffer (only the tail of an unfinished

@@ -48,7 +48,7 @@ pub struct Plan {
     pub name_first: bool,
     /// Clients that send (0 with --idle).
     pub senders: usize,
-    /// Lines per second per sender; 0 = as fast as echoes come back.
+    /// Lines per second per sender; 0 = as fast as every client receives them.
     pub rate: u32,
     pub in_flight: usize,
     pub warmup: Duration,
