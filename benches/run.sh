@@ -134,6 +134,7 @@ run() {
   [ "$(field "$json" slow_readers)" != 0 ] && notes="slow reader disconnected: $(field "$json" slow_disconnected); others got $(awk -v s="$(field "$json" last_third_share)" 'BEGIN { printf "%.1f", 100 * s }') % of offered in the last third (p99 $(num "$(field "$json" last_third_latency_p99_ms)" 2) ms)"
   [ "$(field "$json" slow_readers)" != 0 ] && notes="$notes; server RSS $(awk -v a="$(field "$json" server_rss_connected)" -v b="$(field "$json" server_rss_window_max)" 'BEGIN { printf "%.1f MiB after connecting, at most %.1f MiB in the window", a / 1048576, b / 1048576 }')"
   [ "$(field "$json" error)" != null ] && notes="$notes; $(field "$json" error)"
+  notes="${notes#; }"
   local offered
   offered="$(field "$json" offered_per_s)"
   [ "$offered" = null ] && offered="max" || offered="$(num "$offered")"
