@@ -177,6 +177,21 @@ mod tests {
             .expect("finished in time");
     }
 
+    /// Starts the socket task and asks it to connect to `addr` as alice.
+    async fn connect_as_alice(
+        addr: std::net::SocketAddr,
+    ) -> (mpsc::Sender<Request>, mpsc::Receiver<NetEvent>) {
+        let (requests, requests_rx) = mpsc::channel(8);
+        let (reports_tx, reports) = mpsc::channel(8);
+        tokio::spawn(run(addr, requests_rx, reports_tx));
+        let connect = Request::Connect {
+            name: "alice".into(),
+            attempt: 0,
+        };
+        requests.send(connect).await.expect("send");
+        (requests, reports)
+    }
+
     #[tokio::test]
     async fn talks_to_a_server_and_reports_the_close() {
         bounded(talks_to_a_server()).await;
@@ -187,16 +202,7 @@ mod tests {
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
-        let (requests, requests_rx) = mpsc::channel(8);
-        let (reports_tx, mut reports) = mpsc::channel(8);
-        tokio::spawn(run(addr, requests_rx, reports_tx));
-        requests
-            .send(Request::Connect {
-                name: "alice".into(),
-                attempt: 0,
-            })
-            .await
-            .expect("send");
+        let (requests, mut reports) = connect_as_alice(addr).await;
         let (mut peer, _) = listener.accept().await.expect("accept");
         let mut got = vec![0; 6];
         tokio::io::AsyncReadExt::read_exact(&mut peer, &mut got)
@@ -232,16 +238,7 @@ mod tests {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         let addr = listener.local_addr().expect("addr");
         drop(listener);
-        let (requests, requests_rx) = mpsc::channel(8);
-        let (reports_tx, mut reports) = mpsc::channel(8);
-        tokio::spawn(run(addr, requests_rx, reports_tx));
-        requests
-            .send(Request::Connect {
-                name: "alice".into(),
-                attempt: 0,
-            })
-            .await
-            .expect("send");
+        let (_requests, mut reports) = connect_as_alice(addr).await;
         assert_eq!(reports.recv().await, Some(NetEvent::Connecting));
         assert!(matches!(
             reports.recv().await,
