@@ -12,5 +12,5 @@ pub mod server_line;
 pub use codec::{Frame, LineCodec};
 pub use command::Command;
 pub use name::{Name, NameError, NameKey};
-pub use sanitize::{sanitize, shorten, strip_controls};
+pub use sanitize::{sanitize, sanitize_reason, shorten, strip_controls};
 pub use server_line::{ByeReason, ServerLine};
