@@ -3,7 +3,7 @@
 
 mod support;
 
-use support::{TestServer, config};
+use support::{TestServer, WELCOME, config};
 
 /// Padding cannot push text to column 0 of a wrapped terminal row.
 #[tokio::test]
@@ -54,5 +54,57 @@ async fn a_quit_reason_loses_its_parentheses() {
     carol.send("/quit ()").await;
     carol.expect("-- bye (quit)").await;
     alice.expect("-- carol has left (quit)").await;
+    server.stop().await;
+}
+
+/// What a name error for a refused character looks like.
+fn bad_char(name: &str, what: &str) -> String {
+    format!("! name \"{name}\" is invalid: {what} is not allowed (use letters, digits, _ - .)")
+}
+
+/// Only a request line first, or a header right after a first line too
+/// long to read, is HTTP: header-shaped names get an error and a retry.
+#[tokio::test]
+async fn names_that_look_like_headers_get_another_try() {
+    let server = TestServer::start(config()).await;
+    let mut alice = server.greeted().await;
+    alice.send("a:b").await;
+    alice.expect(&bad_char("a:b", "':'")).await;
+    alice.send("bob: hi").await;
+    alice.expect(&bad_char("bob: hi", "':'")).await;
+    alice.send("Host: 127.0.0.1").await;
+    alice.expect(&bad_char("Host: 127.0.0.1", "':'")).await;
+    alice.send("GET / HTTP/1.1").await;
+    alice.expect(&bad_char("GET / HTTP/1.1", "a space")).await;
+    alice.send("alice").await;
+    alice.expect("-- you are alice").await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_request_line_first_is_still_refused() {
+    let server = TestServer::start(config()).await;
+    let mut browser = server.connect().await;
+    browser.send("").await;
+    browser.send("GET / HTTP/1.1").await;
+    browser.expect(WELCOME).await;
+    let refusal = browser.next_line().await.expect("refusal");
+    assert!(refusal.starts_with("! this is a chat server"), "{refusal}");
+    browser.expect_end().await;
+    server.stop().await;
+}
+
+/// Before the name, a command is not a name and not the end of login.
+#[tokio::test]
+async fn commands_before_the_name_get_choose_a_name_first() {
+    let server = TestServer::start(config()).await;
+    let mut client = server.greeted().await;
+    for command in ["/names", "/quit", "/tags", "/resume abc 7", "/", "//x"] {
+        client.send(command).await;
+        client.expect("! choose a name first").await;
+    }
+    client.send("alice").await;
+    client.expect("-- you are alice").await;
+    client.expect("-- online (1): alice").await;
     server.stop().await;
 }
