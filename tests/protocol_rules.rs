@@ -108,3 +108,36 @@ async fn commands_before_the_name_get_choose_a_name_first() {
     client.expect("-- online (1): alice").await;
     server.stop().await;
 }
+
+/// `аlice` with a Cyrillic `а` is taken while `alice` is in, and invalid
+/// (naming the letter) when nobody holds a name it looks like.
+#[tokio::test]
+async fn a_look_alike_name_is_refused() {
+    let server = TestServer::start(config()).await;
+    let _alice = server.join("alice").await;
+    let mut client = server.greeted().await;
+    client.send("аlice").await;
+    client
+        .expect("! name \"аlice\" is taken, choose another")
+        .await;
+    client.send("a1ice").await;
+    client
+        .expect("! name \"a1ice\" is taken, choose another")
+        .await;
+    client.send("bоb").await;
+    client
+        .expect("! name \"bоb\" is invalid: 'о' (U+043E) is Cyrillic and does not mix with Latin")
+        .await;
+    client.send("Admin").await;
+    client
+        .expect("! name \"Admin\" is reserved for the system, choose another")
+        .await;
+    client.send("e\u{301}\u{302}\u{303}").await;
+    client
+        .expect("! name \"e\u{301}\u{302}\u{303}\" is invalid: U+0303 is a third combining mark on one letter (two at most)")
+        .await;
+    client.send("小明").await;
+    client.expect("-- you are 小明").await;
+    client.expect("-- online (2): alice, 小明").await;
+    server.stop().await;
+}

@@ -14,7 +14,7 @@ use super::connection::{Context, next_frame};
 use super::outbox::Outbox;
 use super::rate::TokenBucket;
 use super::room::{JoinReply, MemberId, taken, too_long};
-use crate::protocol::{ByeReason, Frame, LineCodec, Name, ServerLine, sanitize};
+use crate::protocol::{ByeReason, Frame, LineCodec, Name, NameError, ServerLine, sanitize};
 
 /// The text after `-- ` of the first lines every connection gets.
 const GREETING: &str = include_str!("../../assets/greeting.txt");
@@ -91,19 +91,30 @@ async fn try_name(text: &str, outbox: Outbox, peer: SocketAddr, context: &Contex
     let name = match Name::parse(text) {
         Ok(name) => name,
         Err(err) => {
-            outbox.push(ServerLine::error(err.to_string()).to_bytes());
+            outbox.push(refusal(&err, context).await.to_bytes());
             return Attempt::Again(outbox);
         }
     };
     match context.room.join(name, outbox, peer).await {
         Ok(JoinReply::Joined { id, kicked }) => Attempt::Joined(Login::Joined { id, kicked }),
         Ok(JoinReply::Taken { name, outbox }) => {
-            outbox.push(taken(&name).to_bytes());
+            outbox.push(taken(name.as_str()).to_bytes());
             Attempt::Again(outbox)
         }
         // The room has shut down; the outbox went with the request.
         Err(_) => Attempt::Joined(Login::Ended),
     }
+}
+
+/// The error for a refused name: "taken" when it only looks like a
+/// member's name in other scripts, else why it is invalid.
+async fn refusal(err: &NameError, context: &Context) -> ServerLine {
+    if let Some(skeleton) = err.lookalike()
+        && let Ok(true) = context.room.is_taken(skeleton.clone()).await
+    {
+        return taken(err.quoted());
+    }
+    ServerLine::error(err.to_string())
 }
 
 fn bye(outbox: Outbox, reason: ByeReason) -> Login {
