@@ -3,6 +3,7 @@
 //! are compared for uniqueness, so look-alikes count as one name.
 
 mod chars;
+mod error;
 mod script;
 
 use std::fmt;
@@ -11,7 +12,9 @@ use std::sync::{Arc, LazyLock};
 use caseless::Caseless;
 use unicode_normalization::UnicodeNormalization;
 
-use self::chars::{is_invisible, is_name_char, is_name_start, mark_beyond_limit};
+pub use self::error::NameError;
+
+use self::chars::{is_name_char, is_name_start, mark_beyond_limit};
 use self::script::{Mixed, mixed_scripts};
 use super::sanitize::echo;
 
@@ -42,39 +45,6 @@ pub struct NameKey(String);
 /// are one name. Not an order anyone should see (`m` becomes `rn`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct NameSkeleton(String);
-
-/// Why a proposed name was refused; `Display` is the text of the `!` line.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum NameError {
-    Length {
-        name: String,
-    },
-    Start {
-        name: String,
-    },
-    Char {
-        name: String,
-        bad: char,
-    },
-    /// More than two combining marks on one letter; `bad` is the third.
-    Marks {
-        name: String,
-        bad: char,
-    },
-    /// Scripts that never mix; `bad` is the one that does not fit.
-    Scripts {
-        name: String,
-        bad: char,
-        script: &'static str,
-        with: Option<&'static str>,
-        /// What the name would be compared as, had it been valid.
-        skeleton: NameSkeleton,
-    },
-    /// The name poses as the system (`admin`, `server`, ...).
-    Reserved {
-        name: String,
-    },
-}
 
 impl Name {
     /// Validates a proposed name, normalizing it to NFC first.
@@ -159,95 +129,6 @@ impl fmt::Debug for Name {
         fmt::Debug::fmt(&*self.0, f)
     }
 }
-
-impl fmt::Display for NameError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            NameError::Length { name } => write!(
-                f,
-                "name \"{name}\" is invalid: use 1 to {MAX_NAME_CHARS} characters"
-            ),
-            NameError::Start { name } => write!(
-                f,
-                "name \"{name}\" is invalid: it must start with a letter or digit"
-            ),
-            NameError::Char { name, bad } => write!(
-                f,
-                "name \"{name}\" is invalid: {} is not allowed (use letters, digits, _ - .)",
-                describe(*bad)
-            ),
-            NameError::Marks { name, bad } => write!(
-                f,
-                "name \"{name}\" is invalid: {} is a third combining mark on one letter \
-                 (two at most)",
-                describe(*bad)
-            ),
-            NameError::Scripts {
-                name,
-                bad,
-                script,
-                with,
-                skeleton: _,
-            } => {
-                let code = u32::from(*bad);
-                let with = with.unwrap_or("the rest of it");
-                write!(
-                    f,
-                    "name \"{name}\" is invalid: '{bad}' (U+{code:04X}) is {script} \
-                     and does not mix with {with}"
-                )
-            }
-            NameError::Reserved { name } => {
-                write!(
-                    f,
-                    "name \"{name}\" is reserved for the system, choose another"
-                )
-            }
-        }
-    }
-}
-
-/// Names a refused character so a person can see it, even when it is a
-/// space or invisible.
-fn describe(c: char) -> String {
-    if (c.is_alphanumeric() && !is_invisible(c)) || c.is_ascii_punctuation() {
-        format!("'{c}'")
-    } else if c == ' ' {
-        "a space".to_owned()
-    } else {
-        format!("U+{:04X}", u32::from(c))
-    }
-}
-
-impl NameError {
-    /// For a name refused only for mixing scripts, the skeleton it would
-    /// have: while someone holds a name with that skeleton, the better
-    /// answer is that the name is taken (`аlice` while `alice` is in).
-    pub fn lookalike(&self) -> Option<&NameSkeleton> {
-        match self {
-            NameError::Scripts { skeleton, .. } => Some(skeleton),
-            NameError::Length { .. }
-            | NameError::Start { .. }
-            | NameError::Char { .. }
-            | NameError::Marks { .. }
-            | NameError::Reserved { .. } => None,
-        }
-    }
-
-    /// The refused name as the error quotes it (sanitized, shortened).
-    pub fn quoted(&self) -> &str {
-        match self {
-            NameError::Length { name }
-            | NameError::Start { name }
-            | NameError::Char { name, .. }
-            | NameError::Marks { name, .. }
-            | NameError::Scripts { name, .. }
-            | NameError::Reserved { name } => name,
-        }
-    }
-}
-
-impl std::error::Error for NameError {}
 
 #[cfg(test)]
 mod tests;

@@ -172,3 +172,19 @@ fn at_most_two_combining_marks_on_one_letter() {
     );
     assert!(refused("Zalgo\u{300}\u{301}\u{302}\u{303}\u{304}").contains("U+0302 is a third"));
 }
+
+proptest::proptest! {
+    #[test]
+    fn parse_never_panics_and_accepted_names_parse_again(
+        raw in "\\PC{0,30}|[a-zA-Z0-9_.-]{1,30}|[а-яА-Я0-9a-z]{1,10}|[\u{4e00}-\u{4e40}ぁ-ゖa-z]{1,10}"
+    ) {
+        if let Ok(name) = Name::parse(&raw) {
+            let again = Name::parse(name.as_str());
+            proptest::prop_assert_eq!(again.as_ref(), Ok(&name));
+            if name.as_str().is_ascii() {
+                let upper = ok(&name.as_str().to_ascii_uppercase());
+                proptest::prop_assert_eq!(upper.skeleton(), name.skeleton());
+            }
+        }
+    }
+}
