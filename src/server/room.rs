@@ -19,8 +19,8 @@ use tokio_util::sync::CancellationToken;
 use super::history::History;
 use super::outbox::Outbox;
 use super::roster::Roster;
-use crate::protocol::sanitize::echo;
-use crate::protocol::{ByeReason, Command, Name, NameKey, ServerLine, shorten};
+use crate::protocol::sanitize::{echo, sanitize_reason};
+use crate::protocol::{ByeReason, Command, Name, NameKey, NameSkeleton, ServerLine, shorten};
 
 /// Requests waiting for the room. Readers `send().await` into it, so a full
 /// queue slows readers down (and TCP slows their clients); the room never
@@ -57,6 +57,11 @@ pub enum Request {
     TooLong { id: MemberId },
     /// The connection is ending for `reason`.
     Leave { id: MemberId, reason: Leave },
+    /// Whether a member's name has this skeleton.
+    IsTaken {
+        skeleton: NameSkeleton,
+        reply: oneshot::Sender<bool>,
+    },
 }
 
 /// The room's answer to a join.
@@ -109,6 +114,9 @@ pub struct Room {
     members: HashMap<MemberId, Member>,
     /// Sorted by key, the roster's order.
     names: BTreeMap<NameKey, MemberId>,
+    /// The same names by skeleton: what makes a name taken, so that
+    /// look-alikes of a member's name are taken too.
+    skeletons: HashMap<NameSkeleton, MemberId>,
     /// The same names, rendered for `-- online`.
     roster: Roster,
     history: History,
@@ -148,6 +156,13 @@ impl RoomHandle {
             }
             return Err(RoomClosed);
         }
+        answer.await.map_err(|_| RoomClosed)
+    }
+
+    /// Whether a member holds a name that looks like `skeleton`.
+    pub async fn is_taken(&self, skeleton: NameSkeleton) -> Result<bool, RoomClosed> {
+        let (reply, answer) = oneshot::channel();
+        self.send(Request::IsTaken { skeleton, reply }).await?;
         answer.await.map_err(|_| RoomClosed)
     }
 
@@ -204,6 +219,7 @@ impl Room {
         Room {
             members: HashMap::new(),
             names: BTreeMap::new(),
+            skeletons: HashMap::new(),
             roster: Roster::default(),
             history,
             max_line_bytes,
@@ -225,6 +241,10 @@ impl Room {
             }
             Request::TooLong { id } => vec![Delivery::To(id, too_long(self.max_line_bytes))],
             Request::Leave { id, reason } => self.leave(id, reason),
+            Request::IsTaken { skeleton, reply } => {
+                let _ = reply.send(self.skeletons.contains_key(&skeleton));
+                Vec::new()
+            }
             Request::Command { .. } => Vec::new(),
         }
     }
@@ -258,6 +278,7 @@ impl Room {
     /// Removes every member with a bye; used at shutdown.
     pub fn close_all(&mut self, reason: ByeReason) -> Vec<Delivery> {
         self.names.clear();
+        self.skeletons.clear();
         self.roster.clear();
         self.members
             .drain()
@@ -272,6 +293,21 @@ impl Room {
     /// `-- online (N): ...`, names sorted by their case fold.
     pub fn online(&self) -> Bytes {
         ServerLine::online_bytes(self.members.len(), self.roster.joined())
+    }
+
+    /// Takes `name` for member `id` and lists it in the roster.
+    fn reserve(&mut self, id: MemberId, name: &Name) {
+        let key = name.key();
+        self.roster.insert(self.listed_before(&key).as_ref(), name);
+        self.names.insert(key, id);
+        self.skeletons.insert(name.skeleton(), id);
+    }
+
+    /// Frees `name` and takes it off the roster.
+    fn release(&mut self, name: &Name) {
+        self.names.remove(&name.key());
+        self.skeletons.remove(&name.skeleton());
+        self.roster.remove(name);
     }
 
     /// The member listed just before `key` in the roster.
@@ -296,8 +332,7 @@ impl Room {
         peer: SocketAddr,
         reply: oneshot::Sender<JoinReply>,
     ) -> Vec<Delivery> {
-        let key = name.key();
-        if self.names.contains_key(&key) {
+        if self.skeletons.contains_key(&name.skeleton()) {
             let _ = reply.send(JoinReply::Taken { name, outbox });
             return Vec::new();
         }
@@ -313,8 +348,7 @@ impl Room {
             return Vec::new(); // the connection gave up meanwhile
         }
         self.next_id += 1;
-        self.roster.insert(self.listed_before(&key).as_ref(), &name);
-        self.names.insert(key, id);
+        self.reserve(id, &name);
         let member = Member {
             name: name.clone(),
             peer,
@@ -409,7 +443,7 @@ impl Room {
 
     fn find(&self, raw: &str) -> Option<MemberId> {
         let name = Name::parse(raw).ok()?;
-        self.names.get(&name.key()).copied()
+        self.skeletons.get(&name.skeleton()).copied()
     }
 
     fn private(&self, id: MemberId, to: &str, text: String) -> Vec<Delivery> {
@@ -432,21 +466,27 @@ impl Room {
     fn rename(&mut self, id: MemberId, raw: &str) -> Vec<Delivery> {
         let new = match Name::parse(raw) {
             Ok(new) => new,
-            Err(err) => return vec![Delivery::To(id, ServerLine::error(err.to_string()))],
+            Err(err) => {
+                let held = err
+                    .lookalike()
+                    .and_then(|skeleton| self.skeletons.get(skeleton));
+                let line = match held {
+                    Some(&holder) if holder != id => taken(err.quoted()),
+                    _ => ServerLine::error(err.to_string()),
+                };
+                return vec![Delivery::To(id, line)];
+            }
         };
         let old = self.name(id);
         if new == old {
             return Vec::new();
         }
-        let key = new.key();
         let own_in_other_case = new.differs_only_in_case(&old);
-        if self.names.contains_key(&key) && !own_in_other_case {
-            return vec![Delivery::To(id, taken(&new))];
+        if self.skeletons.contains_key(&new.skeleton()) && !own_in_other_case {
+            return vec![Delivery::To(id, taken(new.as_str()))];
         }
-        self.names.remove(&old.key());
-        self.roster.remove(&old);
-        self.roster.insert(self.listed_before(&key).as_ref(), &new);
-        self.names.insert(key, id);
+        self.release(&old);
+        self.reserve(id, &new);
         if let Some(member) = self.members.get_mut(&id) {
             member.name = new.clone();
         }
@@ -454,8 +494,11 @@ impl Room {
         vec![Delivery::All(ServerLine::Renamed { old, new })]
     }
 
+    /// A reason sits inside the parentheses of `-- NAME has left (...)`,
+    /// so it loses its own; one that is nothing else shows as no reason.
     fn quit(&mut self, id: MemberId, reason: Option<String>) -> Vec<Delivery> {
-        let shown = match reason {
+        let reason = reason.map(|reason| sanitize_reason(&reason));
+        let shown = match reason.filter(|reason| !reason.is_empty()) {
             Some(reason) => format!("quit: {}", shorten(&reason, QUIT_REASON_CHARS)),
             None => "quit".to_owned(),
         };
@@ -482,8 +525,7 @@ impl Room {
         let Some(member) = self.members.remove(&id) else {
             return Vec::new();
         };
-        self.names.remove(&member.name.key());
-        self.roster.remove(&member.name);
+        self.release(&member.name);
         let name = member.name.clone();
         let reason = shown.as_deref().unwrap_or("closed");
         let peer = member.peer;
@@ -511,7 +553,7 @@ pub fn too_long(max_line_bytes: usize) -> ServerLine {
 }
 
 /// The error for a name someone else holds.
-pub fn taken(name: &Name) -> ServerLine {
+pub fn taken(name: &str) -> ServerLine {
     ServerLine::error(format!("name \"{name}\" is taken, choose another"))
 }
 
