@@ -35,9 +35,6 @@ use connection::Context;
 use history::History;
 use room::Room;
 
-/// How long queued lines may take to flush at shutdown.
-pub const SHUTDOWN_FLUSH: Duration = Duration::from_secs(5);
-
 /// The server's settings (see `chatty serve --help` for each).
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -54,25 +51,36 @@ pub struct Config {
     pub rate: u32,
     pub burst: usize,
     pub max_clients: usize,
+    /// How long queued lines may take to flush at shutdown.
     pub shutdown_flush: Duration,
+    /// How long a closing connection's unread input is drained after its
+    /// last line was flushed, so the kernel does not reset the bye away.
+    pub linger: Duration,
+}
+
+impl Config {
+    /// The defaults, the one source for `Config::default()` and the
+    /// defaults `chatty serve --help` shows.
+    pub const DEFAULTS: Config = Config {
+        max_line_bytes: 4096,
+        login_timeout: Duration::from_secs(30),
+        idle_timeout: Some(Duration::from_secs(300)),
+        write_timeout: Duration::from_secs(30),
+        queue_lines: 1024,
+        queue_bytes: 256 * 1024,
+        history: 50,
+        history_file: None,
+        rate: 10,
+        burst: 40,
+        max_clients: 4096,
+        shutdown_flush: Duration::from_secs(5),
+        linger: Duration::from_secs(2),
+    };
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Config {
-            max_line_bytes: 4096,
-            login_timeout: Duration::from_secs(30),
-            idle_timeout: Some(Duration::from_secs(300)),
-            write_timeout: Duration::from_secs(30),
-            queue_lines: 1024,
-            queue_bytes: 256 * 1024,
-            history: 50,
-            history_file: None,
-            rate: 10,
-            burst: 40,
-            max_clients: 4096,
-            shutdown_flush: SHUTDOWN_FLUSH,
-        }
+        Config::DEFAULTS
     }
 }
 

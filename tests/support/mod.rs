@@ -21,10 +21,12 @@ pub const WELCOME: &str = "-- welcome to chatty! what's your name?";
 /// How long any single expected event may take before a test fails.
 pub const DEADLINE: Duration = Duration::from_secs(10);
 
-/// A config for tests: no flood control, so tests run at full speed.
+/// A config for tests: no flood control and a short linger, so tests
+/// run at full speed.
 pub fn config() -> Config {
     Config {
         rate: 0,
+        linger: Duration::from_millis(100),
         ..Config::default()
     }
 }
