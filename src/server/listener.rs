@@ -69,9 +69,13 @@ pub async fn accept_loop(listener: TcpListener, context: Context) {
     }
 }
 
+/// Accept failed for lack of file descriptors or memory: worth a pause.
 fn is_out_of_resources(err: &io::Error) -> bool {
-    // EMFILE, ENFILE, ENOBUFS, ENOMEM
-    matches!(err.raw_os_error(), Some(24 | 23 | 105 | 12))
+    use rustix::io::Errno;
+    matches!(
+        Errno::from_io_error(err),
+        Some(Errno::MFILE | Errno::NFILE | Errno::NOBUFS | Errno::NOMEM)
+    )
 }
 
 async fn back_off(context: &Context) {
@@ -102,4 +106,20 @@ async fn refuse(mut stream: TcpStream) {
         io::Result::Ok(())
     })
     .await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn out_of_files_and_memory_are_out_of_resources() {
+        use rustix::io::Errno;
+        for errno in [Errno::MFILE, Errno::NFILE, Errno::NOBUFS, Errno::NOMEM] {
+            let err = io::Error::from_raw_os_error(errno.raw_os_error());
+            assert!(is_out_of_resources(&err), "{err}");
+        }
+        let reset = io::Error::from_raw_os_error(Errno::CONNABORTED.raw_os_error());
+        assert!(!is_out_of_resources(&reset));
+    }
 }
