@@ -171,11 +171,12 @@ impl Signals {
         })
     }
 
-    /// Resolves at the next SIGINT or SIGTERM.
-    pub async fn next(&mut self) {
+    /// Resolves at the next SIGINT or SIGTERM, with its name. It does not
+    /// log: the caller acts on the signal first.
+    pub async fn next(&mut self) -> &'static str {
         tokio::select! {
-            _ = self.terminate.recv() => tracing::info!("SIGTERM received"),
-            _ = self.interrupt.recv() => tracing::info!("SIGINT received"),
+            _ = self.terminate.recv() => "SIGTERM",
+            _ = self.interrupt.recv() => "SIGINT",
         }
     }
 }
