@@ -26,8 +26,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context as _;
+use anyhow::{Context as _, anyhow};
 use tokio::net::{TcpListener, TcpSocket};
+use tokio::task::{JoinError, JoinHandle};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -120,7 +121,7 @@ pub async fn run(
         None => History::in_memory(config.history),
     };
     let hard_stop = CancellationToken::new();
-    let room = room::start(
+    let (room, mut room_task) = room::start(
         Room::new(history, config.max_line_bytes),
         shutdown.clone(),
         &tracker,
@@ -136,7 +137,8 @@ pub async fn run(
     if let Ok(addr) = listener.local_addr() {
         tracing::info!("listening on {addr}");
     }
-    listener::accept_loop(listener, context).await;
+    let accepting = listener::accept_loop(listener, context);
+    let room_ended = supervise(accepting, &mut room_task, &shutdown).await;
     tracing::info!("shutting down");
     tracker.close();
     if tokio::time::timeout(flush, tracker.wait()).await.is_err() {
@@ -144,7 +146,43 @@ pub async fn run(
         hard_stop.cancel();
         tracker.wait().await;
     }
-    Ok(())
+    match room_ended {
+        Some(outcome) => outcome,
+        None => room_outcome(room_task.await),
+    }
+}
+
+/// Accepts until shutdown, unless the room task ends first: then the
+/// server must not live on as a zombie that greets newcomers with a bye,
+/// so it shuts down. Returns the room's outcome if it has ended (an end
+/// before shutdown is an error), `None` if it still runs.
+async fn supervise(
+    accepting: impl Future<Output = ()>,
+    room_task: &mut JoinHandle<()>,
+    shutdown: &CancellationToken,
+) -> Option<anyhow::Result<()>> {
+    tokio::select! {
+        () = accepting => None,
+        ended = room_task => {
+            let outcome = match room_outcome(ended) {
+                Ok(()) if !shutdown.is_cancelled() => {
+                    Err(anyhow!("the room task ended before shutdown"))
+                }
+                outcome => outcome,
+            };
+            shutdown.cancel();
+            Some(outcome)
+        }
+    }
+}
+
+/// The room task's end as a result: a panic is an error.
+fn room_outcome(ended: Result<(), JoinError>) -> anyhow::Result<()> {
+    match ended {
+        Ok(()) => Ok(()),
+        Err(err) if err.is_panic() => Err(anyhow!("the room task panicked")),
+        Err(err) => Err(anyhow!("the room task failed: {err}")),
+    }
 }
 
 /// Raises the soft open-files limit to the hard one, so the server can
@@ -178,5 +216,37 @@ impl Signals {
             _ = self.terminate.recv() => "SIGTERM",
             _ = self.interrupt.recv() => "SIGINT",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panic_in_the_room_task_stops_the_server_with_an_error() {
+        let shutdown = CancellationToken::new();
+        let mut room_task = tokio::spawn(async { panic!("a bug in the room") });
+        let accepting = shutdown.clone().cancelled_owned();
+        let ended = supervise(accepting, &mut room_task, &shutdown).await;
+        let err = ended
+            .expect("the room ended")
+            .expect_err("a panicked room is an error");
+        assert!(err.to_string().contains("panicked"), "{err}");
+        assert!(shutdown.is_cancelled(), "the server shuts down");
+    }
+
+    #[tokio::test]
+    async fn a_room_that_ends_at_shutdown_is_fine() {
+        let shutdown = CancellationToken::new();
+        let room_shutdown = shutdown.clone();
+        let mut room_task = tokio::spawn(async move { room_shutdown.cancelled().await });
+        shutdown.cancel();
+        let accepting = shutdown.clone().cancelled_owned();
+        let outcome = match supervise(accepting, &mut room_task, &shutdown).await {
+            Some(outcome) => outcome,
+            None => room_outcome(room_task.await),
+        };
+        assert!(outcome.is_ok(), "{outcome:?}");
     }
 }
