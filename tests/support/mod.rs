@@ -276,12 +276,21 @@ impl ServerProcess {
 
     /// Resident memory of the server, in KiB.
     pub fn rss_kib(&self) -> u64 {
+        self.status_kib("VmRSS:")
+    }
+
+    /// The most resident memory the server has had so far, in KiB.
+    pub fn peak_rss_kib(&self) -> u64 {
+        self.status_kib("VmHWM:")
+    }
+
+    fn status_kib(&self, field: &str) -> u64 {
         let status =
             std::fs::read_to_string(format!("/proc/{}/status", self.pid())).expect("status");
         let line = status
             .lines()
-            .find(|l| l.starts_with("VmRSS:"))
-            .expect("VmRSS");
+            .find(|l| l.starts_with(field))
+            .unwrap_or_else(|| panic!("{field} in /proc/PID/status"));
         line.split_whitespace()
             .nth(1)
             .expect("value")
