@@ -1,8 +1,13 @@
-//! The real `chatty serve` on a bad day: its log pipe broken or full.
+//! The real `chatty serve` on a bad day: its log pipe broken or full, the
+//! open-files limit reached.
 
 mod support;
 
-use support::{LineClient, ServerProcess};
+use std::io::{BufRead, BufReader};
+use std::process::{ChildStderr, Command};
+use std::sync::mpsc;
+
+use support::{DEADLINE, LineClient, ServerProcess, WELCOME};
 
 /// Joins alice and bob, has them talk, then ends the server with SIGTERM:
 /// every step must work and the exit must be clean.
@@ -49,4 +54,84 @@ async fn a_full_log_pipe_does_not_stall_the_room() {
     }
     room_still_serves_and_stops(server).await;
     drop(stderr);
+}
+
+/// Started with 64 open files allowed, the server takes no more clients
+/// than that leaves room for, refuses the rest with a bye instead of
+/// leaving them in the backlog, and logs the refusals as a count.
+#[tokio::test]
+async fn at_the_open_files_limit_newcomers_hear_the_server_is_full() {
+    let (mut server, stderr) = ServerProcess::start_command(
+        Command::new("sh")
+            .args(["-c", "ulimit -n 64 && exec \"$0\" \"$@\""])
+            .arg(env!("CARGO_BIN_EXE_chatty"))
+            .args(["serve", "--addr", "127.0.0.1:0", "--rate", "0"]),
+    );
+    let log = read_lines_in_background(stderr);
+    let cap_line = log
+        .iter()
+        .find(|line| line.contains("clients at most"))
+        .expect("the cap is logged");
+    let cap: usize = cap_line
+        .split("clients at most")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("a number in {cap_line:?}"));
+    assert!((8..64).contains(&cap), "{cap_line}");
+
+    let mut welcomed = Vec::new();
+    let mut refused = 0;
+    for _ in 0..cap + 40 {
+        let mut client = LineClient::connect(server.addr).await;
+        match client.next_line().await.as_deref() {
+            Some(WELCOME) => welcomed.push(client),
+            Some("-- bye (server full)") => {
+                client.expect_end().await;
+                refused += 1;
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!((welcomed.len(), refused), (cap, 40));
+    // Those inside are still served.
+    let mut alice = welcomed.pop().expect("one welcomed");
+    alice.send("alice").await;
+    alice.expect("-- you are alice").await;
+    server.signal("TERM");
+    assert_eq!(server.wait().code(), Some(0));
+    let refusals: Vec<String> = log.iter().filter(|l| l.contains("refused")).collect();
+    assert!(refusals.len() <= 2, "{refusals:#?}");
+    assert!(
+        refusals
+            .iter()
+            .any(|l| l.contains("40 connections refused")),
+        "{refusals:#?}"
+    );
+}
+
+/// Lines of `stderr` as they come, each waited for up to the deadline.
+fn read_lines_in_background(stderr: BufReader<ChildStderr>) -> Lines {
+    let (lines, received) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in stderr.lines().map_while(Result::ok) {
+            if lines.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    Lines(received)
+}
+
+struct Lines(mpsc::Receiver<String>);
+
+impl Lines {
+    /// The next line, or `None` at the end or after the deadline.
+    fn next(&self) -> Option<String> {
+        self.0.recv_timeout(DEADLINE).ok()
+    }
+
+    fn iter(&self) -> impl Iterator<Item = String> + '_ {
+        std::iter::from_fn(|| self.next())
+    }
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use socket2::{SockRef, TcpKeepalive};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
-use tokio::time::{sleep, timeout};
+use tokio::time::{Instant, sleep, sleep_until, timeout};
 
 use super::connection::{self, Context};
 use crate::protocol::{ByeReason, ServerLine};
@@ -19,15 +19,26 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 const MAX_REFUSING: usize = 64;
 /// How long a turned-away client gets to read its bye.
 const REFUSE_TIMEOUT: Duration = Duration::from_secs(2);
+/// File descriptors kept free beyond those open at start, the clients'
+/// and the refusals' (a history file compaction opens two).
+const SPARE_FILES: u64 = 8;
+/// Refused connections are logged as one count per this interval.
+const REFUSAL_REPORT: Duration = Duration::from_secs(10);
 
 /// Accepts connections until shutdown.
 pub async fn accept_loop(listener: TcpListener, context: Context) {
-    let slots = Arc::new(Semaphore::new(context.config.max_clients));
-    let refusing = Arc::new(Semaphore::new(MAX_REFUSING));
+    let room = Capacity::for_this_process(context.config.max_clients);
+    let slots = Arc::new(Semaphore::new(room.clients));
+    let refusing = Arc::new(Semaphore::new(room.refusing));
+    let mut refusals = Refusals::default();
     let mut out_of_files_logged = false;
     loop {
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
+            () = refusals.due() => {
+                refusals.report();
+                continue;
+            }
             () = context.shutdown.cancelled() => return,
         };
         let (stream, peer) = match accepted {
@@ -57,7 +68,7 @@ pub async fn accept_loop(listener: TcpListener, context: Context) {
                 });
             }
             Err(_) => {
-                tracing::warn!(%peer, "server full, connection refused");
+                refusals.record(peer);
                 if let Ok(permit) = refusing.clone().try_acquire_owned() {
                     context.tracker.spawn(async move {
                         refuse(stream).await;
@@ -66,6 +77,93 @@ pub async fn accept_loop(listener: TcpListener, context: Context) {
                 }
             }
         }
+    }
+}
+
+/// How many clients, and refusals in progress, the open-files limit
+/// leaves room for.
+#[derive(Debug, PartialEq, Eq)]
+struct Capacity {
+    clients: usize,
+    refusing: usize,
+}
+
+impl Capacity {
+    /// The capacity under this process's soft RLIMIT_NOFILE (logged).
+    fn for_this_process(max_clients: usize) -> Capacity {
+        let limit = rlimit::Resource::NOFILE.get().ok().map(|(soft, _)| soft);
+        let open = std::fs::read_dir("/proc/self/fd").ok().map(Iterator::count);
+        let capacity = match (limit, open) {
+            (Some(limit), Some(open)) => Capacity::fit(max_clients, limit, open as u64),
+            _ => Capacity {
+                clients: max_clients,
+                refusing: MAX_REFUSING,
+            },
+        };
+        match limit {
+            Some(limit) if capacity.clients < max_clients => tracing::warn!(
+                "clients at most {} (the open files limit is {limit}; raise it for --max-clients {max_clients})",
+                capacity.clients
+            ),
+            _ => tracing::info!("clients at most {}", capacity.clients),
+        }
+        capacity
+    }
+
+    /// Splits what `limit` leaves beyond the `open` files and a spare few:
+    /// a quarter at most for refusals, the rest for clients (at least one).
+    fn fit(max_clients: usize, limit: u64, open: u64) -> Capacity {
+        let free = limit.saturating_sub(open + SPARE_FILES);
+        let refusing = (free / 4).min(MAX_REFUSING as u64);
+        let clients = usize::try_from(free - refusing).unwrap_or(usize::MAX);
+        Capacity {
+            clients: clients.clamp(1, max_clients),
+            refusing: usize::try_from(refusing).unwrap_or(MAX_REFUSING).max(1),
+        }
+    }
+}
+
+/// Refused connections, counted so that a flood of them logs one line
+/// per [`REFUSAL_REPORT`] instead of one each.
+#[derive(Debug, Default)]
+struct Refusals {
+    count: u64,
+    report_at: Option<Instant>,
+}
+
+impl Refusals {
+    fn record(&mut self, peer: std::net::SocketAddr) {
+        if self.report_at.is_none() {
+            tracing::warn!(%peer, "server full, refusing connections");
+            self.report_at = Some(Instant::now() + REFUSAL_REPORT);
+        }
+        self.count += 1;
+    }
+
+    /// Resolves when a count is due.
+    async fn due(&self) {
+        match self.report_at {
+            Some(at) => sleep_until(at).await,
+            None => std::future::pending().await,
+        }
+    }
+
+    fn report(&mut self) {
+        if self.report_at.take().is_some() {
+            tracing::warn!(
+                "server full: {} connections refused in the last {}s or less",
+                self.count,
+                REFUSAL_REPORT.as_secs()
+            );
+        }
+        self.count = 0;
+    }
+}
+
+impl Drop for Refusals {
+    /// The last count is logged however the accept loop ends.
+    fn drop(&mut self) {
+        self.report();
     }
 }
 
@@ -111,6 +209,25 @@ async fn refuse(mut stream: TcpStream) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clients_fit_in_the_open_files_limit() {
+        assert_eq!(
+            Capacity::fit(4096, 64, 16),
+            Capacity {
+                clients: 30,
+                refusing: 10
+            }
+        );
+        assert_eq!(
+            Capacity::fit(4096, 1 << 20, 16),
+            Capacity {
+                clients: 4096,
+                refusing: MAX_REFUSING
+            }
+        );
+        assert_eq!(Capacity::fit(4096, 10, 16).clients, 1);
+    }
 
     #[test]
     fn out_of_files_and_memory_are_out_of_resources() {

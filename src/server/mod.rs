@@ -162,6 +162,7 @@ async fn supervise(
     shutdown: &CancellationToken,
 ) -> Option<anyhow::Result<()>> {
     tokio::select! {
+        biased;
         () = accepting => None,
         ended = room_task => {
             let outcome = match room_outcome(ended) {
