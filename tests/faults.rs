@@ -4,7 +4,7 @@
 mod support;
 
 use std::io::{BufRead, BufReader};
-use std::process::{ChildStderr, Command};
+use std::process::{ChildStderr, Command, Stdio};
 use std::sync::mpsc;
 
 use support::{DEADLINE, LineClient, ServerProcess, WELCOME};
@@ -34,6 +34,31 @@ async fn a_broken_log_pipe_does_not_stop_the_room() {
     // The reader of `chatty serve 2>&1 | ...` went away.
     drop(stderr);
     room_still_serves_and_stops(server).await;
+}
+
+/// As `chatty serve 2>&1 | head -c 0`: stdout and stderr are one pipe,
+/// and its reader is gone.
+#[tokio::test]
+async fn a_broken_pipe_on_stdout_and_stderr_does_not_stop_the_room() {
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    let child = Command::new(env!("CARGO_BIN_EXE_chatty"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--rate", "0"])
+        .env("RUST_LOG", "info")
+        .stdin(Stdio::null())
+        .stdout(writer.try_clone().expect("clone"))
+        .stderr(writer)
+        .spawn()
+        .expect("start chatty serve");
+    let mut output = BufReader::new(reader);
+    let addr = loop {
+        let mut line = String::new();
+        assert!(output.read_line(&mut line).expect("read") > 0, "no address");
+        if let Some(at) = line.find("listening on ") {
+            break line[at + 13..].trim().parse().expect("address");
+        }
+    };
+    drop(output);
+    room_still_serves_and_stops(ServerProcess { child, addr }).await;
 }
 
 #[tokio::test]
