@@ -42,7 +42,15 @@ async fn a_broken_log_pipe_does_not_stop_the_room() {
 async fn a_broken_pipe_on_stdout_and_stderr_does_not_stop_the_room() {
     let (reader, writer) = std::io::pipe().expect("pipe");
     let child = Command::new(env!("CARGO_BIN_EXE_chatty"))
-        .args(["serve", "--addr", "127.0.0.1:0", "--rate", "0"])
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--rate",
+            "0",
+            "--linger",
+            "100ms",
+        ])
         .env("RUST_LOG", "info")
         .stdin(Stdio::null())
         .stdout(writer.try_clone().expect("clone"))
@@ -90,7 +98,15 @@ async fn at_the_open_files_limit_newcomers_hear_the_server_is_full() {
         Command::new("sh")
             .args(["-c", "ulimit -n 64 && exec \"$0\" \"$@\""])
             .arg(env!("CARGO_BIN_EXE_chatty"))
-            .args(["serve", "--addr", "127.0.0.1:0", "--rate", "0"]),
+            .args([
+                "serve",
+                "--addr",
+                "127.0.0.1:0",
+                "--rate",
+                "0",
+                "--linger",
+                "100ms",
+            ]),
     );
     let log = read_lines_in_background(stderr);
     let cap_line = log

@@ -216,21 +216,18 @@ pub struct ServerProcess {
 impl ServerProcess {
     pub fn start(args: &[&str]) -> ServerProcess {
         let (server, stderr) = ServerProcess::start_with_stderr(args);
-        std::thread::spawn(move || {
-            use std::io::Read;
-            let mut sink = Vec::new();
-            let _ = { stderr }.read_to_end(&mut sink);
-        });
+        std::thread::spawn(move || std::io::copy(&mut { stderr }, &mut std::io::sink()));
         server
     }
 
-    /// Starts the server and returns its stderr, read up to the line that
+    /// Starts the server (with a short linger, so it exits fast) and
+    /// returns its stderr, read up to the line that
     /// gives the address; the caller decides whether to read on, leave the
     /// pipe full, or close it.
     pub fn start_with_stderr(args: &[&str]) -> (ServerProcess, BufReader<ChildStderr>) {
         ServerProcess::start_command(
             Command::new(env!("CARGO_BIN_EXE_chatty"))
-                .args(["serve", "--addr", "127.0.0.1:0"])
+                .args(["serve", "--addr", "127.0.0.1:0", "--linger", "100ms"])
                 .args(args),
         )
     }
