@@ -189,13 +189,6 @@ mod tests {
         history.lines().map(ToString::to_string).collect()
     }
 
-    fn temp_path(name: &str) -> PathBuf {
-        let dir =
-            std::env::temp_dir().join(format!("chatty-history-{}-{name}", std::process::id()));
-        fs::create_dir_all(&dir).expect("temp dir");
-        dir.join("history.txt")
-    }
-
     #[test]
     fn keeps_only_the_last_lines_of_talk() {
         let mut history = History::in_memory(2);
@@ -229,8 +222,8 @@ mod tests {
 
     #[tokio::test]
     async fn survives_a_restart_and_a_torn_last_line() {
-        let path = temp_path("torn");
-        let _ = fs::remove_file(&path);
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("history.txt");
         session(3, &path, &["one", "two"]).await;
         let mut file = OpenOptions::new().append(true).open(&path).expect("append");
         file.write_all(b"bob: torn without newl").expect("write");
@@ -247,8 +240,8 @@ mod tests {
 
     #[tokio::test]
     async fn file_is_compacted() {
-        let path = temp_path("compact");
-        let _ = fs::remove_file(&path);
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("history.txt");
         let texts: Vec<String> = (0..200).map(|i| i.to_string()).collect();
         let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
         session(2, &path, &texts).await;
