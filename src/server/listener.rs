@@ -27,9 +27,9 @@ const REFUSAL_REPORT: Duration = Duration::from_secs(10);
 
 /// Accepts connections until shutdown.
 pub async fn accept_loop(listener: TcpListener, context: Context) {
-    let room = Capacity::for_this_process(context.config.max_clients);
-    let slots = Arc::new(Semaphore::new(room.clients));
-    let refusing = Arc::new(Semaphore::new(room.refusing));
+    let capacity = Capacity::for_this_process(context.config.max_clients);
+    let slots = Arc::new(Semaphore::new(capacity.clients));
+    let refusing = Arc::new(Semaphore::new(capacity.refusing));
     let mut refusals = Refusals::default();
     let mut out_of_files_logged = false;
     loop {
@@ -124,10 +124,12 @@ impl Capacity {
 }
 
 /// Refused connections, counted so that a flood of them logs one line
-/// per [`REFUSAL_REPORT`] instead of one each.
+/// per [`REFUSAL_REPORT`] instead of one each: the first refusal of an
+/// episode at once, then the count of each interval that had any.
 #[derive(Debug, Default)]
 struct Refusals {
     count: u64,
+    /// The end of the current interval; `None` between episodes.
     report_at: Option<Instant>,
 }
 
@@ -140,7 +142,7 @@ impl Refusals {
         self.count += 1;
     }
 
-    /// Resolves when a count is due.
+    /// Resolves when the current interval ends.
     async fn due(&self) {
         match self.report_at {
             Some(at) => sleep_until(at).await,
@@ -148,22 +150,31 @@ impl Refusals {
         }
     }
 
+    /// Logs the interval's count; an interval without any ends the episode.
     fn report(&mut self) {
-        if self.report_at.take().is_some() {
-            tracing::warn!(
-                "server full: {} connections refused in the last {}s or less",
-                self.count,
-                REFUSAL_REPORT.as_secs()
-            );
+        if self.count == 0 {
+            self.report_at = None;
+            return;
         }
-        self.count = 0;
+        self.log_count();
+        self.report_at = Some(Instant::now() + REFUSAL_REPORT);
+    }
+
+    fn log_count(&mut self) {
+        tracing::warn!(
+            "server full: {} connections refused in the last {}s or less",
+            std::mem::take(&mut self.count),
+            REFUSAL_REPORT.as_secs()
+        );
     }
 }
 
 impl Drop for Refusals {
     /// The last count is logged however the accept loop ends.
     fn drop(&mut self) {
-        self.report();
+        if self.count > 0 {
+            self.log_count();
+        }
     }
 }
 
