@@ -173,15 +173,15 @@ impl RoomHandle {
 }
 
 /// Starts the room task; it runs until `shutdown`, then says bye to every
-/// member.
+/// member. The task's handle lets the server notice if it dies.
 pub fn start(
     room: Room,
     shutdown: CancellationToken,
     tracker: &tokio_util::task::TaskTracker,
-) -> RoomHandle {
+) -> (RoomHandle, tokio::task::JoinHandle<()>) {
     let (requests, inbox) = mpsc::channel(REQUEST_QUEUE);
-    tracker.spawn(run(room, inbox, shutdown));
-    RoomHandle { requests }
+    let task = tracker.spawn(run(room, inbox, shutdown));
+    (RoomHandle { requests }, task)
 }
 
 async fn run(mut room: Room, mut inbox: mpsc::Receiver<Request>, shutdown: CancellationToken) {

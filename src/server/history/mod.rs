@@ -2,16 +2,22 @@
 //! to each newcomer, optionally kept in a file across restarts.
 //!
 //! The file is plain wire text, one line each, appended as the room talks.
-//! At start it is read back (a torn last line from a crash is ignored, as
-//! is any line that is not a message or action) and rewritten compactly;
-//! while running it is rewritten whenever it holds twice the lines kept.
+//! At start it is read back as a stream, keeping only the last lines (a
+//! torn last line from a crash is ignored, as is any line that is not a
+//! message or action, and text is sanitized as client input is), then
+//! rewritten compactly; while running it is rewritten whenever it holds
+//! twice the lines kept. A rewrite that fails (a full disk) leaves the old
+//! file in place, appended to, and is tried again later. The copy is
+//! synced before it replaces the file, so a power loss cannot empty it.
 //! The disk is written by a blocking task of its own, fed through a bounded
 //! queue, so a slow disk never stalls the room; if that queue is full the
 //! line is kept in memory but not in the file, and a warning is logged.
 
 use std::collections::VecDeque;
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write};
+mod disk;
+
+use std::fs::File;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 
@@ -19,6 +25,7 @@ use anyhow::Context;
 use tokio_util::task::TaskTracker;
 
 use crate::protocol::ServerLine;
+use disk::{append_to, load, rewrite};
 
 /// The last room lines, in order.
 #[derive(Debug, Default)]
@@ -60,17 +67,26 @@ impl History {
     /// server returns.
     pub fn open(capacity: usize, path: &Path, tracker: &TaskTracker) -> anyhow::Result<History> {
         let mut history = History::in_memory(capacity);
-        for line in read_lines(path)? {
-            history.remember(line);
-        }
-        let file = rewrite(path, &wire_lines(&history.lines))
-            .with_context(|| format!("cannot write history file {}", path.display()))?;
+        let lines_in_file = load(path, |line| history.remember(line))
+            .with_context(|| format!("cannot read history file {}", path.display()))?;
+        let (file, lines_in_file) = match rewrite(path, &wire_lines(&history.lines)) {
+            Ok(file) => (file, history.lines.len()),
+            Err(err) => {
+                tracing::warn!(
+                    path = %path.display(),
+                    "cannot compact the history file, will try again later: {err}"
+                );
+                let file = append_to(path)
+                    .with_context(|| format!("cannot write history file {}", path.display()))?;
+                (file, lines_in_file)
+            }
+        };
         let (writes, queue) = sync_channel(FILE_QUEUE);
         let path = path.to_owned();
         tracker.spawn_blocking(move || write_file(path, file, queue));
         history.file = Some(HistoryFile {
             writes,
-            lines_in_file: history.lines.len(),
+            lines_in_file,
             behind: false,
         });
         Ok(history)
@@ -154,44 +170,10 @@ fn wire_lines(lines: &VecDeque<ServerLine>) -> Vec<String> {
     lines.iter().map(ToString::to_string).collect()
 }
 
-/// The room lines of the file; a missing file is an empty history.
-fn read_lines(path: &Path) -> anyhow::Result<Vec<ServerLine>> {
-    let bytes = match fs::read(path) {
-        Ok(bytes) => bytes,
-        Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(err) => {
-            return Err(err)
-                .with_context(|| format!("cannot read history file {}", path.display()));
-        }
-    };
-    let text = String::from_utf8_lossy(&bytes);
-    // Only lines ended by '\n' are whole: a crash may have torn the last.
-    let whole = text.rfind('\n').map_or("", |end| &text[..end]);
-    Ok(whole
-        .split('\n')
-        .map(ServerLine::parse)
-        .filter(ServerLine::is_room_talk)
-        .collect())
-}
-
-/// Replaces the file with `lines` (write to a temporary file, then rename)
-/// and returns it opened for appending.
-fn rewrite(path: &Path, lines: &[String]) -> io::Result<File> {
-    let mut temporary = path.as_os_str().to_owned();
-    temporary.push(".tmp");
-    let temporary = PathBuf::from(temporary);
-    let mut text = String::new();
-    for line in lines {
-        text.push_str(line);
-        text.push('\n');
-    }
-    fs::write(&temporary, text)?;
-    fs::rename(&temporary, path)?;
-    OpenOptions::new().append(true).open(path)
-}
-
 #[cfg(test)]
 mod tests {
+    use std::fs::{self, OpenOptions};
+
     use super::*;
     use crate::protocol::Name;
 
@@ -205,13 +187,6 @@ mod tests {
 
     fn texts(history: &History) -> Vec<String> {
         history.lines().map(ToString::to_string).collect()
-    }
-
-    fn temp_path(name: &str) -> PathBuf {
-        let dir =
-            std::env::temp_dir().join(format!("chatty-history-{}-{name}", std::process::id()));
-        fs::create_dir_all(&dir).expect("temp dir");
-        dir.join("history.txt")
     }
 
     #[test]
@@ -247,8 +222,8 @@ mod tests {
 
     #[tokio::test]
     async fn survives_a_restart_and_a_torn_last_line() {
-        let path = temp_path("torn");
-        let _ = fs::remove_file(&path);
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("history.txt");
         session(3, &path, &["one", "two"]).await;
         let mut file = OpenOptions::new().append(true).open(&path).expect("append");
         file.write_all(b"bob: torn without newl").expect("write");
@@ -265,8 +240,8 @@ mod tests {
 
     #[tokio::test]
     async fn file_is_compacted() {
-        let path = temp_path("compact");
-        let _ = fs::remove_file(&path);
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("history.txt");
         let texts: Vec<String> = (0..200).map(|i| i.to_string()).collect();
         let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
         session(2, &path, &texts).await;
