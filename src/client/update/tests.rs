@@ -3,7 +3,9 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyEventState, KeyModifiers};
 
 use super::*;
-use crate::client::app::SCROLLBACK_LINES;
+use crate::client::app::{Body, Link, SCROLLBACK_LINES};
+use crate::client::event::{NetEvent, Signal};
+use crate::protocol::ServerLine;
 
 fn key(code: KeyCode) -> Event {
     Event::Key(KeyEvent::new(code, KeyModifiers::NONE))
@@ -46,6 +48,20 @@ fn sent(effects: &[Effect]) -> Vec<&str> {
         .collect()
 }
 
+/// What the loop does while lines wait: hands them out one slot at a time.
+fn drain(app: &mut App) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    while app.wants_send_slot() {
+        effects.extend(update(app, Event::SendSlot));
+    }
+    effects
+}
+
+/// The waiting lines, oldest first.
+fn waiting(app: &App) -> Vec<&str> {
+    app.outbox.iter().collect()
+}
+
 fn last_text(app: &App) -> String {
     match &app.entries.back().expect("an entry").body {
         Body::Server(line) => line.to_string(),
@@ -54,7 +70,7 @@ fn last_text(app: &App) -> String {
 }
 
 fn names(app: &App) -> Vec<String> {
-    app.users.names().iter().map(ToString::to_string).collect()
+    app.users.iter().map(ToString::to_string).collect()
 }
 
 // ---- start and login -----------------------------------------------------
@@ -116,7 +132,12 @@ fn lines_are_not_sent_before_joining() {
     update(&mut app, Event::Net(NetEvent::Connected));
     typed(&mut app, "hello");
     assert!(update(&mut app, key(KeyCode::Enter)).is_empty());
-    assert_eq!(app.input.text(), "hello", "the line is kept");
+    assert!(app.input.is_empty());
+    assert_eq!(waiting(&app), ["hello"], "the line waits");
+    assert!(last_text(&app).contains("waiting to send: hello"));
+    assert!(!app.wants_send_slot());
+    update(&mut app, line("-- you are alice"));
+    assert_eq!(sent(&drain(&mut app)), ["hello"]);
 }
 
 // ---- room lines ------------------------------------------------------------
@@ -416,12 +437,15 @@ fn multi_line_paste_out_of_the_room_stays_in_the_input() {
     typed(&mut app, "draft ");
     let effects = update(&mut app, Event::Paste("one\n\ttwo  \n".into()));
     assert!(sent(&effects).is_empty());
-    assert_eq!(app.input.text(), "draft one\n two  ", "nothing is lost");
+    assert_eq!(waiting(&app), ["draft one", "two"], "nothing is lost");
+    assert!(app.input.is_empty());
     update(&mut app, Event::Net(NetEvent::Connected));
     update(&mut app, line("-- you are alice"));
-    let effects = update(&mut app, key(KeyCode::Enter));
-    assert_eq!(sent(&effects), ["draft one", "two"], "Enter sends them all");
-    assert!(app.input.is_empty());
+    assert_eq!(
+        sent(&drain(&mut app)),
+        ["draft one", "two"],
+        "sent on joining"
+    );
 }
 
 #[test]
@@ -429,7 +453,8 @@ fn a_paste_that_quits_halfway_keeps_the_rest() {
     let mut app = joined();
     let effects = update(&mut app, Event::Paste("hi\n/quit\nlater\nagain".into()));
     assert_eq!(sent(&effects), ["hi", "/quit"]);
-    assert_eq!(app.input.text(), "later\nagain");
+    assert_eq!(waiting(&app), ["later", "again"], "not sent after the quit");
+    assert!(!app.wants_send_slot());
 }
 
 #[test]
@@ -440,7 +465,7 @@ fn a_paste_while_choosing_a_name_uses_only_its_first_line() {
     let effects = update(&mut app, Event::Paste("\nbobby\nhello there\n".into()));
     assert_eq!(effects, [Effect::Send("bobby".into())]);
     assert_eq!((app.name.as_str(), &app.link), ("bobby", &Link::Joining));
-    assert_eq!(app.input.text(), "hello there", "the rest waits");
+    assert_eq!(waiting(&app), ["hello there"], "the rest waits");
 }
 
 // ---- scrolling -------------------------------------------------------------
@@ -592,7 +617,7 @@ fn idle_goes_offline_until_enter() {
             attempt: 0
         }]
     );
-    assert_eq!(app.input.text(), "kept");
+    assert_eq!(waiting(&app), ["kept"]);
 }
 
 #[test]
@@ -643,4 +668,253 @@ fn quit_while_offline_exits_at_once() {
     let mut app = App::default();
     typed(&mut app, "/quit");
     assert_eq!(update(&mut app, key(KeyCode::Enter)), [Effect::Exit]);
+}
+
+// ---- lines that wait -------------------------------------------------------
+
+#[test]
+fn lines_typed_while_away_go_out_one_by_one_never_glued() {
+    let mut app = joined();
+    update(&mut app, Event::Net(NetEvent::Closed("reset".into())));
+    typed(&mut app, "first line");
+    update(&mut app, key(KeyCode::Enter));
+    typed(&mut app, "/msg bob secret words");
+    update(&mut app, key(KeyCode::Enter));
+    assert!(app.input.is_empty(), "each Enter empties the input line");
+    assert_eq!(waiting(&app), ["first line", "/msg bob secret words"]);
+    update(&mut app, Event::Net(NetEvent::Connected));
+    let mut effects = update(&mut app, line("-- you are alice"));
+    effects.extend(drain(&mut app));
+    effects.extend(update(&mut app, key(KeyCode::Enter)));
+    assert_eq!(sent(&effects), ["first line", "/msg bob secret words"]);
+}
+
+#[test]
+fn a_paste_onto_waiting_lines_stays_apart() {
+    let mut app = joined();
+    update(&mut app, line("-- bye (idle)"));
+    update(&mut app, Event::Net(NetEvent::Closed("eof".into())));
+    typed(&mut app, "first line");
+    update(&mut app, key(KeyCode::Enter));
+    update(&mut app, Event::Paste("/msg bob secret\nsecond\n".into()));
+    assert_eq!(waiting(&app), ["first line", "/msg bob secret", "second"]);
+    update(&mut app, Event::Net(NetEvent::Connected));
+    update(&mut app, line("-- you are alice"));
+    typed(&mut app, "typed after");
+    let mut effects = update(&mut app, key(KeyCode::Enter));
+    effects.extend(drain(&mut app));
+    assert_eq!(
+        sent(&effects),
+        ["first line", "/msg bob secret", "second", "typed after"],
+        "in the order entered"
+    );
+}
+
+// ---- signals and suspend ---------------------------------------------------
+
+#[test]
+fn signals_from_outside_leave_as_a_quit_does() {
+    for signal in [Signal::Terminate, Signal::Hangup, Signal::Interrupt] {
+        let mut app = joined();
+        assert_eq!(update(&mut app, Event::Signal(signal)), [Effect::Exit]);
+    }
+    let mut app = joined();
+    assert_eq!(
+        update(&mut app, Event::Signal(Signal::Quit)),
+        [Effect::Abort]
+    );
+}
+
+#[test]
+fn ctrl_z_suspends() {
+    let mut app = joined();
+    typed(&mut app, "draft");
+    assert_eq!(update(&mut app, ctrl('z')), [Effect::Suspend]);
+    assert_eq!(app.input.text(), "draft");
+}
+
+// ---- long pastes -----------------------------------------------------------
+
+fn numbered(count: usize) -> String {
+    (1..=count).map(|i| format!("line {i}\n")).collect()
+}
+
+#[test]
+fn a_paste_of_ten_lines_goes_at_once() {
+    let mut app = joined();
+    let effects = update(&mut app, Event::Paste(numbered(10)));
+    assert_eq!(sent(&effects).len(), 10);
+    assert!(app.paste.is_none());
+}
+
+#[test]
+fn a_long_paste_asks_first_and_esc_drops_it() {
+    let mut app = joined();
+    assert!(update(&mut app, Event::Paste(numbered(11))).is_empty());
+    assert_eq!(app.paste.as_ref().map(Vec::len), Some(11));
+    assert!(!app.wants_send_slot(), "nothing goes before Enter");
+    typed(&mut app, "x");
+    assert!(app.input.is_empty(), "other keys wait for the answer");
+    update(&mut app, key(KeyCode::Esc));
+    assert!(app.paste.is_none() && app.outbox.is_empty());
+    assert!(last_text(&app).contains("paste of 11 lines not sent"));
+}
+
+#[test]
+fn a_long_paste_goes_out_one_slot_at_a_time_and_esc_stops_it() {
+    let mut app = joined();
+    update(&mut app, Event::Paste(numbered(20_000)));
+    assert!(update(&mut app, key(KeyCode::Enter)).is_empty());
+    assert_eq!(
+        sent(&update(&mut app, Event::SendSlot)),
+        ["line 1"],
+        "one line per slot"
+    );
+    update(&mut app, Event::SendSlot);
+    assert_eq!(app.outbox.progress(), Some((2, 20_000)));
+    update(&mut app, key(KeyCode::Esc));
+    assert!(!app.wants_send_slot());
+    assert!(last_text(&app).contains("19998 waiting lines not sent"));
+}
+
+// ---- a server that does not speak chatty -----------------------------------
+
+#[test]
+fn no_you_are_in_time_means_plain_mode() {
+    let mut app = App::default();
+    update(&mut app, Event::Net(NetEvent::Connected));
+    update(&mut app, line("You are 127.0.0.1:5555"));
+    typed(&mut app, "hello");
+    assert!(update(&mut app, key(KeyCode::Enter)).is_empty());
+    update(&mut app, Event::Net(NetEvent::JoinWaitOver));
+    assert_eq!(app.link, Link::Plain);
+    assert!(last_text(&app).contains("does not speak the chatty protocol"));
+    assert_eq!(sent(&drain(&mut app)), ["hello"], "the waiting line goes");
+    typed(&mut app, "/msg as typed");
+    assert_eq!(
+        sent(&update(&mut app, key(KeyCode::Enter))),
+        ["/msg as typed"]
+    );
+    update(&mut app, line("127.0.0.1:6666: hi there"));
+    assert_eq!(last_text(&app), "-- 127.0.0.1:6666: hi there");
+    assert!(app.users.is_empty());
+}
+
+#[test]
+fn the_join_wait_is_ignored_once_joined_or_choosing() {
+    let mut app = joined();
+    update(&mut app, Event::Net(NetEvent::JoinWaitOver));
+    assert_eq!(app.link, Link::Joined);
+    let mut app = App::default();
+    update(&mut app, Event::Net(NetEvent::Connected));
+    update(&mut app, line("! name \"alice\" is taken, choose another"));
+    update(&mut app, Event::Net(NetEvent::JoinWaitOver));
+    assert_eq!(app.link, Link::ChoosingName);
+}
+
+// ---- the users pane at scale -----------------------------------------------
+
+#[test]
+fn ten_thousand_arrivals_are_cheap() {
+    let mut app = joined();
+    let started = std::time::Instant::now();
+    for i in 0..10_000 {
+        update(&mut app, line(&format!("-- user{i:05} has arrived")));
+    }
+    assert_eq!(app.users.len(), 10_003);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "took {:?}",
+        started.elapsed()
+    );
+    update(&mut app, line("-- user00042 has left"));
+    assert_eq!(names(&app)[..3], ["alice", "bartholomew", "bob"]);
+    assert!(!names(&app).contains(&"user00042".to_owned()));
+}
+
+#[test]
+fn skipped_lines_refresh_the_roster() {
+    let mut app = joined();
+    assert_eq!(
+        sent(&update(&mut app, line("-- 12 messages skipped"))),
+        ["/names"]
+    );
+    update(&mut app, line("-- online (2): alice, zed"));
+    assert_eq!(names(&app), ["alice", "zed"]);
+}
+
+// ---- readline keys, help, over-long lines ----------------------------------
+
+fn ctrl_key(code: KeyCode) -> Event {
+    Event::Key(KeyEvent::new(code, KeyModifiers::CONTROL))
+}
+
+#[test]
+fn kill_and_yank() {
+    let mut app = joined();
+    typed(&mut app, "hello big world");
+    update(&mut app, alt('b'));
+    update(&mut app, ctrl('k'));
+    assert_eq!(app.input.text(), "hello big ");
+    update(&mut app, ctrl('a'));
+    update(&mut app, ctrl('y'));
+    assert_eq!(app.input.text(), "worldhello big ");
+    update(&mut app, ctrl('a'));
+    update(&mut app, alt('d'));
+    assert_eq!(app.input.text(), " big ");
+    update(&mut app, key(KeyCode::End));
+    update(&mut app, ctrl('y'));
+    assert_eq!(app.input.text(), " big worldhello");
+    update(
+        &mut app,
+        Event::Key(KeyEvent::new(KeyCode::Backspace, KeyModifiers::ALT)),
+    );
+    assert_eq!(app.input.text(), " big ");
+}
+
+#[test]
+fn ctrl_b_f_and_ctrl_arrows_move() {
+    let mut app = joined();
+    typed(&mut app, "one two three");
+    update(&mut app, ctrl('b'));
+    assert_eq!(app.input.cursor(), 12);
+    update(&mut app, ctrl('f'));
+    assert_eq!(app.input.cursor(), 13);
+    update(&mut app, ctrl_key(KeyCode::Left));
+    assert_eq!(app.input.cursor(), 8);
+    update(&mut app, ctrl_key(KeyCode::Left));
+    assert_eq!(app.input.cursor(), 4);
+    update(&mut app, ctrl_key(KeyCode::Right));
+    assert_eq!(app.input.cursor(), 7);
+}
+
+#[test]
+fn help_lists_the_client_keys_and_clear() {
+    let mut app = joined();
+    typed(&mut app, "/help");
+    assert_eq!(sent(&update(&mut app, key(KeyCode::Enter))), ["/help"]);
+    let notes: Vec<String> = app
+        .entries
+        .iter()
+        .map(|e| format!("{:?}", e.body))
+        .collect();
+    let all = notes.join("\n");
+    for needle in ["/clear", "Ctrl-K", "Ctrl-Y", "Alt-D", "Ctrl-Z", "Esc"] {
+        assert!(all.contains(needle), "{needle} in {all}");
+    }
+}
+
+#[test]
+fn a_line_over_the_servers_limit_comes_back_to_the_input() {
+    let mut app = joined();
+    let long = "x".repeat(5000);
+    typed(&mut app, &long);
+    update(&mut app, key(KeyCode::Enter));
+    assert!(app.input.is_empty());
+    update(
+        &mut app,
+        line("! line too long (over 4096 bytes), not sent"),
+    );
+    assert_eq!(app.input.text(), long);
+    assert!(last_text(&app).contains("over the server's limit"));
 }
