@@ -224,3 +224,118 @@ async fn a_taken_name_is_replaced_from_the_input_line_and_resizes_are_survived()
     tmux.wait_for("exit status 0", |s| s.contains("EXIT=0"))
         .await;
 }
+
+impl Tmux {
+    /// A tmux format of pane 0, such as `#{alternate_on}`.
+    fn pane_format(&self, format: &str) -> String {
+        let out = self.run(&["display", "-p", "-t", "0", format]);
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+
+    /// Waits until the pane has left the alternate screen and turned mouse
+    /// reporting off.
+    async fn wait_for_normal_screen(&self, what: &str) {
+        let start = Instant::now();
+        while self.pane_format("#{alternate_on}#{mouse_any_flag}") != "00" {
+            assert!(
+                start.elapsed() < SCREEN_DEADLINE,
+                "{what}: still in TUI mode; the screen:\n{}",
+                self.screen()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+/// An interactive `sh` (dash on Debian: no line editing of its own, so a
+/// terminal left raw shows) in tmux, with a prompt to wait for.
+fn shell() -> Option<Tmux> {
+    Tmux::start("env PS1='$ ' sh -i")
+}
+
+/// Runs `chatty join` from the shell, its pid written to `pid_file`, and
+/// waits until it is in the room.
+async fn join_from_shell(tmux: &Tmux, addr: std::net::SocketAddr, pid_file: &std::path::Path) {
+    let _ = std::fs::remove_file(pid_file);
+    tmux.type_line(&format!(
+        "sh -c 'echo $$ > {}; exec {} join --name carol --addr {addr}'; echo EXIT=$?",
+        pid_file.display(),
+        env!("CARGO_BIN_EXE_chatty"),
+    ));
+    tmux.wait_for("carol in the room", |s| s.contains("connected │ carol"))
+        .await;
+}
+
+fn pid_in(pid_file: &std::path::Path) -> String {
+    std::fs::read_to_string(pid_file)
+        .expect("pid file")
+        .trim()
+        .to_owned()
+}
+
+/// The terminal is cooked again: a command typed runs, with its output.
+async fn assert_cooked(tmux: &Tmux, mark: &str) {
+    tmux.run(&["send-keys", "-t", "0", "clear", "Enter"]);
+    tmux.type_line(&format!(
+        "stty -a | grep -q ' icanon' && echo COOKED-{mark}"
+    ));
+    tmux.wait_for("a cooked terminal", |s| {
+        s.contains(&format!("\nCOOKED-{mark}"))
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn signals_from_outside_restore_the_terminal() {
+    let server = ServerProcess::start(&[]);
+    let Some(tmux) = shell() else {
+        return;
+    };
+    tmux.wait_for("the shell prompt", |s| s.starts_with('$'))
+        .await;
+    let pid_file = tmux.socket.with_extension("pid");
+    for (signal, status) in [("TERM", 0), ("HUP", 0), ("INT", 0), ("QUIT", 131)] {
+        join_from_shell(&tmux, server.addr, &pid_file).await;
+        let out = Command::new("kill")
+            .args([&format!("-{signal}"), &pid_in(&pid_file)])
+            .output()
+            .expect("kill runs");
+        assert!(out.status.success(), "kill -{signal}");
+        tmux.wait_for_normal_screen(signal).await;
+        tmux.wait_for("the exit status", |s| s.contains(&format!("EXIT={status}")))
+            .await;
+        assert_cooked(&tmux, signal).await;
+    }
+    let _ = std::fs::remove_file(&pid_file);
+}
+
+#[tokio::test]
+async fn ctrl_z_suspends_and_fg_redraws() {
+    let server = ServerProcess::start(&[]);
+    let Some(tmux) = shell() else {
+        return;
+    };
+    tmux.wait_for("the shell prompt", |s| s.starts_with('$'))
+        .await;
+    let pid_file = tmux.socket.with_extension("pid");
+    join_from_shell(&tmux, server.addr, &pid_file).await;
+    assert!(tmux.run(&["send-keys", "-t", "0", "C-z"]).status.success());
+    tmux.wait_for_normal_screen("Ctrl-Z").await;
+    tmux.wait_for("the job stopped", |s| s.contains("Stopped"))
+        .await;
+    tmux.type_line("fg");
+    tmux.wait_for("the TUI drawn again", |s| {
+        s.contains("connected │ carol") && s.contains("Users (1)")
+    })
+    .await;
+    assert_eq!(tmux.pane_format("#{alternate_on}"), "1");
+    tmux.type_line("/quit");
+    tmux.wait_for_normal_screen("quit").await;
+    // The shell's `;` list went on when the job stopped; `$?` after `fg`
+    // is the job's own status.
+    tmux.type_line("echo AFTER=$?");
+    tmux.wait_for("exit status 0", |s| s.contains("\nAFTER=0"))
+        .await;
+    assert_cooked(&tmux, "fg").await;
+    let _ = std::fs::remove_file(&pid_file);
+}
