@@ -11,6 +11,6 @@ pub mod server_line;
 
 pub use codec::{Frame, LineCodec};
 pub use command::Command;
-pub use name::{Name, NameError, NameKey};
-pub use sanitize::{sanitize, shorten, strip_controls};
+pub use name::{Name, NameError, NameKey, NameSkeleton};
+pub use sanitize::{sanitize, sanitize_reason, shorten, strip_controls};
 pub use server_line::{ByeReason, ServerLine};

@@ -14,7 +14,7 @@ use super::connection::{Context, next_frame};
 use super::outbox::Outbox;
 use super::rate::TokenBucket;
 use super::room::{JoinReply, MemberId, taken, too_long};
-use crate::protocol::{ByeReason, Command, Frame, LineCodec, Name, ServerLine, sanitize};
+use crate::protocol::{ByeReason, Frame, LineCodec, Name, ServerLine, sanitize};
 
 /// The text after `-- ` of the first lines every connection gets.
 const GREETING: &str = include_str!("../../assets/greeting.txt");
@@ -46,7 +46,7 @@ pub async fn login<R: AsyncRead + Unpin>(
     }
     let deadline = sleep(context.config.login_timeout);
     tokio::pin!(deadline);
-    let mut first = true;
+    let mut http = HttpCheck::First;
     loop {
         let wait = bucket.wait(Instant::now());
         let frame = tokio::select! {
@@ -59,6 +59,7 @@ pub async fn login<R: AsyncRead + Unpin>(
         let text = match frame {
             None => return Login::Ended,
             Some(Frame::TooLong) => {
+                http.too_long();
                 outbox.push(too_long(context.config.max_line_bytes).to_bytes());
                 continue;
             }
@@ -67,11 +68,12 @@ pub async fn login<R: AsyncRead + Unpin>(
         if text.is_empty() {
             continue;
         }
-        if (std::mem::take(&mut first) && is_http_request(&text)) || is_http_header(&text) {
+        if http.is_http(&text) {
             return refuse_http(outbox);
         }
-        if matches!(Command::parse(&text), Command::Quit(_)) {
-            return bye(outbox, ByeReason::Quit);
+        if is_login_command(&text) {
+            outbox.push(ServerLine::error("choose a name first").to_bytes());
+            continue;
         }
         match try_name(&text, outbox, peer, context).await {
             Attempt::Joined(login) => return login,
@@ -116,6 +118,49 @@ fn refuse_http(outbox: Outbox) -> Login {
     Login::Ended
 }
 
+/// A line starting with `/`, which no name does. Protocol 1.1 gives
+/// `/tags` and `/resume` a meaning here; until they have one, every
+/// command before the name gets `! choose a name first`, `/quit` included,
+/// and login goes on.
+fn is_login_command(line: &str) -> bool {
+    line.starts_with('/')
+}
+
+/// Where a login is in telling an HTTP request from a chat client: only
+/// the first non-empty line may be a request line, and a header-shaped
+/// line counts only right after a first line too long to read (a request
+/// with a huge URL). Everything else is a name, good or bad.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum HttpCheck {
+    /// No line yet.
+    First,
+    /// The first line was too long to read.
+    AfterLongFirst,
+    /// Past the lines that can tell.
+    Over,
+}
+
+impl HttpCheck {
+    /// A line too long to read arrived.
+    fn too_long(&mut self) {
+        *self = match self {
+            HttpCheck::First => HttpCheck::AfterLongFirst,
+            HttpCheck::AfterLongFirst | HttpCheck::Over => HttpCheck::Over,
+        };
+    }
+
+    /// Whether this non-empty line shows the client speaks HTTP.
+    fn is_http(&mut self, line: &str) -> bool {
+        let http = match self {
+            HttpCheck::First => is_http_request(line),
+            HttpCheck::AfterLongFirst => is_http_header(line),
+            HttpCheck::Over => false,
+        };
+        *self = HttpCheck::Over;
+        http
+    }
+}
+
 /// `METHOD TARGET HTTP/x`: a browser or a web request, not a chat client.
 fn is_http_request(line: &str) -> bool {
     let mut words = line.split_whitespace();
@@ -127,8 +172,7 @@ fn is_http_request(line: &str) -> bool {
     method.chars().all(|c| c.is_ascii_uppercase()) && version.starts_with("HTTP/")
 }
 
-/// `Field-Name: value`: an HTTP header. A request line too long to read
-/// is followed by these, and no name contains a `:`, so none is lost.
+/// `Field-Name: value`: an HTTP header, as it follows a request line.
 fn is_http_header(line: &str) -> bool {
     let Some((field, _value)) = line.split_once(':') else {
         return false;
@@ -141,7 +185,7 @@ fn is_http_header(line: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{is_http_header, is_http_request};
+    use super::{HttpCheck, is_http_header, is_http_request, is_login_command};
 
     #[test]
     fn recognizes_http_request_lines() {
@@ -160,5 +204,39 @@ mod tests {
         assert!(!is_http_header("alice"));
         assert!(!is_http_header("a name: with spaces"));
         assert!(!is_http_header(": nothing"));
+    }
+
+    #[test]
+    fn only_the_first_line_may_be_a_request_line() {
+        let mut check = HttpCheck::First;
+        assert!(check.is_http("GET / HTTP/1.1"));
+        let mut check = HttpCheck::First;
+        assert!(!check.is_http("alice"));
+        assert!(!check.is_http("GET / HTTP/1.1"));
+    }
+
+    #[test]
+    fn a_header_counts_only_right_after_a_long_first_line() {
+        let mut check = HttpCheck::First;
+        assert!(!check.is_http("Host: x"), "a first line is no header");
+        let mut check = HttpCheck::First;
+        check.too_long();
+        assert!(check.is_http("Host: x"));
+        let mut check = HttpCheck::First;
+        check.too_long();
+        assert!(!check.is_http("alice"));
+        assert!(!check.is_http("Host: x"), "not right after the long line");
+        let mut check = HttpCheck::First;
+        assert!(!check.is_http("alice"));
+        check.too_long();
+        assert!(!check.is_http("Host: x"), "the long line was not the first");
+    }
+
+    #[test]
+    fn every_slash_line_is_a_login_command() {
+        for line in ["/names", "/quit", "/tags", "/resume t 1", "/", "//x"] {
+            assert!(is_login_command(line), "{line}");
+        }
+        assert!(!is_login_command("alice"));
     }
 }

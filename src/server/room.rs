@@ -19,7 +19,7 @@ use tokio_util::sync::CancellationToken;
 use super::history::History;
 use super::outbox::Outbox;
 use super::roster::Roster;
-use crate::protocol::sanitize::echo;
+use crate::protocol::sanitize::{echo, sanitize_reason};
 use crate::protocol::{ByeReason, Command, Name, NameKey, ServerLine, shorten};
 
 /// Requests waiting for the room. Readers `send().await` into it, so a full
@@ -454,8 +454,11 @@ impl Room {
         vec![Delivery::All(ServerLine::Renamed { old, new })]
     }
 
+    /// A reason sits inside the parentheses of `-- NAME has left (...)`,
+    /// so it loses its own; one that is nothing else shows as no reason.
     fn quit(&mut self, id: MemberId, reason: Option<String>) -> Vec<Delivery> {
-        let shown = match reason {
+        let reason = reason.map(|reason| sanitize_reason(&reason));
+        let shown = match reason.filter(|reason| !reason.is_empty()) {
             Some(reason) => format!("quit: {}", shorten(&reason, QUIT_REASON_CHARS)),
             None => "quit".to_owned(),
         };

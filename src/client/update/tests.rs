@@ -417,7 +417,11 @@ fn single_line_paste_keeps_its_spaces_and_loses_its_controls() {
     );
     assert_eq!(app.input.text(), "say  two  spaces [31m ");
     let effects = update(&mut app, key(KeyCode::Enter));
-    assert_eq!(sent(&effects), ["say  two  spaces [31m"], "sending trims");
+    assert_eq!(
+        sent(&effects),
+        ["say two spaces [31m"],
+        "sending trims and collapses blanks"
+    );
 }
 
 #[test]
