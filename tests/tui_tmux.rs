@@ -9,7 +9,7 @@ mod support;
 mod tmux;
 
 use support::{LineClient, ServerProcess};
-use tmux::Tmux;
+use tmux::{SCREEN_DEADLINE, Tmux};
 
 /// The users pane is the right-hand box: text after the second `│`.
 fn users_pane(screen: &str) -> String {
@@ -123,4 +123,125 @@ async fn a_taken_name_is_replaced_from_the_input_line_and_resizes_are_survived()
     tmux.type_line("/quit");
     tmux.wait_for("exit status 0", |s| s.contains("EXIT=0"))
         .await;
+}
+
+/// Runs `chatty join --name alice` against `addr` in a fresh tmux pane.
+fn join_in_tmux(addr: &str, extra: &str) -> Option<Tmux> {
+    Tmux::start(&format!(
+        "{} join --name alice --addr {addr} {extra}; echo EXIT=$?; sleep 60",
+        env!("CARGO_BIN_EXE_chatty"),
+    ))
+}
+
+/// Starts `chatty serve` on `addr` (a port a server just left) and waits
+/// until it accepts connections; killed when dropped.
+async fn serve_again_at(addr: &str) -> KillOnDrop {
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_chatty"))
+        .args(["serve", "--addr", addr])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start chatty serve");
+    let server = KillOnDrop(child);
+    let start = std::time::Instant::now();
+    while tokio::net::TcpStream::connect(addr).await.is_err() {
+        assert!(
+            start.elapsed() < SCREEN_DEADLINE,
+            "the server listens again"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    server
+}
+
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn lines_typed_while_the_server_is_down_go_out_one_by_one() {
+    let server = ServerProcess::start(&[]);
+    let addr = server.addr.to_string();
+    let Some(tmux) = join_in_tmux(&addr, "") else {
+        return;
+    };
+    tmux.wait_for("alice in the room", |s| s.contains("connected │ alice"))
+        .await;
+    drop(server);
+    tmux.wait_for("the link lost", |s| s.contains("connection lost"))
+        .await;
+    tmux.type_line("first line");
+    tmux.type_line("/msg bob secret words");
+    tmux.wait_for("two lines waiting", |s| s.contains("(2 waiting) >"))
+        .await;
+    // At least a second before the next attempt: bob is in the room first.
+    tmux.wait_for("a retry 2s or more away", |s| {
+        s.split("reconnecting in ")
+            .nth(1)
+            .and_then(|rest| rest.split('s').next())
+            .and_then(|n| n.parse::<u64>().ok())
+            .is_some_and(|n| n >= 2)
+    })
+    .await;
+
+    let _server = serve_again_at(&addr).await;
+    let mut bob = LineClient::connect(addr.parse().expect("addr")).await;
+    bob.login("bob").await;
+    bob.read_until("-- alice has arrived").await;
+    bob.expect("alice: first line").await;
+    bob.expect("alice -> bob: secret words").await;
+    tmux.type_line("/quit");
+    tmux.wait_for("exit status 0", |s| s.contains("EXIT=0"))
+        .await;
+}
+
+#[tokio::test]
+async fn a_server_that_does_not_speak_chatty_gets_plain_mode() {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    // Like the seed's Go server: an address for a name, lines prefixed by
+    // the sender's address.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr").to_string();
+    let Some(tmux) = join_in_tmux(&addr, "--join-wait 1s") else {
+        return;
+    };
+    let (peer, _) = tokio::time::timeout(SCREEN_DEADLINE, listener.accept())
+        .await
+        .expect("the client connects")
+        .expect("accept");
+    let (read, mut write) = peer.into_split();
+    let mut lines = BufReader::new(read).lines();
+    write
+        .write_all(b"You are 127.0.0.1:5555\n")
+        .await
+        .expect("write");
+    tmux.wait_for("plain mode", |s| {
+        s.contains("does not speak the chatty protocol") && s.contains("Users (?)")
+    })
+    .await;
+    tmux.type_line("hello go");
+    let mut next = async || {
+        tokio::time::timeout(SCREEN_DEADLINE, lines.next_line())
+            .await
+            .expect("a line in time")
+            .expect("read")
+    };
+    assert_eq!(next().await.as_deref(), Some("alice"), "the name first");
+    assert_eq!(next().await.as_deref(), Some("hello go"), "as typed");
+    write
+        .write_all(b"127.0.0.1:6666: hi back\n")
+        .await
+        .expect("write");
+    tmux.wait_for("the reply as a notice", |s| {
+        s.contains("-- 127.0.0.1:6666: hi back")
+    })
+    .await;
 }
