@@ -17,7 +17,7 @@ fn join(args: &[&str]) -> Output {
 #[test]
 fn a_name_that_can_never_be_valid_is_a_one_line_usage_error() {
     let long = "a".repeat(25);
-    for name in ["", "-bob", "bob smith", "a:b", long.as_str()] {
+    for name in ["", "-bob", "bob smith", "a:b", "admin", long.as_str()] {
         let out = join(&[&format!("--name={name}"), "--addr", "127.0.0.1:9"]);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{name:?}: {stderr}");

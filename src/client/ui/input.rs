@@ -67,17 +67,10 @@ fn prompt(app: &App) -> String {
     }
 }
 
-/// Stands for a line break kept in the input (a paste that could not be
-/// sent yet): Enter sends the parts as separate lines.
-const LINE_BREAK: &str = "↵";
-
 /// The part of `text` shown in `room` cells so that the cursor (a byte
 /// offset) is visible, and the cursor's column within it.
 pub fn window(text: &str, cursor: usize, room: usize) -> (String, usize) {
-    let graphemes: Vec<(usize, &str)> = text
-        .grapheme_indices(true)
-        .map(|(at, g)| (at, if g == "\n" { LINE_BREAK } else { g }))
-        .collect();
+    let graphemes: Vec<(usize, &str)> = text.grapheme_indices(true).collect();
     let before: usize = graphemes
         .iter()
         .filter(|(i, _)| *i < cursor)
@@ -109,11 +102,6 @@ mod tests {
     fn short_text_is_shown_whole() {
         assert_eq!(window("hello", 5, 10), ("hello".into(), 5));
         assert_eq!(window("hello", 2, 10), ("hello".into(), 2));
-    }
-
-    #[test]
-    fn line_breaks_kept_from_a_paste_show_as_a_mark() {
-        assert_eq!(window("one\ntwo", 7, 10), ("one↵two".into(), 7));
     }
 
     #[test]

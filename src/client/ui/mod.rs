@@ -33,3 +33,6 @@ mod screen_tests;
 
 #[cfg(test)]
 mod hostile_tests;
+
+#[cfg(test)]
+mod prompt_tests;

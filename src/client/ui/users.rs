@@ -33,7 +33,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
 /// One row per name; `+N more` on the last row when they do not fit.
 fn rows(app: &App, width: usize, height: usize) -> Vec<Line<'static>> {
     if app.link == Link::Plain {
-        return vec![Line::from(truncate("unknown: plain mode", width))];
+        return vec![Line::from(truncate("unknown", width))];
     }
     let count = app.users.len();
     let me = Me::new(&app.name);

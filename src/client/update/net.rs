@@ -73,7 +73,7 @@ fn join_wait_over(app: &mut App) {
     note(
         app,
         "this server does not speak the chatty protocol: plain mode, \
-         lines go out as typed and come in as they are",
+         lines go out as typed and come in as notices",
     );
 }
 
