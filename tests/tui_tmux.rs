@@ -245,3 +245,54 @@ async fn a_server_that_does_not_speak_chatty_gets_plain_mode() {
     })
     .await;
 }
+
+/// Display width of each row up to the users pane's left border.
+fn users_pane_columns(screen: &str) -> Vec<usize> {
+    use unicode_width::UnicodeWidthStr;
+    screen
+        .lines()
+        .filter_map(|row| row.find("││").map(|at| row[..at].width()))
+        .collect()
+}
+
+#[tokio::test]
+async fn hostile_server_text_does_not_shift_the_users_pane() {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    // A server that relays what chatty serve would have cleaned.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr").to_string();
+    let Some(tmux) = join_in_tmux(&addr, "") else {
+        return;
+    };
+    let (peer, _) = tokio::time::timeout(SCREEN_DEADLINE, listener.accept())
+        .await
+        .expect("the client connects")
+        .expect("accept");
+    let (read, mut write) = peer.into_split();
+    let mut lines = BufReader::new(read).lines();
+    let name = tokio::time::timeout(SCREEN_DEADLINE, lines.next_line()).await;
+    assert!(matches!(name, Ok(Ok(Some(_)))), "{name:?}");
+    let wire = "-- you are alice\n-- online (2): alice, bob\n\
+        bob: a\u{200D}b\u{200D}c\u{200D}d\u{200D}e\u{200D}f joined letters\n\
+        bob: right\u{202E}to left\u{2066} and zero\u{200B}width\u{FEFF}\n\
+        bob: wide          gap\u{3000}\u{3000}here\n\
+        bob: done\n";
+    write.write_all(wire.as_bytes()).await.expect("write");
+    let screen = tmux
+        .wait_for("the lines", |s| s.contains("bob: done"))
+        .await;
+    assert!(screen.contains("bob: abcdef joined letters"), "{screen}");
+    assert!(
+        screen.contains("bob: rightto left and zerowidth"),
+        "{screen}"
+    );
+    assert!(screen.contains("bob: wide gap here"), "{screen}");
+    let columns = users_pane_columns(&screen);
+    assert!(columns.len() > 5, "{screen}");
+    assert!(
+        columns.iter().all(|&c| c == columns[0]),
+        "the users pane moved: {columns:?}\n{screen}"
+    );
+}
