@@ -52,8 +52,9 @@ pub struct Entry {
     pub history: bool,
 }
 
-/// The people in the room, sorted by their uniqueness key: an arrival or
-/// a departure costs O(log n), whatever the size of the room.
+/// The people in the room, sorted by their case fold ([`NameKey`]) as the
+/// roster is: an arrival or a departure costs O(log n), whatever the size
+/// of the room.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Users {
     names: BTreeMap<NameKey, Name>,

@@ -5,9 +5,10 @@
 //! [`ui::draw`] the pure view. This module is the thin loop around them: it
 //! reads terminal and socket events, performs effects, and draws after each
 //! event. [`net`] owns the socket; [`terminal`] restores the terminal on
-//! every exit path, [`signals`] turns signals into events; [`outbox`]
-//! holds the lines that wait to be sent; [`scrollback`] keeps the bounded history with each
-//! line's wrapped row count, so scrolling stays cheap.
+//! every exit path and [`signals`] turns signals from outside into events,
+//! so that holds for `kill` too; [`outbox`] keeps the lines that wait to be
+//! sent, each a line of its own; [`scrollback`] keeps the bounded history
+//! with each line's wrapped row count, so scrolling stays cheap.
 
 pub mod app;
 pub mod classify;

@@ -1,6 +1,6 @@
 //! The input line: a readline-like editor that moves and deletes by
-//! grapheme, recall of sent lines ([`history`]), and tab completion of
-//! names ([`completion`]). Pure data, no I/O.
+//! grapheme, recall of sent lines ([`History`]), and tab completion of
+//! names ([`Completion`]). Pure data, no I/O.
 
 mod completion;
 mod history;

@@ -3,9 +3,9 @@
 //! It never awaits and never touches the socket or the terminal; the loop
 //! in `mod.rs` performs the effects it returns. Every rule of the client
 //! (keys, server lines, reconnecting) lives here and is unit-tested, one
-//! file per concern: [`keys`] edits and moves, [`sending`] turns Enter and
-//! pastes into lines, [`net`] applies what the socket task reports,
-//! [`scroll`] keeps the view.
+//! file per concern: `keys` edits and moves, `sending` turns Enter and
+//! pastes into lines, `net` applies what the socket task reports,
+//! `scroll` keeps the view.
 
 mod keys;
 mod net;
