@@ -29,6 +29,10 @@ static IDLE_TIMEOUT: LazyLock<String> = LazyLock::new(|| {
 static WRITE_TIMEOUT: LazyLock<String> = LazyLock::new(|| human(Config::DEFAULTS.write_timeout));
 static LINGER: LazyLock<String> = LazyLock::new(|| human(Config::DEFAULTS.linger));
 
+/// How long `join` waits for `-- you are` before it takes the server for
+/// one that does not speak chatty.
+pub const DEFAULT_JOIN_WAIT: &str = "5s";
+
 pub const DEFAULT_BENCH_CLIENTS: &str = "100";
 pub const DEFAULT_BENCH_SENDERS: &str = "10";
 pub const DEFAULT_BENCH_RATE: &str = "10";
@@ -73,6 +77,25 @@ pub struct JoinArgs {
     /// Ring the terminal bell on a mention or a private message.
     #[arg(long)]
     pub bell: bool,
+    /// Time to wait for the server's "-- you are" before treating it as a
+    /// server that does not speak chatty and switching to plain mode.
+    #[arg(long, value_name = "DURATION", default_value = DEFAULT_JOIN_WAIT, value_parser = parse_positive_duration)]
+    pub join_wait: Duration,
+}
+
+impl JoinArgs {
+    /// The client's options, or why `--name` can never be accepted (a
+    /// usage error, found before the terminal is touched).
+    pub fn options(&self) -> Result<crate::client::Options, String> {
+        let name = crate::protocol::Name::parse(&self.name)
+            .map_err(|err| format!("invalid --name: {err}"))?;
+        Ok(crate::client::Options {
+            addr: self.addr,
+            name,
+            bell: self.bell,
+            join_wait: self.join_wait,
+        })
+    }
 }
 
 /// Flags of `chatty serve`. Durations read like `30s`, `5m`, `1h`; `0`

@@ -27,7 +27,7 @@ fn main() -> ExitCode {
             logs.finish(result)
         }
         // No logging to stderr here: it would scribble over the screen.
-        Command::Join(args) => exit_code(join(args), &mut std::io::stderr()),
+        Command::Join(args) => join(&args),
         Command::Bench(args) => {
             exit_code(bench::run(args.plan(), args.json), &mut std::io::stderr())
         }
@@ -111,10 +111,30 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     })
 }
 
-fn join(args: JoinArgs) -> anyhow::Result<()> {
+/// Exit status of a usage error, as clap uses.
+const USAGE: u8 = 2;
+/// Exit status after SIGQUIT, as a shell reports a process it killed.
+const QUIT_SIGNAL: u8 = 128 + 3;
+
+/// A `--name` that can never be valid is a one-line usage error, before
+/// the terminal is touched.
+fn join(args: &JoinArgs) -> ExitCode {
+    let options = match args.options() {
+        Ok(options) => options,
+        Err(usage) => {
+            let _ = writeln!(std::io::stderr(), "error: {usage}");
+            return ExitCode::from(USAGE);
+        }
+    };
     // Read before the runtime starts threads: the offset can only be
     // read safely while the process has one thread.
     let offset = client::local_offset();
-    let runtime = tokio::runtime::Runtime::new()?;
-    runtime.block_on(client::run(args, offset))
+    let ending = tokio::runtime::Runtime::new()
+        .map_err(anyhow::Error::from)
+        .and_then(|runtime| runtime.block_on(client::run(options, offset)));
+    match ending {
+        Ok(client::Ending::Quit) => ExitCode::SUCCESS,
+        Ok(client::Ending::Abort) => ExitCode::from(QUIT_SIGNAL),
+        Err(err) => exit_code(Err(err), &mut std::io::stderr()),
+    }
 }

@@ -98,7 +98,16 @@ pub fn classify(body: &Body, me: &Me) -> Kind {
         ServerLine::Private { .. } => Kind::PrivateIn,
         ServerLine::Error(_) => Kind::Error,
         ServerLine::Unknown(_) => Kind::Unknown,
-        _ => Kind::Notice,
+        ServerLine::YouAre(_)
+        | ServerLine::Online(_)
+        | ServerLine::Arrived(_)
+        | ServerLine::Left { .. }
+        | ServerLine::Renamed { .. }
+        | ServerLine::Bye(_)
+        | ServerLine::Skipped(_)
+        | ServerLine::HistoryStart(_)
+        | ServerLine::HistoryEnd
+        | ServerLine::Notice(_) => Kind::Notice,
     }
 }
 
