@@ -17,7 +17,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
 use super::history::History;
-use super::outbox::Outbox;
+use super::outbox::{Outbox, Push};
 use super::roster::Roster;
 use crate::protocol::sanitize::echo;
 use crate::protocol::{ByeReason, Command, Name, NameKey, ServerLine, shorten};
@@ -85,8 +85,11 @@ pub enum Leave {
 /// One line for some audience, or a member's removal.
 #[derive(Debug)]
 pub enum Delivery {
+    /// A room line for one member (a private message).
     To(MemberId, ServerLine),
-    /// A line rendered already (the roster, kept rendered).
+    /// A reply to the member's own line: never skipped for room lines.
+    Reply(MemberId, ServerLine),
+    /// A reply rendered already (the roster, kept rendered).
     Rendered(MemberId, Bytes),
     All(ServerLine),
     AllBut(MemberId, ServerLine),
@@ -223,7 +226,7 @@ impl Room {
             Request::Command { id, command } if self.members.contains_key(&id) => {
                 self.command(id, command)
             }
-            Request::TooLong { id } => vec![Delivery::To(id, too_long(self.max_line_bytes))],
+            Request::TooLong { id } => vec![Delivery::Reply(id, too_long(self.max_line_bytes))],
             Request::Leave { id, reason } => self.leave(id, reason),
             Request::Command { .. } => Vec::new(),
         }
@@ -231,6 +234,7 @@ impl Room {
 
     /// Renders each line once and queues it for its recipients.
     pub fn deliver(&mut self, deliveries: Vec<Delivery>) {
+        let mut too_slow = Vec::new();
         for delivery in deliveries {
             match delivery {
                 Delivery::To(id, line) => {
@@ -238,11 +242,8 @@ impl Room {
                         member.outbox.push(line.to_bytes());
                     }
                 }
-                Delivery::Rendered(id, line) => {
-                    if let Some(member) = self.members.get(&id) {
-                        member.outbox.push(line);
-                    }
-                }
+                Delivery::Reply(id, line) => self.reply(id, line.to_bytes(), &mut too_slow),
+                Delivery::Rendered(id, line) => self.reply(id, line, &mut too_slow),
                 Delivery::All(line) => self.broadcast(&line, None),
                 Delivery::AllBut(id, line) => self.broadcast(&line, Some(id)),
                 Delivery::Farewell(member, line) => {
@@ -252,6 +253,20 @@ impl Room {
                     member.kicked.cancel();
                 }
             }
+        }
+        for id in too_slow {
+            let removal = self.leave(id, Leave::TooSlow);
+            self.deliver(removal);
+        }
+    }
+
+    /// Queues a reply; notes the member as too slow when its replies pile up.
+    fn reply(&self, id: MemberId, line: Bytes, too_slow: &mut Vec<MemberId>) {
+        let Some(member) = self.members.get(&id) else {
+            return;
+        };
+        if member.outbox.push_reply(line) == Push::Overflow && !too_slow.contains(&id) {
+            too_slow.push(id);
         }
     }
 
@@ -333,15 +348,15 @@ impl Room {
         let online = self.online();
         let (free_lines, free_bytes) = self.members[&id].outbox.room_left();
         let used = wire_len(&you_are) + online.len();
-        let mut deliveries = vec![Delivery::To(id, you_are), Delivery::Rendered(id, online)];
+        let mut deliveries = vec![Delivery::Reply(id, you_are), Delivery::Rendered(id, online)];
         let replay = self.replay(
             free_lines.saturating_sub(4),
             free_bytes.saturating_sub(used + 40),
         );
         if !replay.is_empty() {
-            deliveries.push(Delivery::To(id, ServerLine::HistoryStart(replay.len())));
-            deliveries.extend(replay.into_iter().map(|line| Delivery::To(id, line)));
-            deliveries.push(Delivery::To(id, ServerLine::HistoryEnd));
+            deliveries.push(Delivery::Reply(id, ServerLine::HistoryStart(replay.len())));
+            deliveries.extend(replay.into_iter().map(|line| Delivery::Reply(id, line)));
+            deliveries.push(Delivery::Reply(id, ServerLine::HistoryEnd));
         }
         deliveries.push(Delivery::AllBut(id, ServerLine::Arrived(name)));
         deliveries
@@ -371,7 +386,7 @@ impl Room {
     }
 
     fn command(&mut self, id: MemberId, command: Command) -> Vec<Delivery> {
-        let reply = |line| vec![Delivery::To(id, line)];
+        let reply = |line| vec![Delivery::Reply(id, line)];
         match command {
             Command::Say(text) => self.talk(ServerLine::Message {
                 from: self.name(id),
@@ -388,7 +403,7 @@ impl Room {
             Command::Ping => reply(ServerLine::notice("pong")),
             Command::Help => HELP
                 .iter()
-                .map(|line| Delivery::To(id, ServerLine::notice(line.as_str())))
+                .map(|line| Delivery::Reply(id, ServerLine::notice(line.as_str())))
                 .collect(),
             Command::Usage(usage) => reply(ServerLine::error(format!("usage: {usage}"))),
             Command::Unknown(word) => reply(ServerLine::error(format!(
@@ -415,7 +430,7 @@ impl Room {
     fn private(&self, id: MemberId, to: &str, text: String) -> Vec<Delivery> {
         let Some(target) = self.find(to) else {
             let error = format!("no user named \"{}\"", echo(to));
-            return vec![Delivery::To(id, ServerLine::error(error))];
+            return vec![Delivery::Reply(id, ServerLine::error(error))];
         };
         let line = ServerLine::Private {
             from: self.name(id),
@@ -432,7 +447,7 @@ impl Room {
     fn rename(&mut self, id: MemberId, raw: &str) -> Vec<Delivery> {
         let new = match Name::parse(raw) {
             Ok(new) => new,
-            Err(err) => return vec![Delivery::To(id, ServerLine::error(err.to_string()))],
+            Err(err) => return vec![Delivery::Reply(id, ServerLine::error(err.to_string()))],
         };
         let old = self.name(id);
         if new == old {
@@ -441,7 +456,7 @@ impl Room {
         let key = new.key();
         let own_in_other_case = new.differs_only_in_case(&old);
         if self.names.contains_key(&key) && !own_in_other_case {
-            return vec![Delivery::To(id, taken(&new))];
+            return vec![Delivery::Reply(id, taken(&new))];
         }
         self.names.remove(&old.key());
         self.roster.remove(&old);

@@ -347,3 +347,38 @@ fn a_full_outbox_skips_without_blocking_the_room() {
     say(&mut room, &alice, "after");
     assert_eq!(bob.lines(), ["alice: after"]);
 }
+
+#[test]
+fn replies_are_never_skipped_for_room_lines() {
+    let (mut room, alice, mut bob) = alice_and_bob();
+    for i in 0..40 {
+        say(&mut room, &alice, &format!("line {i}"));
+    }
+    for command in ["/ping", "/names", "/nosuch"] {
+        say(&mut room, &bob, command);
+    }
+    let lines = bob.lines();
+    assert_eq!(lines.len(), 16 + 4, "{lines:?}");
+    assert_eq!(
+        lines[16..],
+        [
+            "-- 24 messages skipped",
+            "-- pong",
+            "-- online (2): alice, bob",
+            "! unknown command \"/nosuch\", try /help",
+        ],
+        "the count of what was skipped comes first: /ping is a barrier"
+    );
+}
+
+#[test]
+fn a_client_whose_replies_pile_up_is_too_slow() {
+    let (mut room, mut alice, mut bob) = alice_and_bob();
+    for _ in 0..300 {
+        say(&mut room, &bob, "/ping");
+    }
+    let lines = bob.lines();
+    assert_eq!(lines.last().map(String::as_str), Some("-- bye (too slow)"));
+    assert!(bob.kicked.is_cancelled());
+    assert_eq!(alice.lines(), ["-- bob has left (too slow)"]);
+}

@@ -6,6 +6,12 @@
 //! has drained (exercise 8.15: a slow reader never blocks anyone). One slot
 //! beyond the bound is kept for the final `-- bye (...)`, so it always fits.
 //!
+//! Replies to the client's own lines (`-- pong`, `!` errors, `/names`,
+//! help) are never skipped: they have a reserve of their own beyond the
+//! bound, and a client that lets them pile up past it is too slow (the room
+//! closes it). A reply pushed while room lines were skipped first queues
+//! the count of them, so `/ping` stays a barrier on a full queue.
+//!
 //! Bytes count against the bound until the writer has written them, so the
 //! writer's own batch is inside the bound too.
 //!
@@ -21,9 +27,16 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use bytes::Bytes;
 use tokio::sync::Notify;
 
+use crate::protocol::ServerLine;
+
 /// A queue that has drained completely gives its memory back once it has
 /// grown past this many lines.
 const KEEP_LINES: usize = 32;
+/// The reserve for replies holds at least this many lines and bytes (more
+/// when the queue's own bounds are larger, so a history replay sized to
+/// the queue always fits it).
+const RESERVE_MIN_LINES: usize = 256;
+const RESERVE_MIN_BYTES: usize = 64 * 1024;
 
 /// The sending end, held by whoever speaks to the client: the login task,
 /// then the room. Dropping it (after [`Outbox::push_last`]) lets the writer
@@ -56,6 +69,11 @@ struct State {
     /// Queued or being written: released by the writer once written.
     bytes: usize,
     skipped: u64,
+    /// Lines ever queued: the position of the next one.
+    pushed: u64,
+    /// Replies not yet taken by the writer: position and bytes.
+    replies: VecDeque<(u64, usize)>,
+    reply_bytes: usize,
     /// The final line (the bye) is queued: nothing may follow it.
     last_queued: bool,
     sender_gone: bool,
@@ -86,6 +104,9 @@ pub enum Push {
     Skipped,
     /// The writer is gone (the connection is closing).
     Closed,
+    /// A reply found the reserve for replies full: the client does not
+    /// read its own replies and must be closed as too slow.
+    Overflow,
 }
 
 /// A new outbox bounded to `max_lines` lines and `max_bytes` bytes.
@@ -117,14 +138,63 @@ impl Outbox {
             }
             return Push::Skipped;
         }
+        self.queue(state, line);
+        Push::Queued
+    }
+
+    /// Queues a reply to the client's own line: never skipped for room
+    /// lines, bounded by the reserve (a reply always fits when none waits).
+    pub fn push_reply(&self, line: Bytes) -> Push {
+        let mut state = self.shared.lock();
+        if state.receiver_gone {
+            return Push::Closed;
+        }
+        let reserve_lines = self.max_lines.max(RESERVE_MIN_LINES);
+        let reserve_bytes = self.max_bytes.max(RESERVE_MIN_BYTES);
+        let too_many_bytes =
+            state.reply_bytes > 0 && state.reply_bytes + line.len() > reserve_bytes;
+        if state.replies.len() >= reserve_lines || too_many_bytes {
+            return Push::Overflow;
+        }
+        if state.skipped > 0 {
+            // What was skipped before this reply is told before it.
+            let count = std::mem::take(&mut state.skipped);
+            let told = ServerLine::Skipped(count).to_bytes();
+            state = self.queue_reply(state, told);
+        }
+        let state = self.queue_reply(state, line);
+        drop(state);
+        Push::Queued
+    }
+
+    fn queue_reply<'a>(
+        &'a self,
+        mut state: MutexGuard<'a, State>,
+        line: Bytes,
+    ) -> MutexGuard<'a, State> {
+        let at = state.pushed;
+        state.replies.push_back((at, line.len()));
+        state.reply_bytes += line.len();
         let was_empty = state.lines.is_empty();
         state.bytes += line.len();
+        state.pushed += 1;
+        state.lines.push_back(line);
+        if was_empty {
+            self.shared.ready.notify_one();
+        }
+        state
+    }
+
+    /// Appends `line` and wakes the writer if the queue was empty.
+    fn queue(&self, mut state: MutexGuard<'_, State>, line: Bytes) {
+        let was_empty = state.lines.is_empty();
+        state.bytes += line.len();
+        state.pushed += 1;
         state.lines.push_back(line);
         drop(state);
         if was_empty {
             self.shared.ready.notify_one();
         }
-        Push::Queued
     }
 
     /// Lines and bytes that can still be queued before lines are skipped.
@@ -140,6 +210,7 @@ impl Outbox {
         // When the writer is gone nobody can read it anyway.
         if !state.receiver_gone {
             state.bytes += line.len();
+            state.pushed += 1;
             state.lines.push_back(line);
         }
         state.last_queued = true;
@@ -228,6 +299,17 @@ fn take(state: &mut State, batch: &mut Vec<Bytes>, limit: usize) -> usize {
     let count = state.lines.len().min(limit);
     batch.reserve(count);
     batch.extend(state.lines.drain(..count));
+    let next = state.pushed - state.lines.len() as u64;
+    while let Some(&(at, bytes)) = state.replies.front() {
+        if at >= next {
+            break;
+        }
+        state.replies.pop_front();
+        state.reply_bytes = state.reply_bytes.saturating_sub(bytes);
+    }
+    if state.replies.is_empty() && state.replies.capacity() > KEEP_LINES {
+        state.replies = VecDeque::new();
+    }
     if state.lines.is_empty() && state.lines.capacity() > KEEP_LINES {
         state.lines = VecDeque::new();
     }
@@ -235,92 +317,4 @@ fn take(state: &mut State, batch: &mut Vec<Bytes>, limit: usize) -> usize {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn line(text: &str) -> Bytes {
-        Bytes::from(text.to_owned())
-    }
-
-    #[tokio::test]
-    async fn full_queue_skips_and_counts() {
-        let (outbox, mut receiver) = outbox(2, 1000);
-        assert_eq!(outbox.push(line("a\n")), Push::Queued);
-        assert_eq!(outbox.push(line("b\n")), Push::Queued);
-        assert_eq!(outbox.push(line("c\n")), Push::Skipped);
-        assert_eq!(outbox.push(line("d\n")), Push::Skipped);
-        assert_eq!(receiver.take_skipped(), 0, "lines still wait");
-        let mut batch = Vec::new();
-        let received = receiver.recv_batch(&mut batch, 10).await;
-        assert_eq!(received, Received::Lines(2));
-        assert_eq!(receiver.take_skipped(), 2);
-        assert_eq!(receiver.take_skipped(), 0);
-    }
-
-    #[tokio::test]
-    async fn byte_bound_skips_until_written() {
-        let (outbox, mut receiver) = outbox(100, 10);
-        assert_eq!(outbox.push(line("12345678\n")), Push::Queued);
-        assert_eq!(outbox.push(line("xy\n")), Push::Skipped);
-        let mut batch = Vec::new();
-        receiver.recv_batch(&mut batch, 10).await;
-        assert_eq!(
-            outbox.push(line("xy\n")),
-            Push::Skipped,
-            "held until written"
-        );
-        receiver.release(9);
-        assert_eq!(
-            outbox.push(line("xy\n")),
-            Push::Queued,
-            "bytes are released"
-        );
-    }
-
-    #[tokio::test]
-    async fn a_line_longer_than_the_byte_bound_fits_an_empty_queue() {
-        let (outbox, mut receiver) = outbox(100, 4);
-        assert_eq!(outbox.push(line("0123456789\n")), Push::Queued);
-        assert_eq!(outbox.push(line("x\n")), Push::Skipped);
-        let mut batch = Vec::new();
-        let received = receiver.recv_batch(&mut batch, 10).await;
-        assert_eq!(received, Received::Lines(1));
-    }
-
-    #[tokio::test]
-    async fn a_skip_wakes_a_waiting_writer() {
-        let (outbox, mut receiver) = outbox(10, 2);
-        outbox.push(line("a\n"));
-        let mut batch = Vec::new();
-        let received = receiver.recv_batch(&mut batch, 10).await;
-        assert_eq!(received, Received::Lines(1));
-        // The writer still holds "a" (its bytes count) when a skip happens,
-        // then waits on an empty queue: the skip must wake it.
-        assert_eq!(outbox.push(line("b\n")), Push::Skipped);
-        receiver.release(2);
-        let received = receiver.recv_batch(&mut batch, 10).await;
-        assert_eq!(received, Received::Lines(0));
-        assert_eq!(receiver.take_skipped(), 1);
-    }
-
-    #[tokio::test]
-    async fn the_bye_always_fits_and_closes() {
-        let (outbox, mut receiver) = outbox(1, 1000);
-        outbox.push(line("a\n"));
-        assert_eq!(outbox.push(line("b\n")), Push::Skipped);
-        outbox.push_last(line("-- bye (quit)\n"));
-        let mut batch = Vec::new();
-        let received = receiver.recv_batch(&mut batch, 10).await;
-        assert_eq!(received, Received::Lines(2));
-        assert_eq!(batch[1], line("-- bye (quit)\n"));
-        let received = receiver.recv_batch(&mut batch, 10).await;
-        assert_eq!(received, Received::Closed);
-    }
-
-    #[test]
-    fn push_to_a_gone_writer_is_closed() {
-        let (outbox, receiver) = outbox(4, 1000);
-        drop(receiver);
-        assert_eq!(outbox.push(line("a\n")), Push::Closed);
-    }
-}
+mod tests;

@@ -1,0 +1,69 @@
+//! The server's bounds under pressure: replies that are never skipped,
+//! the global budget for queued bytes, and flood control charged by the
+//! bytes a command makes the server send.
+
+mod support;
+
+use chatty::server::Config;
+use support::{LineClient, TestServer, config};
+
+/// Connects with a tiny receive buffer, so the server's writes back up fast.
+async fn slow_client(server: &TestServer) -> LineClient {
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket.set_recv_buffer_size(4096).expect("rcvbuf");
+    let stream = socket.connect(server.addr).await.expect("connect");
+    LineClient::from_stream(stream)
+}
+
+/// Sends `count` lines of `size` bytes from `sender` while draining its
+/// copies, then waits for its own pong: every line has reached the room.
+/// Returns the sending half, so the sender stays in the room.
+async fn flood(sender: LineClient, count: usize, size: usize) -> impl Drop {
+    let (mut echoes, mut writer) = sender.into_parts();
+    let drain = tokio::spawn(async move {
+        let mut line = String::new();
+        loop {
+            line.clear();
+            match tokio::io::AsyncBufReadExt::read_line(&mut echoes, &mut line).await {
+                Ok(0) | Err(_) => return false,
+                Ok(_) if line == "-- pong\n" => return true,
+                Ok(_) => {}
+            }
+        }
+    });
+    let payload = "p".repeat(size);
+    for i in 0..count {
+        let line = format!("{i} {payload}\n");
+        tokio::io::AsyncWriteExt::write_all(&mut writer, line.as_bytes())
+            .await
+            .expect("send");
+    }
+    tokio::io::AsyncWriteExt::write_all(&mut writer, b"/ping\n")
+        .await
+        .expect("ping");
+    let pong = tokio::time::timeout(support::DEADLINE, drain).await;
+    assert!(pong.expect("in time").expect("drain"), "the sender's pong");
+    writer
+}
+
+/// A client whose queue is full still gets its pong, after the count of
+/// what it missed: `/ping` stays a barrier.
+#[tokio::test]
+async fn ping_is_a_barrier_even_when_the_queue_is_full() {
+    let server = TestServer::start(Config {
+        queue_lines: 8,
+        ..config()
+    })
+    .await;
+    let mut slow = slow_client(&server).await;
+    slow.login("slow").await;
+    let _sender = flood(server.join("sender").await, 400, 4000).await;
+    slow.send("/ping").await;
+    let before = slow.read_until("-- pong").await;
+    let last = before.last().expect("lines before the pong");
+    assert!(
+        last.ends_with(" messages skipped"),
+        "the skipped count comes right before the pong: {last:?}"
+    );
+    server.stop().await;
+}
