@@ -346,7 +346,10 @@ impl Room {
     fn welcome(&self, id: MemberId, name: Name) -> Vec<Delivery> {
         let you_are = ServerLine::YouAre(name.clone());
         let online = self.online();
-        let (free_lines, free_bytes) = self.members[&id].outbox.room_left();
+        let Some(member) = self.members.get(&id) else {
+            return Vec::new();
+        };
+        let (free_lines, free_bytes) = member.outbox.room_left();
         let used = wire_len(&you_are) + online.len();
         let mut deliveries = vec![Delivery::Reply(id, you_are), Delivery::Rendered(id, online)];
         let replay = self.replay(
@@ -386,18 +389,15 @@ impl Room {
     }
 
     fn command(&mut self, id: MemberId, command: Command) -> Vec<Delivery> {
+        let Some(from) = self.name(id) else {
+            return Vec::new(); // not (or no longer) a member
+        };
         let reply = |line| vec![Delivery::Reply(id, line)];
         match command {
-            Command::Say(text) => self.talk(ServerLine::Message {
-                from: self.name(id),
-                text,
-            }),
-            Command::Me(text) => self.talk(ServerLine::Action {
-                from: self.name(id),
-                text,
-            }),
-            Command::Msg { to, text } => self.private(id, &to, text),
-            Command::Nick(new) => self.rename(id, &new),
+            Command::Say(text) => self.talk(ServerLine::Message { from, text }),
+            Command::Me(text) => self.talk(ServerLine::Action { from, text }),
+            Command::Msg { to, text } => self.private((id, from), &to, text),
+            Command::Nick(new) => self.rename((id, from), &new),
             Command::Names => vec![Delivery::Rendered(id, self.online())],
             Command::Quit(reason) => self.quit(id, reason),
             Command::Ping => reply(ServerLine::notice("pong")),
@@ -413,8 +413,8 @@ impl Room {
         }
     }
 
-    fn name(&self, id: MemberId) -> Name {
-        self.members[&id].name.clone()
+    fn name(&self, id: MemberId) -> Option<Name> {
+        self.members.get(&id).map(|member| member.name.clone())
     }
 
     fn talk(&mut self, line: ServerLine) -> Vec<Delivery> {
@@ -422,21 +422,19 @@ impl Room {
         vec![Delivery::All(line)]
     }
 
-    fn find(&self, raw: &str) -> Option<MemberId> {
+    /// The member named `raw`: its id and name as it is spelled now.
+    fn find(&self, raw: &str) -> Option<(MemberId, Name)> {
         let name = Name::parse(raw).ok()?;
-        self.names.get(&name.key()).copied()
+        let id = *self.names.get(&name.key())?;
+        Some((id, self.name(id)?))
     }
 
-    fn private(&self, id: MemberId, to: &str, text: String) -> Vec<Delivery> {
-        let Some(target) = self.find(to) else {
+    fn private(&self, (id, from): (MemberId, Name), to: &str, text: String) -> Vec<Delivery> {
+        let Some((target, to)) = self.find(to) else {
             let error = format!("no user named \"{}\"", echo(to));
             return vec![Delivery::Reply(id, ServerLine::error(error))];
         };
-        let line = ServerLine::Private {
-            from: self.name(id),
-            to: self.name(target),
-            text,
-        };
+        let line = ServerLine::Private { from, to, text };
         let mut deliveries = vec![Delivery::To(id, line.clone())];
         if target != id {
             deliveries.push(Delivery::To(target, line));
@@ -444,12 +442,11 @@ impl Room {
         deliveries
     }
 
-    fn rename(&mut self, id: MemberId, raw: &str) -> Vec<Delivery> {
+    fn rename(&mut self, (id, old): (MemberId, Name), raw: &str) -> Vec<Delivery> {
         let new = match Name::parse(raw) {
             Ok(new) => new,
             Err(err) => return vec![Delivery::Reply(id, ServerLine::error(err.to_string()))],
         };
-        let old = self.name(id);
         if new == old {
             return Vec::new();
         }

@@ -382,3 +382,22 @@ fn a_client_whose_replies_pile_up_is_too_slow() {
     assert!(bob.kicked.is_cancelled());
     assert_eq!(alice.lines(), ["-- bob has left (too slow)"]);
 }
+
+#[test]
+fn an_unknown_member_id_never_panics_the_room() {
+    let (mut room, mut alice, _bob) = alice_and_bob();
+    let gone: MemberId = 999;
+    let name = Name::parse("ghost").expect("valid name");
+    assert!(room.welcome(gone, name).is_empty());
+    for line in [
+        "hi",
+        "/me waves",
+        "/msg alice psst",
+        "/msg ghost hi",
+        "/nick casper",
+    ] {
+        let deliveries = room.command(gone, Command::parse(line));
+        room.deliver(deliveries);
+    }
+    assert!(alice.lines().is_empty(), "nobody hears of a ghost");
+}
