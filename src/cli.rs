@@ -18,6 +18,7 @@ pub const DEFAULT_IDLE_TIMEOUT: &str = "5m";
 pub const DEFAULT_WRITE_TIMEOUT: &str = "30s";
 pub const DEFAULT_QUEUE_LINES: &str = "1024";
 pub const DEFAULT_QUEUE_BYTES: &str = "262144";
+pub const DEFAULT_QUEUE_BUDGET: &str = "268435456";
 pub const DEFAULT_HISTORY: &str = "50";
 pub const DEFAULT_RATE: &str = "10";
 pub const DEFAULT_BURST: &str = "40";
@@ -103,6 +104,11 @@ pub struct ServeArgs {
     #[arg(long, value_name = "BYTES", default_value = DEFAULT_QUEUE_BYTES, value_parser = parse_count::<1, { 1 << 30 }>)]
     pub queue_bytes: usize,
 
+    /// Bytes queued for all clients together; past half of it the largest
+    /// queues are skipped first, at it every queue.
+    #[arg(long, value_name = "BYTES", default_value = DEFAULT_QUEUE_BUDGET, value_parser = parse_count::<1, { 1 << 40 }>)]
+    pub queue_budget: usize,
+
     /// Room lines (messages and actions) replayed to each newcomer (0 = none).
     #[arg(long, value_name = "LINES", default_value = DEFAULT_HISTORY, value_parser = parse_count::<0, 100_000>)]
     pub history: usize,
@@ -136,6 +142,7 @@ impl ServeArgs {
             write_timeout: self.write_timeout,
             queue_lines: self.queue,
             queue_bytes: self.queue_bytes,
+            queue_budget: self.queue_budget,
             history: self.history,
             history_file: self.history_file.clone(),
             rate: self.rate,

@@ -51,13 +51,15 @@ async fn flood(sender: LineClient, count: usize, size: usize) -> impl Drop {
 #[tokio::test]
 async fn ping_is_a_barrier_even_when_the_queue_is_full() {
     let server = TestServer::start(Config {
+        max_line_bytes: 32 * 1024,
         queue_lines: 8,
         ..config()
     })
     .await;
     let mut slow = slow_client(&server).await;
     slow.login("slow").await;
-    let _sender = flood(server.join("sender").await, 400, 4000).await;
+    // 8 MB: more than the kernel's socket buffers can hold.
+    let _sender = flood(server.join("sender").await, 400, 20_000).await;
     slow.send("/ping").await;
     let before = slow.read_until("-- pong").await;
     let last = before.last().expect("lines before the pong");
@@ -66,4 +68,58 @@ async fn ping_is_a_barrier_even_when_the_queue_is_full() {
         "the skipped count comes right before the pong: {last:?}"
     );
     server.stop().await;
+}
+
+/// Per-client bounds far beyond the global budget: the slow reader's
+/// queue stops near half the budget and it is told what it missed, while
+/// a reader that keeps up gets far more of the lines.
+#[tokio::test]
+async fn the_queue_budget_skips_the_slow_reader_first() {
+    let server = TestServer::start(Config {
+        queue_lines: 100_000,
+        queue_bytes: 64 << 20,
+        // Its second half holds 100 lines for the readers that keep up.
+        queue_budget: 4 << 20,
+        max_line_bytes: 32 * 1024,
+        ..config()
+    })
+    .await;
+    let mut slow = slow_client(&server).await;
+    slow.login("slow").await;
+    let mut reader = server.join("reader").await;
+    // 16 MB: more than the budget and the kernel's buffers together.
+    let count = 800;
+    let reading = tokio::spawn(async move {
+        let mut lines = Vec::new();
+        while tally(&lines).0 + tally(&lines).1 < count {
+            lines.push(reader.next_line().await.expect("line"));
+        }
+        tally(&lines)
+    });
+    let _sender = flood(server.join("sender").await, count, 20_000).await;
+    let (read, missed) = reading.await.expect("reader");
+    assert_eq!(read + missed, count, "the reader is told what it missed");
+    slow.send("/ping").await;
+    let (slow_read, slow_missed) = tally(&slow.read_until("-- pong").await);
+    assert!(
+        slow_missed > 0,
+        "the budget made the slow reader skip lines"
+    );
+    assert_eq!(slow_read + slow_missed, count);
+    assert!(
+        read > slow_read,
+        "the slow reader is skipped first: {read} vs {slow_read}"
+    );
+    server.stop().await;
+}
+
+/// Lines from the sender received, and lines told as skipped.
+fn tally(lines: &[String]) -> (usize, usize) {
+    let read = lines.iter().filter(|l| l.starts_with("sender: ")).count();
+    let missed = lines
+        .iter()
+        .filter_map(|l| l.strip_prefix("-- ")?.strip_suffix(" messages skipped"))
+        .map(|n| n.parse::<usize>().expect("count"))
+        .sum();
+    (read, missed)
 }

@@ -23,7 +23,7 @@ use tracing::Instrument;
 
 use super::Config;
 use super::login::{Login, login};
-use super::outbox::outbox;
+use super::outbox::{Budget, outbox};
 use super::rate::TokenBucket;
 use super::room::{Leave, MemberId, Request, RoomHandle};
 use super::writer::{self, WriterEnd};
@@ -39,6 +39,8 @@ const READ_BUFFER_BYTES: usize = 256;
 pub struct Context {
     pub config: Arc<Config>,
     pub room: RoomHandle,
+    /// The bound on bytes queued for all clients together.
+    pub budget: Arc<Budget>,
     /// Cancelled when the server begins to shut down.
     pub shutdown: CancellationToken,
     /// Cancelled when the shutdown flush deadline has passed.
@@ -52,7 +54,7 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, context: Context) {
     async move {
         let (read, write) = stream.into_split();
         let config = &context.config;
-        let (outbox, queue) = outbox(config.queue_lines, config.queue_bytes);
+        let (outbox, queue) = outbox(config.queue_lines, config.queue_bytes, &context.budget);
         let writer = context.tracker.spawn(
             writer::run(
                 write,

@@ -17,7 +17,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
 use super::history::History;
-use super::outbox::{Outbox, Push};
+use super::outbox::{LINE_OVERHEAD, Outbox, Push, held};
 use super::roster::Roster;
 use crate::protocol::sanitize::echo;
 use crate::protocol::{ByeReason, Command, Name, NameKey, ServerLine, shorten};
@@ -350,11 +350,11 @@ impl Room {
             return Vec::new();
         };
         let (free_lines, free_bytes) = member.outbox.room_left();
-        let used = wire_len(&you_are) + online.len();
+        let used = wire_len(&you_are) + held(&online);
         let mut deliveries = vec![Delivery::Reply(id, you_are), Delivery::Rendered(id, online)];
         let replay = self.replay(
             free_lines.saturating_sub(4),
-            free_bytes.saturating_sub(used + 40),
+            free_bytes.saturating_sub(used + 2 * (40 + LINE_OVERHEAD)),
         );
         if !replay.is_empty() {
             deliveries.push(Delivery::Reply(id, ServerLine::HistoryStart(replay.len())));
@@ -510,9 +510,10 @@ impl Room {
     }
 }
 
-/// Bytes of `line` on the wire, newline included.
+/// What `line` holds in a queue: its bytes on the wire, newline
+/// included, and the line's overhead.
 fn wire_len(line: &ServerLine) -> usize {
-    line.to_string().len() + 1
+    line.to_string().len() + 1 + LINE_OVERHEAD
 }
 
 /// The error for a line over the length limit.

@@ -5,7 +5,7 @@ use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 
 use super::*;
-use crate::server::outbox::{OutboxReceiver, outbox};
+use crate::server::outbox::{Budget, OutboxReceiver, outbox};
 
 struct Client {
     id: MemberId,
@@ -38,7 +38,14 @@ fn step(room: &mut Room, request: Request) {
 }
 
 fn try_join(room: &mut Room, name: &str) -> Result<Client, (Name, OutboxReceiver)> {
-    let (sender, queue) = outbox(16, 4096);
+    try_join_with(room, name, outbox(16, 4096, &Budget::unlimited()))
+}
+
+fn try_join_with(
+    room: &mut Room,
+    name: &str,
+    (sender, queue): (Outbox, OutboxReceiver),
+) -> Result<Client, (Name, OutboxReceiver)> {
     let (reply, mut answer) = oneshot::channel();
     let name = Name::parse(name).expect("valid name");
     step(

@@ -12,14 +12,18 @@
 //! closes it). A reply pushed while room lines were skipped first queues
 //! the count of them, so `/ping` stays a barrier on a full queue.
 //!
-//! Bytes count against the bound until the writer has written them, so the
-//! writer's own batch is inside the bound too.
+//! A line counts as what it holds: its bytes plus [`LINE_OVERHEAD`] for
+//! its slot and bookkeeping, until the writer has written it, so the
+//! writer's own batch is inside the bound too. Every outbox also counts
+//! against one global [`Budget`] (`--queue-budget`).
 //!
 //! The queue is a `VecDeque` behind a mutex that only the pushing side and
 //! this client's writer take, each for a few instructions: an idle client's
 //! queue holds no memory at all, and the writer is woken only when its
 //! queue goes from empty to non-empty or a first skip is counted (it
 //! drains everything before it waits again), not once per line.
+
+mod budget;
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -28,6 +32,20 @@ use bytes::Bytes;
 use tokio::sync::Notify;
 
 use crate::protocol::ServerLine;
+
+pub use budget::Budget;
+
+/// What a queued line holds beyond its bytes: its slot in the queue (a
+/// `Bytes`, with room for the queue's growth) and the shared buffer's
+/// header and allocation bookkeeping.
+pub const LINE_OVERHEAD: usize = 64;
+
+/// The memory a queued line holds, as the bounds count it. Lines are
+/// allocated exactly (see `ServerLine::to_bytes`), so this is not a guess
+/// that spare capacity could double.
+pub fn held(line: &Bytes) -> usize {
+    line.len() + LINE_OVERHEAD
+}
 
 /// A queue that has drained completely gives its memory back once it has
 /// grown past this many lines.
@@ -54,9 +72,10 @@ pub struct OutboxReceiver {
     shared: Arc<Shared>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Shared {
     state: Mutex<State>,
+    budget: Arc<Budget>,
     /// Signalled when the queue stops being empty, a skip is counted (so
     /// the count is told even if no other line follows) or the sender is
     /// gone.
@@ -87,6 +106,34 @@ impl Shared {
     }
 }
 
+impl State {
+    /// Appends `line`, counting what it holds here and in the budget.
+    fn append(&mut self, line: Bytes, budget: &Budget) {
+        let size = held(&line);
+        budget.add(self.bytes, size);
+        self.bytes += size;
+        self.pushed += 1;
+        self.lines.push_back(line);
+    }
+
+    /// Gives back `bytes` written or dropped.
+    fn release(&mut self, bytes: usize, budget: &Budget) {
+        let bytes = bytes.min(self.bytes);
+        self.bytes -= bytes;
+        budget.sub(bytes, self.bytes);
+    }
+}
+
+impl Drop for Shared {
+    /// Whatever is still held when both ends are gone goes back to the
+    /// budget with the queue.
+    fn drop(&mut self) {
+        let state = self.state.get_mut().unwrap_or_else(PoisonError::into_inner);
+        let bytes = state.bytes;
+        state.release(bytes, &self.budget);
+    }
+}
+
 /// What the writer found waiting.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Received {
@@ -109,9 +156,18 @@ pub enum Push {
     Overflow,
 }
 
-/// A new outbox bounded to `max_lines` lines and `max_bytes` bytes.
-pub fn outbox(max_lines: usize, max_bytes: usize) -> (Outbox, OutboxReceiver) {
-    let shared = Arc::new(Shared::default());
+/// A new outbox bounded to `max_lines` lines and `max_bytes` bytes, and
+/// counted against `budget`.
+pub fn outbox(
+    max_lines: usize,
+    max_bytes: usize,
+    budget: &Arc<Budget>,
+) -> (Outbox, OutboxReceiver) {
+    let shared = Arc::new(Shared {
+        state: Mutex::default(),
+        budget: budget.clone(),
+        ready: Notify::new(),
+    });
     let outbox = Outbox {
         shared: shared.clone(),
         max_lines,
@@ -128,8 +184,10 @@ impl Outbox {
         if state.receiver_gone {
             return Push::Closed;
         }
-        let too_many_bytes = state.bytes > 0 && state.bytes + line.len() > self.max_bytes;
-        if state.lines.len() >= self.max_lines || too_many_bytes {
+        let size = held(&line);
+        let too_many_bytes = state.bytes > 0 && state.bytes + size > self.max_bytes;
+        let over_budget = !self.shared.budget.admits(state.bytes, size);
+        if state.lines.len() >= self.max_lines || too_many_bytes || over_budget {
             state.skipped += 1;
             let first = state.skipped == 1;
             drop(state);
@@ -152,7 +210,7 @@ impl Outbox {
         let reserve_lines = self.max_lines.max(RESERVE_MIN_LINES);
         let reserve_bytes = self.max_bytes.max(RESERVE_MIN_BYTES);
         let too_many_bytes =
-            state.reply_bytes > 0 && state.reply_bytes + line.len() > reserve_bytes;
+            state.reply_bytes > 0 && state.reply_bytes + held(&line) > reserve_bytes;
         if state.replies.len() >= reserve_lines || too_many_bytes {
             return Push::Overflow;
         }
@@ -173,12 +231,10 @@ impl Outbox {
         line: Bytes,
     ) -> MutexGuard<'a, State> {
         let at = state.pushed;
-        state.replies.push_back((at, line.len()));
-        state.reply_bytes += line.len();
+        state.replies.push_back((at, held(&line)));
+        state.reply_bytes += held(&line);
         let was_empty = state.lines.is_empty();
-        state.bytes += line.len();
-        state.pushed += 1;
-        state.lines.push_back(line);
+        state.append(line, &self.shared.budget);
         if was_empty {
             self.shared.ready.notify_one();
         }
@@ -188,9 +244,7 @@ impl Outbox {
     /// Appends `line` and wakes the writer if the queue was empty.
     fn queue(&self, mut state: MutexGuard<'_, State>, line: Bytes) {
         let was_empty = state.lines.is_empty();
-        state.bytes += line.len();
-        state.pushed += 1;
-        state.lines.push_back(line);
+        state.append(line, &self.shared.budget);
         drop(state);
         if was_empty {
             self.shared.ready.notify_one();
@@ -209,9 +263,7 @@ impl Outbox {
         let mut state = self.shared.lock();
         // When the writer is gone nobody can read it anyway.
         if !state.receiver_gone {
-            state.bytes += line.len();
-            state.pushed += 1;
-            state.lines.push_back(line);
+            state.append(line, &self.shared.budget);
         }
         state.last_queued = true;
         // Dropping `self` wakes the writer.
@@ -253,10 +305,9 @@ impl OutboxReceiver {
         }
     }
 
-    /// Frees `bytes` of the bound once they are written.
+    /// Frees `bytes` (as [`held`] counts them) once they are written.
     pub fn release(&self, bytes: usize) {
-        let mut state = self.shared.lock();
-        state.bytes = state.bytes.saturating_sub(bytes);
+        self.shared.lock().release(bytes, &self.shared.budget);
     }
 
     /// Once the queue is empty: how many lines were skipped since the last
@@ -275,8 +326,8 @@ impl OutboxReceiver {
         let mut lines = Vec::new();
         let mut state = self.shared.lock();
         take(&mut state, &mut lines, usize::MAX);
-        let bytes: usize = lines.iter().map(Bytes::len).sum();
-        state.bytes = state.bytes.saturating_sub(bytes);
+        let bytes: usize = lines.iter().map(held).sum();
+        state.release(bytes, &self.shared.budget);
         lines
     }
 
