@@ -5,6 +5,8 @@
 mod support;
 
 use chatty::server::Config;
+use std::time::Duration;
+
 use support::{LineClient, TestServer, config};
 
 /// Connects with a tiny receive buffer, so the server's writes back up fast.
@@ -122,4 +124,41 @@ fn tally(lines: &[String]) -> (usize, usize) {
         .map(|n| n.parse::<usize>().expect("count"))
         .sum();
     (read, missed)
+}
+
+/// `/names` in a large room costs flood control what its reply weighs:
+/// a client spamming it gets a few rosters a second, not one per line.
+#[tokio::test]
+async fn names_spam_is_slowed_by_the_bytes_it_buys() {
+    let (rate, burst) = (20, 10);
+    let server = TestServer::start(Config {
+        rate,
+        burst,
+        ..config()
+    })
+    .await;
+    let mut members = Vec::new();
+    for i in 0..100 {
+        members.push(server.join(&format!("member{i:0>18}")).await);
+    }
+    let mut spammer = server.join("spammer").await;
+    let window = Duration::from_secs(1);
+    let start = tokio::time::Instant::now();
+    spammer.send_bytes("/names\n".repeat(200).as_bytes()).await;
+    let mut rosters = 0;
+    while let Ok(Some(line)) = tokio::time::timeout_at(start + window, spammer.next_line()).await {
+        if line.starts_with("-- online (101): ") {
+            rosters += 1;
+        }
+    }
+    // Without charging, the bucket allows burst + rate * window = 30
+    // lines, so 30 rosters; each roster of about 2.6 KB costs 2.5 lines
+    // more, so about 8 fit the window.
+    let lines_allowed = burst as f64 + f64::from(rate) * window.as_secs_f64();
+    assert!(rosters > 0, "the first rosters arrive");
+    assert!(
+        f64::from(rosters) < lines_allowed / 2.0,
+        "{rosters} rosters in {window:?}: the reply bytes were not charged"
+    );
+    server.stop().await;
 }

@@ -23,7 +23,7 @@ use tracing::Instrument;
 
 use super::Config;
 use super::login::{Login, login};
-use super::outbox::{Budget, outbox};
+use super::outbox::{Budget, ReplyMeter, outbox};
 use super::rate::TokenBucket;
 use super::room::{Leave, MemberId, Request, RoomHandle};
 use super::writer::{self, WriterEnd};
@@ -55,6 +55,7 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, context: Context) {
         let (read, write) = stream.into_split();
         let config = &context.config;
         let (outbox, queue) = outbox(config.queue_lines, config.queue_bytes, &context.budget);
+        let replies = queue.meter();
         let writer = context.tracker.spawn(
             writer::run(
                 write,
@@ -70,11 +71,12 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, context: Context) {
             handle: writer,
             flushed: None,
         };
-        let mut bucket = TokenBucket::new(config.rate, config.burst);
+        let bucket = TokenBucket::new(config.rate, config.burst);
+        let mut flood = FloodControl { bucket, replies };
         if let Login::Joined { id, kicked, .. } =
-            Box::pin(login(&mut lines, outbox, peer, &mut bucket, &context)).await
+            Box::pin(login(&mut lines, outbox, peer, &mut flood.bucket, &context)).await
         {
-            let reason = session(&mut lines, &mut writer, &mut bucket, id, &kicked, &context).await;
+            let reason = session(&mut lines, &mut writer, &mut flood, id, &kicked, &context).await;
             if let Some(reason) = reason {
                 let _ = context.room.send(Request::Leave { id, reason }).await;
             }
@@ -105,6 +107,22 @@ impl WriterTask {
     }
 }
 
+/// The reader's brake: its token bucket, and the meter of what its
+/// replies cost.
+struct FloodControl {
+    bucket: TokenBucket,
+    replies: ReplyMeter,
+}
+
+impl FloodControl {
+    /// How long to stop reading, with the replies queued so far charged.
+    fn wait(&mut self) -> Duration {
+        let now = Instant::now();
+        self.bucket.charge_reply(now, self.replies.take());
+        self.bucket.wait(now)
+    }
+}
+
 /// Why the reader woke up.
 enum Wake {
     Frame(Option<Frame>),
@@ -118,7 +136,7 @@ enum Wake {
 async fn session<R: AsyncRead + Unpin>(
     lines: &mut FramedRead<R, LineCodec>,
     writer: &mut WriterTask,
-    bucket: &mut TokenBucket,
+    flood: &mut FloodControl,
     id: MemberId,
     kicked: &CancellationToken,
     context: &Context,
@@ -126,7 +144,7 @@ async fn session<R: AsyncRead + Unpin>(
     let config = &context.config;
     let mut last_line = Instant::now();
     loop {
-        let wait = bucket.wait(Instant::now());
+        let wait = flood.wait();
         if !wait.is_zero() {
             if let Some(wake) = pause(wait, writer, kicked).await {
                 return leave_reason(wake);
@@ -142,7 +160,7 @@ async fn session<R: AsyncRead + Unpin>(
             other => return leave_reason(other),
         };
         last_line = Instant::now();
-        bucket.take(last_line);
+        flood.bucket.take(last_line);
         let request = match frame {
             None => return Some(Leave::Closed),
             Some(Frame::TooLong) => Request::TooLong { id },

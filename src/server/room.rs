@@ -285,8 +285,9 @@ impl Room {
     }
 
     /// `-- online (N): ...`, names sorted by their case fold.
-    pub fn online(&self) -> Bytes {
-        ServerLine::online_bytes(self.members.len(), self.roster.joined())
+    /// Shared by every reply until the roster changes.
+    pub fn online(&mut self) -> Bytes {
+        self.roster.online()
     }
 
     /// The member listed just before `key` in the roster.
@@ -343,7 +344,7 @@ impl Room {
 
     /// To the newcomer: who it is, who is here, the history; to the rest:
     /// the arrival.
-    fn welcome(&self, id: MemberId, name: Name) -> Vec<Delivery> {
+    fn welcome(&mut self, id: MemberId, name: Name) -> Vec<Delivery> {
         let you_are = ServerLine::YouAre(name.clone());
         let online = self.online();
         let Some(member) = self.members.get(&id) else {

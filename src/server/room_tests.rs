@@ -408,3 +408,33 @@ fn an_unknown_member_id_never_panics_the_room() {
     }
     assert!(alice.lines().is_empty(), "nobody hears of a ghost");
 }
+
+#[test]
+fn names_replies_share_one_rendered_roster_until_it_changes() {
+    let (mut room, mut alice, mut bob) = alice_and_bob();
+    say(&mut room, &alice, "/names");
+    say(&mut room, &bob, "/names");
+    let (first, second) = (alice.queue.take_queued(), bob.queue.take_queued());
+    assert_eq!(first, second);
+    assert_eq!(first[0].as_ptr(), second[0].as_ptr(), "one buffer, shared");
+    let mut carol = join(&mut room, "carol");
+    carol.lines();
+    alice.lines();
+    say(&mut room, &alice, "/names");
+    assert_eq!(alice.lines(), ["-- online (3): alice, bob, carol"]);
+}
+
+#[test]
+fn replies_are_metered_for_flood_control() {
+    let (mut room, mut alice, _bob) = alice_and_bob();
+    let meter = alice.queue.meter();
+    meter.take(); // the welcome
+    say(&mut room, &alice, "hello");
+    assert_eq!(meter.take(), 0, "room lines are not replies");
+    say(&mut room, &alice, "/names");
+    let roster = "-- online (2): alice, bob\n".len();
+    say(&mut room, &alice, "/ping");
+    assert_eq!(meter.take(), roster + "-- pong\n".len());
+    assert_eq!(meter.take(), 0, "each byte is charged once");
+    alice.lines();
+}

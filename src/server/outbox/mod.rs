@@ -72,6 +72,21 @@ pub struct OutboxReceiver {
     shared: Arc<Shared>,
 }
 
+/// What the client's replies cost: read by its reader, which charges
+/// them to flood control, so a short command that buys a long reply
+/// (`/names` in a large room) slows the client down by what it buys.
+#[derive(Debug)]
+pub struct ReplyMeter {
+    shared: Arc<Shared>,
+}
+
+impl ReplyMeter {
+    /// Bytes of replies queued since the last call.
+    pub fn take(&self) -> usize {
+        std::mem::take(&mut self.shared.lock().uncharged)
+    }
+}
+
 #[derive(Debug)]
 struct Shared {
     state: Mutex<State>,
@@ -93,6 +108,9 @@ struct State {
     /// Replies not yet taken by the writer: position and bytes.
     replies: VecDeque<(u64, usize)>,
     reply_bytes: usize,
+    /// Bytes of replies queued since the reader last charged them to the
+    /// client's flood control.
+    uncharged: usize,
     /// The final line (the bye) is queued: nothing may follow it.
     last_queued: bool,
     sender_gone: bool,
@@ -214,13 +232,15 @@ impl Outbox {
         if state.replies.len() >= reserve_lines || too_many_bytes {
             return Push::Overflow;
         }
+        let len = line.len();
         if state.skipped > 0 {
             // What was skipped before this reply is told before it.
             let count = std::mem::take(&mut state.skipped);
             let told = ServerLine::Skipped(count).to_bytes();
             state = self.queue_reply(state, told);
         }
-        let state = self.queue_reply(state, line);
+        let mut state = self.queue_reply(state, line);
+        state.uncharged = state.uncharged.saturating_add(len);
         drop(state);
         Push::Queued
     }
@@ -284,6 +304,13 @@ impl Drop for OutboxReceiver {
 }
 
 impl OutboxReceiver {
+    /// The meter of this client's replies, for its reader.
+    pub fn meter(&self) -> ReplyMeter {
+        ReplyMeter {
+            shared: self.shared.clone(),
+        }
+    }
+
     /// Waits for lines (or a skip to tell) and moves up to `limit` lines
     /// into `batch`. Their bytes still count until [`Self::release`].
     /// Cancel-safe: lines are only taken when it returns.

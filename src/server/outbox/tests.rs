@@ -163,13 +163,13 @@ fn the_budget_skips_the_largest_queues_first() {
         Push::Skipped,
         "the largest is skipped"
     );
-    assert_eq!(small.push(text.clone()), Push::Queued);
+    while small.push(text.clone()) == Push::Queued {}
+    assert_eq!(budget.held(), 1600, "the small queue grew up to the mean");
     assert_eq!(
         small.push(text.clone()),
         Push::Skipped,
         "at the budget, every queue"
     );
-    assert_eq!(budget.held(), 1600);
     assert_eq!(
         big.push_reply(text.clone()),
         Push::Queued,
