@@ -11,6 +11,12 @@ use tracing_subscriber::EnvFilter;
 use chatty::cli::{Cli, Command, JoinArgs, ServeArgs};
 use chatty::{bench, client, server};
 
+/// jemalloc, with its background threads purging freed pages: memory a
+/// crowd of slow readers held goes back to the system seconds after they
+/// leave, where glibc's malloc kept much of it resident.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
