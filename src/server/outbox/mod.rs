@@ -219,7 +219,9 @@ impl Outbox {
     }
 
     /// Queues a reply to the client's own line: never skipped for room
-    /// lines, bounded by the reserve (a reply always fits when none waits).
+    /// lines, bounded by the reserve. A reply fits while the replies
+    /// waiting are within it, however long (a roster may be longer than
+    /// the reserve), so the replies held stay below the reserve plus one.
     pub fn push_reply(&self, line: Bytes) -> Push {
         let mut state = self.shared.lock();
         if state.receiver_gone {
@@ -227,8 +229,7 @@ impl Outbox {
         }
         let reserve_lines = self.max_lines.max(RESERVE_MIN_LINES);
         let reserve_bytes = self.max_bytes.max(RESERVE_MIN_BYTES);
-        let too_many_bytes =
-            state.reply_bytes > 0 && state.reply_bytes + held(&line) > reserve_bytes;
+        let too_many_bytes = state.reply_bytes >= reserve_bytes;
         if state.replies.len() >= reserve_lines || too_many_bytes {
             return Push::Overflow;
         }

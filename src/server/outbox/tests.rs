@@ -196,3 +196,20 @@ fn what_a_queue_holds_goes_back_to_the_budget() {
     drop(receiver);
     assert_eq!(budget.held(), 0, "a closed queue gives back what it held");
 }
+
+#[test]
+fn a_reply_larger_than_the_reserve_still_fits_after_others() {
+    let (outbox, _receiver) = bounded(16, 4096);
+    assert_eq!(outbox.push_reply(line("-- you are alice\n")), Push::Queued);
+    let roster = Bytes::from(format!("-- online (1): {}\n", "x".repeat(100_000)));
+    assert_eq!(
+        outbox.push_reply(roster),
+        Push::Queued,
+        "a newcomer to a huge room gets its roster"
+    );
+    assert_eq!(
+        outbox.push_reply(line("-- pong\n")),
+        Push::Overflow,
+        "but nothing more while the replies held pass the reserve"
+    );
+}
