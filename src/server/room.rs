@@ -91,6 +91,9 @@ pub enum Delivery {
     Reply(MemberId, ServerLine),
     /// A reply rendered already (the roster, kept rendered).
     Rendered(MemberId, Bytes),
+    /// A line of a newcomer's welcome: a reply, but not charged to flood
+    /// control.
+    Welcome(MemberId, Bytes),
     All(ServerLine),
     AllBut(MemberId, ServerLine),
     /// The member was removed: send it this last line (if any) and close.
@@ -242,8 +245,15 @@ impl Room {
                         member.outbox.push(line.to_bytes());
                     }
                 }
-                Delivery::Reply(id, line) => self.reply(id, line.to_bytes(), &mut too_slow),
-                Delivery::Rendered(id, line) => self.reply(id, line, &mut too_slow),
+                Delivery::Reply(id, line) => {
+                    self.reply(id, line.to_bytes(), Outbox::push_reply, &mut too_slow);
+                }
+                Delivery::Rendered(id, line) => {
+                    self.reply(id, line, Outbox::push_reply, &mut too_slow);
+                }
+                Delivery::Welcome(id, line) => {
+                    self.reply(id, line, Outbox::push_welcome, &mut too_slow);
+                }
                 Delivery::All(line) => self.broadcast(&line, None),
                 Delivery::AllBut(id, line) => self.broadcast(&line, Some(id)),
                 Delivery::Farewell(member, line) => {
@@ -261,11 +271,17 @@ impl Room {
     }
 
     /// Queues a reply; notes the member as too slow when its replies pile up.
-    fn reply(&self, id: MemberId, line: Bytes, too_slow: &mut Vec<MemberId>) {
+    fn reply(
+        &self,
+        id: MemberId,
+        line: Bytes,
+        push: fn(&Outbox, Bytes) -> Push,
+        too_slow: &mut Vec<MemberId>,
+    ) {
         let Some(member) = self.members.get(&id) else {
             return;
         };
-        if member.outbox.push_reply(line) == Push::Overflow && !too_slow.contains(&id) {
+        if push(&member.outbox, line) == Push::Overflow && !too_slow.contains(&id) {
             too_slow.push(id);
         }
     }
@@ -352,15 +368,23 @@ impl Room {
         };
         let (free_lines, free_bytes) = member.outbox.room_left();
         let used = wire_len(&you_are) + held(&online);
-        let mut deliveries = vec![Delivery::Reply(id, you_are), Delivery::Rendered(id, online)];
+        let mut deliveries = vec![
+            Delivery::Welcome(id, you_are.to_bytes()),
+            Delivery::Welcome(id, online),
+        ];
         let replay = self.replay(
             free_lines.saturating_sub(4),
             free_bytes.saturating_sub(used + 2 * (40 + LINE_OVERHEAD)),
         );
         if !replay.is_empty() {
-            deliveries.push(Delivery::Reply(id, ServerLine::HistoryStart(replay.len())));
-            deliveries.extend(replay.into_iter().map(|line| Delivery::Reply(id, line)));
-            deliveries.push(Delivery::Reply(id, ServerLine::HistoryEnd));
+            let start = ServerLine::HistoryStart(replay.len());
+            deliveries.push(Delivery::Welcome(id, start.to_bytes()));
+            deliveries.extend(
+                replay
+                    .iter()
+                    .map(|line| Delivery::Welcome(id, line.to_bytes())),
+            );
+            deliveries.push(Delivery::Welcome(id, ServerLine::HistoryEnd.to_bytes()));
         }
         deliveries.push(Delivery::AllBut(id, ServerLine::Arrived(name)));
         deliveries

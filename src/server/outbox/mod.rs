@@ -195,6 +195,17 @@ impl Outbox {
     /// waiting are within it, however long (a roster may be longer than
     /// the reserve), so the replies held stay below the reserve plus one.
     pub fn push_reply(&self, line: Bytes) -> Push {
+        self.reply(line, true)
+    }
+
+    /// Queues a line of the welcome (who you are, the roster, the
+    /// history) like a reply, but without charging flood control: it
+    /// comes once per connection, not per command.
+    pub fn push_welcome(&self, line: Bytes) -> Push {
+        self.reply(line, false)
+    }
+
+    fn reply(&self, line: Bytes, charged: bool) -> Push {
         let mut state = self.shared.lock();
         if state.receiver_gone {
             return Push::Closed;
@@ -205,7 +216,7 @@ impl Outbox {
         if state.replies.len() >= reserve_lines || too_many_bytes {
             return Push::Overflow;
         }
-        let len = line.len();
+        let cost = if charged { line.len() } else { 0 };
         if state.skipped > 0 {
             // What was skipped before this reply is told before it.
             let count = std::mem::take(&mut state.skipped);
@@ -213,7 +224,7 @@ impl Outbox {
             state = self.queue_reply(state, told);
         }
         let mut state = self.queue_reply(state, line);
-        state.uncharged = state.uncharged.saturating_add(len);
+        state.uncharged = state.uncharged.saturating_add(cost);
         drop(state);
         Push::Queued
     }
