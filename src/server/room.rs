@@ -17,7 +17,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
 use super::history::History;
-use super::outbox::Outbox;
+use super::outbox::{LINE_OVERHEAD, Outbox, Push, held};
 use super::roster::Roster;
 use crate::protocol::sanitize::{echo, sanitize_reason};
 use crate::protocol::{ByeReason, Command, Name, NameKey, NameSkeleton, ServerLine, shorten};
@@ -90,9 +90,15 @@ pub enum Leave {
 /// One line for some audience, or a member's removal.
 #[derive(Debug)]
 pub enum Delivery {
+    /// A room line for one member (a private message).
     To(MemberId, ServerLine),
-    /// A line rendered already (the roster, kept rendered).
+    /// A reply to the member's own line: never skipped for room lines.
+    Reply(MemberId, ServerLine),
+    /// A reply rendered already (the roster, kept rendered).
     Rendered(MemberId, Bytes),
+    /// A line of a newcomer's welcome: a reply, but not charged to flood
+    /// control.
+    Welcome(MemberId, Bytes),
     All(ServerLine),
     AllBut(MemberId, ServerLine),
     /// The member was removed: send it this last line (if any) and close.
@@ -239,7 +245,7 @@ impl Room {
             Request::Command { id, command } if self.members.contains_key(&id) => {
                 self.command(id, command)
             }
-            Request::TooLong { id } => vec![Delivery::To(id, too_long(self.max_line_bytes))],
+            Request::TooLong { id } => vec![Delivery::Reply(id, too_long(self.max_line_bytes))],
             Request::Leave { id, reason } => self.leave(id, reason),
             Request::IsTaken { skeleton, reply } => {
                 let _ = reply.send(self.skeletons.contains_key(&skeleton));
@@ -251,6 +257,7 @@ impl Room {
 
     /// Renders each line once and queues it for its recipients.
     pub fn deliver(&mut self, deliveries: Vec<Delivery>) {
+        let mut too_slow = Vec::new();
         for delivery in deliveries {
             match delivery {
                 Delivery::To(id, line) => {
@@ -258,10 +265,14 @@ impl Room {
                         member.outbox.push(line.to_bytes());
                     }
                 }
+                Delivery::Reply(id, line) => {
+                    self.reply(id, line.to_bytes(), Outbox::push_reply, &mut too_slow);
+                }
                 Delivery::Rendered(id, line) => {
-                    if let Some(member) = self.members.get(&id) {
-                        member.outbox.push(line);
-                    }
+                    self.reply(id, line, Outbox::push_reply, &mut too_slow);
+                }
+                Delivery::Welcome(id, line) => {
+                    self.reply(id, line, Outbox::push_welcome, &mut too_slow);
                 }
                 Delivery::All(line) => self.broadcast(&line, None),
                 Delivery::AllBut(id, line) => self.broadcast(&line, Some(id)),
@@ -272,6 +283,26 @@ impl Room {
                     member.kicked.cancel();
                 }
             }
+        }
+        for id in too_slow {
+            let removal = self.leave(id, Leave::TooSlow);
+            self.deliver(removal);
+        }
+    }
+
+    /// Queues a reply; notes the member as too slow when its replies pile up.
+    fn reply(
+        &self,
+        id: MemberId,
+        line: Bytes,
+        push: fn(&Outbox, Bytes) -> Push,
+        too_slow: &mut Vec<MemberId>,
+    ) {
+        let Some(member) = self.members.get(&id) else {
+            return;
+        };
+        if push(&member.outbox, line) == Push::Overflow && !too_slow.contains(&id) {
+            too_slow.push(id);
         }
     }
 
@@ -291,8 +322,9 @@ impl Room {
     }
 
     /// `-- online (N): ...`, names sorted by their case fold.
-    pub fn online(&self) -> Bytes {
-        ServerLine::online_bytes(self.members.len(), self.roster.joined())
+    /// Shared by every reply until the roster changes.
+    pub fn online(&mut self) -> Bytes {
+        self.roster.online()
     }
 
     /// Takes `name` for member `id` and lists it in the roster.
@@ -362,20 +394,31 @@ impl Room {
 
     /// To the newcomer: who it is, who is here, the history; to the rest:
     /// the arrival.
-    fn welcome(&self, id: MemberId, name: Name) -> Vec<Delivery> {
+    fn welcome(&mut self, id: MemberId, name: Name) -> Vec<Delivery> {
         let you_are = ServerLine::YouAre(name.clone());
         let online = self.online();
-        let (free_lines, free_bytes) = self.members[&id].outbox.room_left();
-        let used = wire_len(&you_are) + online.len();
-        let mut deliveries = vec![Delivery::To(id, you_are), Delivery::Rendered(id, online)];
+        let Some(member) = self.members.get(&id) else {
+            return Vec::new();
+        };
+        let (free_lines, free_bytes) = member.outbox.room_left();
+        let used = wire_len(&you_are) + held(&online);
+        let mut deliveries = vec![
+            Delivery::Welcome(id, you_are.to_bytes()),
+            Delivery::Welcome(id, online),
+        ];
         let replay = self.replay(
             free_lines.saturating_sub(4),
-            free_bytes.saturating_sub(used + 40),
+            free_bytes.saturating_sub(used + 2 * (40 + LINE_OVERHEAD)),
         );
         if !replay.is_empty() {
-            deliveries.push(Delivery::To(id, ServerLine::HistoryStart(replay.len())));
-            deliveries.extend(replay.into_iter().map(|line| Delivery::To(id, line)));
-            deliveries.push(Delivery::To(id, ServerLine::HistoryEnd));
+            let start = ServerLine::HistoryStart(replay.len());
+            deliveries.push(Delivery::Welcome(id, start.to_bytes()));
+            deliveries.extend(
+                replay
+                    .iter()
+                    .map(|line| Delivery::Welcome(id, line.to_bytes())),
+            );
+            deliveries.push(Delivery::Welcome(id, ServerLine::HistoryEnd.to_bytes()));
         }
         deliveries.push(Delivery::AllBut(id, ServerLine::Arrived(name)));
         deliveries
@@ -405,24 +448,21 @@ impl Room {
     }
 
     fn command(&mut self, id: MemberId, command: Command) -> Vec<Delivery> {
-        let reply = |line| vec![Delivery::To(id, line)];
+        let Some(from) = self.name(id) else {
+            return Vec::new(); // not (or no longer) a member
+        };
+        let reply = |line| vec![Delivery::Reply(id, line)];
         match command {
-            Command::Say(text) => self.talk(ServerLine::Message {
-                from: self.name(id),
-                text,
-            }),
-            Command::Me(text) => self.talk(ServerLine::Action {
-                from: self.name(id),
-                text,
-            }),
-            Command::Msg { to, text } => self.private(id, &to, text),
-            Command::Nick(new) => self.rename(id, &new),
+            Command::Say(text) => self.talk(ServerLine::Message { from, text }),
+            Command::Me(text) => self.talk(ServerLine::Action { from, text }),
+            Command::Msg { to, text } => self.private((id, from), &to, text),
+            Command::Nick(new) => self.rename((id, from), &new),
             Command::Names => vec![Delivery::Rendered(id, self.online())],
             Command::Quit(reason) => self.quit(id, reason),
             Command::Ping => reply(ServerLine::notice("pong")),
             Command::Help => HELP
                 .iter()
-                .map(|line| Delivery::To(id, ServerLine::notice(line.as_str())))
+                .map(|line| Delivery::Reply(id, ServerLine::notice(line.as_str())))
                 .collect(),
             Command::Usage(usage) => reply(ServerLine::error(format!("usage: {usage}"))),
             Command::Unknown(word) => reply(ServerLine::error(format!(
@@ -432,8 +472,8 @@ impl Room {
         }
     }
 
-    fn name(&self, id: MemberId) -> Name {
-        self.members[&id].name.clone()
+    fn name(&self, id: MemberId) -> Option<Name> {
+        self.members.get(&id).map(|member| member.name.clone())
     }
 
     fn talk(&mut self, line: ServerLine) -> Vec<Delivery> {
@@ -441,21 +481,19 @@ impl Room {
         vec![Delivery::All(line)]
     }
 
-    fn find(&self, raw: &str) -> Option<MemberId> {
+    /// The member named `raw`: its id and name as it is spelled now.
+    fn find(&self, raw: &str) -> Option<(MemberId, Name)> {
         let name = Name::parse(raw).ok()?;
-        self.skeletons.get(&name.skeleton()).copied()
+        let id = *self.skeletons.get(&name.skeleton())?;
+        Some((id, self.name(id)?))
     }
 
-    fn private(&self, id: MemberId, to: &str, text: String) -> Vec<Delivery> {
-        let Some(target) = self.find(to) else {
+    fn private(&self, (id, from): (MemberId, Name), to: &str, text: String) -> Vec<Delivery> {
+        let Some((target, to)) = self.find(to) else {
             let error = format!("no user named \"{}\"", echo(to));
-            return vec![Delivery::To(id, ServerLine::error(error))];
+            return vec![Delivery::Reply(id, ServerLine::error(error))];
         };
-        let line = ServerLine::Private {
-            from: self.name(id),
-            to: self.name(target),
-            text,
-        };
+        let line = ServerLine::Private { from, to, text };
         let mut deliveries = vec![Delivery::To(id, line.clone())];
         if target != id {
             deliveries.push(Delivery::To(target, line));
@@ -463,7 +501,7 @@ impl Room {
         deliveries
     }
 
-    fn rename(&mut self, id: MemberId, raw: &str) -> Vec<Delivery> {
+    fn rename(&mut self, (id, old): (MemberId, Name), raw: &str) -> Vec<Delivery> {
         let new = match Name::parse(raw) {
             Ok(new) => new,
             Err(err) => {
@@ -474,16 +512,15 @@ impl Room {
                     Some(&holder) if holder != id => taken(err.quoted()),
                     _ => ServerLine::error(err.to_string()),
                 };
-                return vec![Delivery::To(id, line)];
+                return vec![Delivery::Reply(id, line)];
             }
         };
-        let old = self.name(id);
         if new == old {
             return Vec::new();
         }
         let own_in_other_case = new.differs_only_in_case(&old);
         if self.skeletons.contains_key(&new.skeleton()) && !own_in_other_case {
-            return vec![Delivery::To(id, taken(new.as_str()))];
+            return vec![Delivery::Reply(id, taken(new.as_str()))];
         }
         self.release(&old);
         self.reserve(id, &new);
@@ -540,9 +577,10 @@ impl Room {
     }
 }
 
-/// Bytes of `line` on the wire, newline included.
+/// What `line` holds in a queue: its bytes on the wire, newline
+/// included, and the line's overhead.
 fn wire_len(line: &ServerLine) -> usize {
-    line.to_string().len() + 1
+    line.to_string().len() + 1 + LINE_OVERHEAD
 }
 
 /// The error for a line over the length limit.
