@@ -1,5 +1,5 @@
 //! The server over real TCP on 127.0.0.1, port 0: every rule of
-//! PROTOCOL.md as a client sees it.
+//! `docs/protocol.md` as a client sees it.
 
 mod support;
 

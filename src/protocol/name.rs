@@ -13,7 +13,7 @@ use super::sanitize::echo;
 /// Most characters a name may have (after NFC).
 pub const MAX_NAME_CHARS: usize = 24;
 
-/// A user name that obeys PROTOCOL.md: NFC, 1 to 24 characters, a letter or
+/// A user name that obeys `docs/protocol.md`: NFC, 1 to 24 characters, a letter or
 /// digit first, then letters, marks, digits, `_`, `-` or `.`.
 ///
 /// Cheap to clone: the room copies names into every line it renders.

@@ -7,7 +7,7 @@
 /// Longest echo of user text inside a `!` error, in characters.
 pub const ECHO_CHARS: usize = 32;
 
-/// Cleans one line of client text as PROTOCOL.md says.
+/// Cleans one line of client text as `docs/protocol.md` says.
 ///
 /// The output never holds a control character and never starts or ends with
 /// whitespace; it may be empty (the caller ignores such lines).
