@@ -9,7 +9,7 @@ mod support;
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use support::{LineClient, ServerProcess};
 
@@ -19,6 +19,8 @@ const SCREEN_DEADLINE: Duration = Duration::from_secs(20);
 /// A private tmux server (its own socket), killed when dropped.
 struct Tmux {
     socket: PathBuf,
+    /// Holds the socket; removed when dropped.
+    _dir: tempfile::TempDir,
 }
 
 impl Tmux {
@@ -33,12 +35,10 @@ impl Tmux {
             eprintln!("notice: tmux is not installed; skipping the terminal test");
             return None;
         }
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        let name = format!("chatty-test-{}-{nanos}", std::process::id());
+        let dir = support::temp_dir();
         let tmux = Tmux {
-            socket: std::env::temp_dir().join(name),
+            socket: dir.path().join("tmux"),
+            _dir: dir,
         };
         let out = tmux.run(&[
             "-f",
@@ -107,7 +107,6 @@ impl Tmux {
 impl Drop for Tmux {
     fn drop(&mut self) {
         let _ = self.run(&["kill-server"]);
-        let _ = std::fs::remove_file(&self.socket);
     }
 }
 

@@ -207,11 +207,32 @@ mod tests {
         history.lines().map(ToString::to_string).collect()
     }
 
-    fn temp_path(name: &str) -> PathBuf {
-        let dir =
-            std::env::temp_dir().join(format!("chatty-history-{}-{name}", std::process::id()));
-        fs::create_dir_all(&dir).expect("temp dir");
-        dir.join("history.txt")
+    /// A history file in a fresh directory that is removed on drop.
+    struct TempPath {
+        _dir: tempfile::TempDir,
+        path: PathBuf,
+    }
+
+    impl std::ops::Deref for TempPath {
+        type Target = Path;
+        fn deref(&self) -> &Path {
+            &self.path
+        }
+    }
+
+    impl AsRef<Path> for TempPath {
+        fn as_ref(&self) -> &Path {
+            &self.path
+        }
+    }
+
+    fn temp_path(name: &str) -> TempPath {
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("chatty-history-{name}-"))
+            .tempdir()
+            .expect("temp dir");
+        let path = dir.path().join("history.txt");
+        TempPath { _dir: dir, path }
     }
 
     #[test]
