@@ -107,6 +107,7 @@ impl Fuzz {
                 check_wire(&format!("! {error}\n"));
             }
             JoinOutcome::Ignored => assert!(clean.is_empty()),
+            JoinOutcome::Unanswered => panic!("the room did not answer the join of {clean:?}"),
         }
     }
 

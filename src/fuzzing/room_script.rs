@@ -36,6 +36,9 @@ pub enum JoinOutcome {
     Invalid(String),
     /// Empty once cleaned: the server ignores such a line.
     Ignored,
+    /// The room dropped the join without an answer (a bug: the login
+    /// would wait for ever).
+    Unanswered,
 }
 
 /// How a connection ends, as its reader would tell the room.
@@ -88,7 +91,8 @@ impl RoomScript {
                 self.seats.push(Seat { id, queue, kicked });
                 JoinOutcome::Joined(self.seats.len() - 1)
             }
-            Ok(JoinReply::Taken { .. }) | Err(_) => JoinOutcome::Taken,
+            Ok(JoinReply::Taken { .. }) => JoinOutcome::Taken,
+            Err(_) => JoinOutcome::Unanswered,
         }
     }
 
