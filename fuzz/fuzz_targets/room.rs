@@ -68,10 +68,10 @@ impl Fuzz {
         for line in &lines {
             check_wire(line);
         }
-        if self.script.is_closed(seat) {
-            if let Some(model) = self.seats.get_mut(seat) {
-                model.done = true;
-            }
+        if self.script.is_closed(seat)
+            && let Some(model) = self.seats.get_mut(seat)
+        {
+            model.done = true;
         }
         lines
     }

@@ -105,10 +105,10 @@ fuzz_target!(|input: Input<'_>| {
         Input::Built(built) => {
             let Some(line) = build(built) else { return };
             // A known reason in other words is that reason, not `Other`.
-            if let ServerLine::Bye(ByeReason::Other(reason)) = &line {
-                if ServerLine::parse(&format!("-- bye ({reason})")) != line {
-                    return;
-                }
+            if let ServerLine::Bye(ByeReason::Other(reason)) = &line
+                && ServerLine::parse(&format!("-- bye ({reason})")) != line
+            {
+                return;
             }
             assert_round_trip(&line);
             let bytes = line.to_bytes();
