@@ -1,4 +1,4 @@
-//! `chatty serve`: the room server of PROTOCOL.md.
+//! `chatty serve`: the room server of `docs/protocol.md`.
 //!
 //! ```text
 //! accept -> connection task -> login (own outbox, no room yet)
