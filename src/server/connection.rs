@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt;
-use tokio::io::AsyncRead;
+use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::net::TcpStream;
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, sleep, sleep_until};
@@ -22,12 +22,15 @@ use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
 use super::Config;
+use super::limits::{AddressLimits, AddressSlot, Refusal};
 use super::login::{Login, login};
-use super::outbox::outbox;
+use super::metrics::Metrics;
+use super::outbox::{Outbox, outbox};
+use super::proxy;
 use super::rate::TokenBucket;
 use super::room::{Leave, MemberId, Request, RoomHandle};
 use super::writer::{self, WriterEnd};
-use crate::protocol::{Command, Frame, LineCodec, sanitize};
+use crate::protocol::{ByeReason, Command, Frame, LineCodec, ServerLine, sanitize};
 
 /// The read buffer starts this small and grows only for long lines.
 const READ_BUFFER_BYTES: usize = 256;
@@ -42,15 +45,36 @@ pub struct Context {
     /// Cancelled when the shutdown flush deadline has passed.
     pub hard_stop: CancellationToken,
     pub tracker: TaskTracker,
+    pub limits: Arc<AddressLimits>,
+    pub metrics: Arc<Metrics>,
 }
 
-/// Serves one accepted connection to its end.
-pub async fn serve(stream: TcpStream, peer: SocketAddr, context: Context) {
+/// Serves one accepted connection to its end. From a trusted proxy, the
+/// PROXY header names the client: its address is the one limited and logged.
+pub async fn serve(mut stream: TcpStream, from: SocketAddr, context: Context) {
+    let _open = context.metrics.open_connection();
+    let config = &context.config;
+    let header = proxy::client_address(
+        &mut stream,
+        from,
+        &config.trusted_proxies,
+        config.login_timeout,
+    );
+    let (peer, early) = match header.await {
+        Ok(client) => client,
+        Err(err) => {
+            tracing::warn!(proxy = %from, "connection refused: {err}");
+            context.metrics.disconnect("bad proxy header");
+            return;
+        }
+    };
+    let admitted = context.limits.admit(peer.ip(), Instant::now());
     let span = tracing::debug_span!("conn", %peer);
     async move {
         let (read, write) = stream.into_split();
         let config = &context.config;
         let (outbox, queue) = outbox(config.queue_lines, config.queue_bytes);
+        let outbox = outbox.observed(context.metrics.clone());
         let writer = context.tracker.spawn(
             writer::run(
                 write,
@@ -61,24 +85,57 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, context: Context) {
             .in_current_span(),
         );
         let codec = LineCodec::new(config.max_line_bytes);
+        // What came after a PROXY header is read first.
+        let read = std::io::Cursor::new(early).chain(read);
         let mut lines = FramedRead::with_capacity(read, codec, READ_BUFFER_BYTES);
         let mut writer = WriterTask {
             handle: writer,
             flushed: None,
         };
-        let mut bucket = TokenBucket::new(config.rate, config.burst);
-        if let Login::Joined { id, kicked, .. } =
-            Box::pin(login(&mut lines, outbox, peer, &mut bucket, &context)).await
-        {
-            let reason = session(&mut lines, &mut writer, &mut bucket, id, &kicked, &context).await;
-            if let Some(reason) = reason {
-                let _ = context.room.send(Request::Leave { id, reason }).await;
+        let slot = match admitted {
+            Ok(slot) => {
+                chat(&mut lines, &mut writer, outbox, peer, &context).await;
+                Some(slot)
             }
-        }
+            Err(refusal) => refuse(outbox, refusal, peer, &context),
+        };
         linger(&mut lines, writer, config.linger, &context.hard_stop).await;
+        drop(slot);
     }
     .instrument(span)
     .await;
+}
+
+/// Login, then the member's session, until either ends.
+async fn chat<R: AsyncRead + Unpin>(
+    lines: &mut FramedRead<R, LineCodec>,
+    writer: &mut WriterTask,
+    outbox: Outbox,
+    peer: SocketAddr,
+    context: &Context,
+) {
+    let mut bucket = TokenBucket::new(context.config.rate, context.config.burst);
+    if let Login::Joined { id, kicked, .. } =
+        Box::pin(login(lines, outbox, peer, &mut bucket, context)).await
+    {
+        let reason = session(lines, writer, &mut bucket, id, &kicked, context).await;
+        if let Some(reason) = reason {
+            let _ = context.room.send(Request::Leave { id, reason }).await;
+        }
+    }
+}
+
+/// Turns a connection over the per-address limits away with its bye.
+fn refuse(
+    outbox: Outbox,
+    refusal: Refusal,
+    peer: SocketAddr,
+    context: &Context,
+) -> Option<AddressSlot> {
+    tracing::info!(%peer, ?refusal, "too many connections from this address");
+    context.metrics.disconnect("too many connections");
+    outbox.push_last(ServerLine::Bye(ByeReason::TooManyConnections).to_bytes());
+    None
 }
 
 /// The writer task, awaited from several places: its end is taken once
@@ -124,7 +181,10 @@ async fn session<R: AsyncRead + Unpin>(
     loop {
         let wait = bucket.wait(Instant::now());
         if !wait.is_zero() {
-            if let Some(wake) = pause(wait, writer, kicked).await {
+            let paused_at = Instant::now();
+            let paused = pause(wait, writer, kicked).await;
+            context.metrics.throttled(paused_at.elapsed());
+            if let Some(wake) = paused {
                 return leave_reason(wake);
             }
             last_line = Instant::now();
@@ -147,6 +207,7 @@ async fn session<R: AsyncRead + Unpin>(
                 if text.is_empty() {
                     continue;
                 }
+                context.metrics.lines_received.inc();
                 Request::Command {
                     id,
                     command: Command::parse(&text),

@@ -69,6 +69,7 @@ pub async fn accept_loop(listener: TcpListener, context: Context) {
             }
             Err(_) => {
                 refusals.record(peer);
+                context.metrics.bye(&ByeReason::ServerFull);
                 if let Ok(permit) = refusing.clone().try_acquire_owned() {
                     context.tracker.spawn(async move {
                         refuse(stream).await;

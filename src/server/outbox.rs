@@ -21,6 +21,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use bytes::Bytes;
 use tokio::sync::Notify;
 
+use super::metrics::Metrics;
+
 /// A queue that has drained completely gives its memory back once it has
 /// grown past this many lines.
 const KEEP_LINES: usize = 32;
@@ -33,6 +35,8 @@ pub struct Outbox {
     shared: Arc<Shared>,
     max_lines: usize,
     max_bytes: usize,
+    /// Counts deliveries, skips and queue depths, if set.
+    metrics: Option<Arc<Metrics>>,
 }
 
 /// The receiving end, drained by the client's writer.
@@ -95,11 +99,19 @@ pub fn outbox(max_lines: usize, max_bytes: usize) -> (Outbox, OutboxReceiver) {
         shared: shared.clone(),
         max_lines,
         max_bytes,
+        metrics: None,
     };
     (outbox, OutboxReceiver { shared })
 }
 
 impl Outbox {
+    /// This outbox, counting into `metrics` (a relaxed atomic add or
+    /// three per push).
+    pub fn observed(mut self, metrics: Arc<Metrics>) -> Outbox {
+        self.metrics = Some(metrics);
+        self
+    }
+
     /// Queues a line without waiting; skips it when the queue is full.
     /// A line always fits an empty queue, however long.
     pub fn push(&self, line: Bytes) -> Push {
@@ -115,14 +127,22 @@ impl Outbox {
             if first {
                 self.shared.ready.notify_one();
             }
+            if let Some(metrics) = &self.metrics {
+                metrics.skipped.inc();
+            }
             return Push::Skipped;
         }
         let was_empty = state.lines.is_empty();
         state.bytes += line.len();
         state.lines.push_back(line);
+        let depth = state.lines.len();
         drop(state);
         if was_empty {
             self.shared.ready.notify_one();
+        }
+        if let Some(metrics) = &self.metrics {
+            metrics.deliveries.inc();
+            metrics.queue_lines.observe(depth);
         }
         Push::Queued
     }

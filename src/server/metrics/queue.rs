@@ -1,0 +1,105 @@
+//! `QueueHistogram`: client queue depths, counted with relaxed atomic
+//! adds. prometheus-client's own histogram takes a mutex per observation;
+//! this one is observed once per delivery, on the room's hot path, so its
+//! buckets are plain atomics. The crate's encoder still writes it out.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use prometheus_client::encoding::{EncodeMetric, MetricEncoder, NoLabelSet};
+use prometheus_client::metrics::{MetricType, TypedMetric};
+
+/// Upper bounds 1, 2, 4, ... 2^(BOUNDS-1) lines, then +Inf.
+const BOUNDS: usize = 17;
+
+/// A histogram of queue depths with power-of-two buckets.
+#[derive(Clone, Debug, Default)]
+pub struct QueueHistogram {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    /// Per bucket (not cumulative); the last is +Inf.
+    buckets: [AtomicU64; BOUNDS + 1],
+    sum: AtomicU64,
+}
+
+impl QueueHistogram {
+    /// Counts one queue of `depth` lines.
+    pub fn observe(&self, depth: usize) {
+        let depth = u64::try_from(depth).unwrap_or(u64::MAX);
+        let inner = &self.inner;
+        inner.buckets[bucket(depth)].fetch_add(1, Ordering::Relaxed);
+        inner.sum.fetch_add(depth, Ordering::Relaxed);
+    }
+
+    /// Observations so far.
+    pub fn count(&self) -> u64 {
+        let buckets = &self.inner.buckets;
+        buckets.iter().map(|b| b.load(Ordering::Relaxed)).sum()
+    }
+}
+
+/// The bucket of `depth`: the smallest power of two at least `depth`.
+fn bucket(depth: u64) -> usize {
+    let bits = u64::BITS - depth.saturating_sub(1).leading_zeros();
+    usize::try_from(bits).map_or(BOUNDS, |bits| bits.min(BOUNDS))
+}
+
+impl TypedMetric for QueueHistogram {
+    const TYPE: MetricType = MetricType::Histogram;
+}
+
+impl EncodeMetric for QueueHistogram {
+    fn encode(&self, mut encoder: MetricEncoder) -> Result<(), std::fmt::Error> {
+        let counts = self.inner.buckets.iter().map(|b| b.load(Ordering::Relaxed));
+        let bounds = (0..BOUNDS)
+            .map(|power| f64::from(1u32 << power))
+            .chain([f64::INFINITY]);
+        let buckets: Vec<(f64, u64)> = bounds.zip(counts).collect();
+        let count = buckets.iter().map(|(_, n)| n).sum();
+        let sum = self.inner.sum.load(Ordering::Relaxed) as f64;
+        encoder.encode_histogram::<NoLabelSet>(sum, count, &buckets, None)
+    }
+
+    fn metric_type(&self) -> MetricType {
+        Self::TYPE
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn depths_fall_into_power_of_two_buckets() {
+        assert_eq!(bucket(0), 0);
+        assert_eq!(bucket(1), 0);
+        assert_eq!(bucket(2), 1);
+        assert_eq!(bucket(3), 2);
+        assert_eq!(bucket(4), 2);
+        assert_eq!(bucket(5), 3);
+        assert_eq!(bucket(1 << 16), 16);
+        assert_eq!(bucket((1 << 16) + 1), BOUNDS);
+        assert_eq!(bucket(u64::MAX), BOUNDS);
+    }
+
+    #[test]
+    fn encodes_as_a_histogram() {
+        let histogram = QueueHistogram::default();
+        histogram.observe(1);
+        histogram.observe(3);
+        let mut registry = prometheus_client::registry::Registry::default();
+        registry.register("queue_lines", "depth", histogram.clone());
+        let mut text = String::new();
+        prometheus_client::encoding::text::encode(&mut text, &registry).expect("encodes");
+        assert!(text.contains("queue_lines_count 2\n"), "{text}");
+        assert!(text.contains("queue_lines_sum 4.0\n"), "{text}");
+        assert!(
+            text.contains("queue_lines_bucket{le=\"4.0\"} 2\n"),
+            "{text}"
+        );
+        assert_eq!(histogram.count(), 2);
+    }
+}
