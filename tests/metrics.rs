@@ -200,3 +200,46 @@ async fn stats_answers_with_one_notice() {
     alice.expect("-- pong").await;
     server.stop().await;
 }
+
+/// Reads the server's log until it says where the metrics are.
+fn metrics_address(stderr: &mut impl std::io::BufRead) -> SocketAddr {
+    let mut line = String::new();
+    loop {
+        line.clear();
+        let read = stderr.read_line(&mut line).expect("log");
+        assert!(read > 0, "the log ended before the metrics address");
+        if let Some(at) = line.find("metrics on http://") {
+            let addr = &line[at + 18..];
+            let addr = addr.trim().strip_suffix("/metrics").expect("path");
+            return addr.parse().expect("address");
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_binary_serves_metrics_and_limits_with_its_flags() {
+    let args = [
+        "--metrics",
+        "127.0.0.1:0",
+        "--exempt",
+        "none",
+        "--max-per-address",
+        "1",
+    ];
+    let (server, mut stderr) = support::ServerProcess::start_with_stderr(&args);
+    let metrics = tokio::task::spawn_blocking(move || metrics_address(&mut stderr));
+    let metrics = timeout(DEADLINE, metrics)
+        .await
+        .expect("in time")
+        .expect("read");
+    let mut alice = LineClient::connect(server.addr).await;
+    alice.login("alice").await;
+    let mut refused = LineClient::connect(server.addr).await;
+    refused.expect("-- bye (too many connections)").await;
+    refused.expect_end().await;
+    alice.sync().await;
+    let seen = scrape(metrics).await;
+    assert_eq!(value(&seen, "chatty_members", None), 1.0);
+    let reason = Some("too many connections");
+    assert_eq!(value(&seen, "chatty_disconnects_total", reason), 1.0);
+}

@@ -178,19 +178,6 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let tracker = TaskTracker::new();
     let metrics = Arc::new(Metrics::default());
-    if let Some(metrics_listener) = metrics_listener {
-        if let Ok(addr) = metrics_listener.local_addr() {
-            tracing::info!("metrics on http://{addr}/metrics");
-        }
-        let registry = metrics.registry();
-        let serving = metrics::serve(
-            metrics_listener,
-            registry,
-            shutdown.clone(),
-            tracker.clone(),
-        );
-        tracker.spawn(serving);
-    }
     let history = match &config.history_file {
         Some(path) => History::open(config.history, path, &tracker)?,
         None => History::in_memory(config.history),
@@ -214,6 +201,9 @@ pub async fn serve(
     if let Ok(addr) = listener.local_addr() {
         tracing::info!("listening on {addr}");
     }
+    if let Some(metrics_listener) = metrics_listener {
+        serve_metrics(metrics_listener, &context);
+    }
     let accepting = listener::accept_loop(listener, context);
     let room_ended = supervise(accepting, &mut room_task, &shutdown).await;
     tracing::info!("shutting down");
@@ -227,6 +217,17 @@ pub async fn serve(
         Some(outcome) => outcome,
         None => room_outcome(room_task.await),
     }
+}
+
+/// Serves `/metrics` until shutdown.
+fn serve_metrics(listener: TcpListener, context: &Context) {
+    if let Ok(addr) = listener.local_addr() {
+        tracing::info!("metrics on http://{addr}/metrics");
+    }
+    let registry = context.metrics.registry();
+    let shutdown = context.shutdown.clone();
+    let serving = metrics::serve(listener, registry, shutdown, context.tracker.clone());
+    context.tracker.spawn(serving);
 }
 
 /// Accepts until shutdown, unless the room task ends first: then the
