@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use bytes::Bytes;
 use tokio::sync::Notify;
 
-use super::metrics::Metrics;
+use super::metrics::{Metrics, PushTally};
 
 /// A queue that has drained completely gives its memory back once it has
 /// grown past this many lines.
@@ -115,22 +115,38 @@ impl Outbox {
     /// Queues a line without waiting; skips it when the queue is full.
     /// A line always fits an empty queue, however long.
     pub fn push(&self, line: Bytes) -> Push {
+        let (push, depth) = self.enqueue(line);
+        if let Some(metrics) = &self.metrics {
+            metrics.count_push(push, depth);
+        }
+        push
+    }
+
+    /// [`Self::push`] for one recipient of a broadcast: counted into
+    /// `tally`, which goes into the metrics once per line, so a delivery
+    /// costs no atomic operation of its own.
+    pub fn push_tallied(&self, line: Bytes, tally: &mut PushTally) -> Push {
+        let (push, depth) = self.enqueue(line);
+        tally.add(push, depth);
+        push
+    }
+
+    /// Queues or skips `line`; returns what happened and the queue's depth.
+    fn enqueue(&self, line: Bytes) -> (Push, usize) {
         let mut state = self.shared.lock();
         if state.receiver_gone {
-            return Push::Closed;
+            return (Push::Closed, 0);
         }
         let too_many_bytes = state.bytes > 0 && state.bytes + line.len() > self.max_bytes;
         if state.lines.len() >= self.max_lines || too_many_bytes {
             state.skipped += 1;
             let first = state.skipped == 1;
+            let depth = state.lines.len();
             drop(state);
             if first {
                 self.shared.ready.notify_one();
             }
-            if let Some(metrics) = &self.metrics {
-                metrics.skipped.inc();
-            }
-            return Push::Skipped;
+            return (Push::Skipped, depth);
         }
         let was_empty = state.lines.is_empty();
         state.bytes += line.len();
@@ -140,11 +156,7 @@ impl Outbox {
         if was_empty {
             self.shared.ready.notify_one();
         }
-        if let Some(metrics) = &self.metrics {
-            metrics.deliveries.inc();
-            metrics.queue_lines.observe(depth);
-        }
-        Push::Queued
+        (Push::Queued, depth)
     }
 
     /// Lines and bytes that can still be queued before lines are skipped.

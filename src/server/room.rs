@@ -18,7 +18,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
 use super::history::History;
-use super::metrics::Metrics;
+use super::metrics::{Metrics, PushTally};
 use super::outbox::Outbox;
 use super::roster::Roster;
 use crate::protocol::sanitize::{echo, sanitize_reason};
@@ -336,14 +336,14 @@ impl Room {
 
     fn broadcast(&self, line: &ServerLine, except: Option<MemberId>) {
         let started = Instant::now();
+        let mut tally = PushTally::default();
         let bytes = line.to_bytes();
         for (id, member) in &self.members {
             if Some(*id) != except {
-                member.outbox.push(bytes.clone());
+                member.outbox.push_tallied(bytes.clone(), &mut tally);
             }
         }
-        let took = started.elapsed().as_secs_f64();
-        self.metrics.broadcast.observe(took);
+        self.metrics.count_broadcast(&tally, started.elapsed());
     }
 
     fn join(

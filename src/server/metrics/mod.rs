@@ -2,10 +2,11 @@
 //! `/metrics` when `--metrics HOST:PORT` is given.
 //!
 //! Every value is an atomic inside prometheus-client's types (or our own
-//! [`QueueHistogram`]), so counting never takes a lock on room state and
-//! costs the hot path a relaxed atomic add; the broadcast is timed once
-//! per line, not per recipient. The exposition text comes from the
-//! crate's encoder, not from us.
+//! [`QueueHistogram`]), so counting never takes a lock on room state. On
+//! the hot path, a broadcast counts its pushes in a plain [`PushTally`]
+//! and adds it with a few relaxed atomic adds once per line, when it is
+//! also timed; a delivery costs no atomic operation of its own. The
+//! exposition text comes from the crate's encoder, not from us.
 
 mod http;
 mod queue;
@@ -24,7 +25,8 @@ use prometheus_client::registry::Registry;
 pub use http::serve;
 
 use crate::protocol::ByeReason;
-pub use queue::QueueHistogram;
+use crate::server::outbox::Push;
+pub use queue::{PushTally, QueueHistogram};
 
 /// What the room, the connections and the outboxes count.
 #[derive(Debug)]
@@ -157,6 +159,28 @@ impl Metrics {
             ByeReason::TooManyConnections => "too many connections",
             ByeReason::Other(_) => "other",
         });
+    }
+
+    /// Counts one push outside a broadcast.
+    pub fn count_push(&self, push: Push, depth: usize) {
+        match push {
+            Push::Queued => {
+                self.deliveries.inc();
+                self.queue_lines.observe(depth);
+            }
+            Push::Skipped => {
+                self.skipped.inc();
+            }
+            Push::Closed => {}
+        }
+    }
+
+    /// Adds one broadcast's pushes and the time it took.
+    pub fn count_broadcast(&self, tally: &PushTally, took: Duration) {
+        self.deliveries.inc_by(tally.queued);
+        self.skipped.inc_by(tally.skipped);
+        self.queue_lines.add(tally);
+        self.broadcast.observe(took.as_secs_f64());
     }
 
     /// How long the server has been up.

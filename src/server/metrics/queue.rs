@@ -1,13 +1,16 @@
 //! `QueueHistogram`: client queue depths, counted with relaxed atomic
 //! adds. prometheus-client's own histogram takes a mutex per observation;
-//! this one is observed once per delivery, on the room's hot path, so its
-//! buckets are plain atomics. The crate's encoder still writes it out.
+//! this one is fed once per delivery, on the room's hot path, so its
+//! buckets are plain atomics, and a broadcast adds a whole [`PushTally`]
+//! at once. The crate's encoder still writes it out.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use prometheus_client::encoding::{EncodeMetric, MetricEncoder, NoLabelSet};
 use prometheus_client::metrics::{MetricType, TypedMetric};
+
+use crate::server::outbox::Push;
 
 /// Upper bounds 1, 2, 4, ... 2^(BOUNDS-1) lines, then +Inf.
 const BOUNDS: usize = 17;
@@ -38,6 +41,45 @@ impl QueueHistogram {
     pub fn count(&self) -> u64 {
         let buckets = &self.inner.buckets;
         buckets.iter().map(|b| b.load(Ordering::Relaxed)).sum()
+    }
+}
+
+/// Pushes of one broadcast, counted in plain integers and added to the
+/// metrics once, after the line went to every member.
+#[derive(Debug, Default)]
+pub struct PushTally {
+    pub(super) queued: u64,
+    pub(super) skipped: u64,
+    depth_sum: u64,
+    buckets: [u64; BOUNDS + 1],
+}
+
+impl PushTally {
+    /// Counts one push that left a queue `depth` lines deep.
+    pub fn add(&mut self, push: Push, depth: usize) {
+        match push {
+            Push::Queued => {
+                let depth = u64::try_from(depth).unwrap_or(u64::MAX);
+                self.queued += 1;
+                self.depth_sum = self.depth_sum.saturating_add(depth);
+                self.buckets[bucket(depth)] += 1;
+            }
+            Push::Skipped => self.skipped += 1,
+            Push::Closed => {}
+        }
+    }
+}
+
+impl QueueHistogram {
+    /// Adds the depths of a tally.
+    pub fn add(&self, tally: &PushTally) {
+        let inner = &self.inner;
+        for (bucket, &count) in inner.buckets.iter().zip(&tally.buckets) {
+            if count > 0 {
+                bucket.fetch_add(count, Ordering::Relaxed);
+            }
+        }
+        inner.sum.fetch_add(tally.depth_sum, Ordering::Relaxed);
     }
 }
 
@@ -83,6 +125,30 @@ mod tests {
         assert_eq!(bucket(1 << 16), 16);
         assert_eq!(bucket((1 << 16) + 1), BOUNDS);
         assert_eq!(bucket(u64::MAX), BOUNDS);
+    }
+
+    #[test]
+    fn a_tally_adds_what_single_observations_would() {
+        let single = QueueHistogram::default();
+        let tallied = QueueHistogram::default();
+        let mut tally = PushTally::default();
+        for depth in [1, 3, 3, 900, 1 << 20] {
+            single.observe(depth);
+            tally.add(Push::Queued, depth);
+        }
+        tally.add(Push::Skipped, 7);
+        tally.add(Push::Closed, 0);
+        tallied.add(&tally);
+        assert_eq!((tally.queued, tally.skipped), (5, 1));
+        let sums = |h: &QueueHistogram| h.inner.sum.load(Ordering::Relaxed);
+        assert_eq!(sums(&single), sums(&tallied));
+        let counts = |h: &QueueHistogram| {
+            let buckets = h.inner.buckets.iter();
+            buckets
+                .map(|b| b.load(Ordering::Relaxed))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(counts(&single), counts(&tallied));
     }
 
     #[test]
