@@ -191,3 +191,36 @@ async fn a_trusted_proxy_that_sends_nothing_is_refused_at_the_deadline() {
     silent.expect_end().await;
     server.stop().await;
 }
+
+/// A client connected from `source`, another loopback address.
+async fn connect_from(server: &TestServer, source: &str) -> LineClient {
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    let source = format!("{source}:0").parse().expect("source");
+    socket.bind(source).expect("bind a loopback source");
+    let stream = tokio::time::timeout(support::DEADLINE, socket.connect(server.addr))
+        .await
+        .expect("connect in time")
+        .expect("connect");
+    LineClient::from_stream(stream)
+}
+
+#[tokio::test]
+async fn refused_connections_take_no_client_slot() {
+    let server = TestServer::start(Config {
+        max_clients: 2,
+        ..limited(1)
+    })
+    .await;
+    let _alice = server.join("alice").await;
+    let mut refused = Vec::new();
+    for _ in 0..3 {
+        let mut client = server.connect().await;
+        client.expect(TOO_MANY).await;
+        refused.push(client);
+    }
+    let mut other_address = connect_from(&server, "127.0.0.2").await;
+    other_address.login("bob").await;
+    let mut third_address = connect_from(&server, "127.0.0.3").await;
+    third_address.expect("-- bye (server full)").await;
+    server.stop().await;
+}

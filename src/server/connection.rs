@@ -22,7 +22,7 @@ use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
 use super::Config;
-use super::limits::{AddressLimits, AddressSlot, Refusal};
+use super::limits::{AddressLimits, AddressSlot, Refusal, Refused};
 use super::login::{Login, login};
 use super::metrics::Metrics;
 use super::outbox::{Outbox, outbox};
@@ -49,9 +49,23 @@ pub struct Context {
     pub metrics: Arc<Metrics>,
 }
 
+/// Where a connection stands with the per-address limits when it starts.
+#[derive(Debug)]
+pub enum Admission {
+    /// Admitted by the peer's own address.
+    Admitted(AddressSlot),
+    /// From a trusted proxy: admitted by the address its header names.
+    AfterProxyHeader,
+}
+
 /// Serves one accepted connection to its end. From a trusted proxy, the
 /// PROXY header names the client: its address is the one limited and logged.
-pub async fn serve(mut stream: TcpStream, from: SocketAddr, context: Context) {
+pub async fn serve(
+    mut stream: TcpStream,
+    from: SocketAddr,
+    admission: Admission,
+    context: Context,
+) {
     let _open = context.metrics.open_connection();
     let config = &context.config;
     let header = proxy::client_address(
@@ -68,7 +82,10 @@ pub async fn serve(mut stream: TcpStream, from: SocketAddr, context: Context) {
             return;
         }
     };
-    let admitted = context.limits.admit(peer.ip(), Instant::now());
+    let admitted = match admission {
+        Admission::Admitted(slot) => Ok(slot),
+        Admission::AfterProxyHeader => context.limits.admit(peer.ip(), Instant::now()),
+    };
     let span = tracing::debug_span!("conn", %peer);
     async move {
         let (read, write) = stream.into_split();
@@ -97,7 +114,7 @@ pub async fn serve(mut stream: TcpStream, from: SocketAddr, context: Context) {
                 chat(&mut lines, &mut writer, outbox, peer, &context).await;
                 Some(slot)
             }
-            Err(refusal) => refuse(outbox, refusal, peer, &context),
+            Err(refused) => refuse(outbox, refused, peer, &context),
         };
         linger(&mut lines, writer, config.linger, &context.hard_stop).await;
         drop(slot);
@@ -128,14 +145,26 @@ async fn chat<R: AsyncRead + Unpin>(
 /// Turns a connection over the per-address limits away with its bye.
 fn refuse(
     outbox: Outbox,
-    refusal: Refusal,
+    refused: Refused,
     peer: SocketAddr,
     context: &Context,
 ) -> Option<AddressSlot> {
-    tracing::info!(%peer, ?refusal, "too many connections from this address");
-    context.metrics.disconnect("too many connections");
+    log_refusal(peer, refused);
+    context.metrics.bye(&ByeReason::TooManyConnections);
     outbox.push_last(ServerLine::Bye(ByeReason::TooManyConnections).to_bytes());
     None
+}
+
+/// Logs a per-address refusal, once a minute per address.
+pub fn log_refusal(peer: SocketAddr, refused: Refused) {
+    if !refused.report {
+        return;
+    }
+    let limit = match refused.why {
+        Refusal::TooMany => "--max-per-address",
+        Refusal::TooFast => "--max-new-per-address",
+    };
+    tracing::warn!(%peer, "too many connections from this address ({limit}); refusing it");
 }
 
 /// The writer task, awaited from several places: its end is taken once

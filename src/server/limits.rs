@@ -18,6 +18,8 @@ use tokio::time::Instant;
 
 /// Addresses tracked at most; beyond it, windows are forgotten first.
 const MAX_TRACKED: usize = 64 * 1024;
+/// An address that keeps being refused is logged once per this interval.
+const REPORT_EVERY: Duration = Duration::from_secs(60);
 
 /// What is limited, from the server's config.
 #[derive(Clone, Debug)]
@@ -51,6 +53,8 @@ struct Entry {
     open: usize,
     /// When the window's allowance is whole again (`None`: it is).
     full_at: Option<Instant>,
+    /// When a refusal of this address was last reported.
+    reported_at: Option<Instant>,
 }
 
 /// Why a connection was turned away (both get `-- bye (too many connections)`).
@@ -60,6 +64,15 @@ pub enum Refusal {
     TooMany,
     /// `--max-new-per-address` connections came within the window.
     TooFast,
+}
+
+/// A refused connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Refused {
+    pub why: Refusal,
+    /// The address's first refusal in a while: worth a log line (a flood
+    /// from one address logs one line a minute, not one per connection).
+    pub report: bool,
 }
 
 /// The per-address limits, shared by every connection task.
@@ -92,7 +105,7 @@ impl AddressLimits {
     }
 
     /// Admits a new connection from `ip`, or says why not.
-    pub fn admit(self: &Arc<Self>, ip: IpAddr, now: Instant) -> Result<AddressSlot, Refusal> {
+    pub fn admit(self: &Arc<Self>, ip: IpAddr, now: Instant) -> Result<AddressSlot, Refused> {
         if self.is_exempt(ip) {
             return Ok(self.slot(None));
         }
@@ -102,9 +115,17 @@ impl AddressLimits {
             prune(&mut table, now);
         }
         let entry = table.entry(key).or_default();
-        self.take_new(entry, now)?;
-        if self.policy.max_open > 0 && entry.open >= self.policy.max_open {
-            return Err(Refusal::TooMany);
+        let full = self.policy.max_open > 0 && entry.open >= self.policy.max_open;
+        let refusal = match self.take_new(entry, now) {
+            Err(too_fast) => Some(too_fast),
+            Ok(()) => full.then_some(Refusal::TooMany),
+        };
+        if let Some(why) = refusal {
+            let report = entry.reported_at.is_none_or(|at| now >= at + REPORT_EVERY);
+            if report {
+                entry.reported_at = Some(now);
+            }
+            return Err(Refused { why, report });
         }
         entry.open += 1;
         drop(table);

@@ -20,7 +20,7 @@ fn one_over_the_open_limit_is_refused_until_one_closes() {
     let first = limits.admit(ip("203.0.113.1"), now).expect("first");
     let _second = limits.admit(ip("203.0.113.1"), now).expect("second");
     assert_eq!(
-        limits.admit(ip("203.0.113.1"), now).err(),
+        limits.admit(ip("203.0.113.1"), now).err().map(|r| r.why),
         Some(Refusal::TooMany)
     );
     assert!(
@@ -37,7 +37,7 @@ fn ipv6_addresses_share_their_slash_64() {
     let now = Instant::now();
     let _held = limits.admit(ip("2001:db8:1:2::1"), now).expect("first");
     let same_64 = limits.admit(ip("2001:db8:1:2:ffff::9"), now);
-    assert_eq!(same_64.err(), Some(Refusal::TooMany));
+    assert_eq!(same_64.err().map(|r| r.why), Some(Refusal::TooMany));
     assert!(limits.admit(ip("2001:db8:1:3::1"), now).is_ok());
 }
 
@@ -47,7 +47,7 @@ fn mapped_ipv4_is_the_same_address() {
     let now = Instant::now();
     let _held = limits.admit(ip("192.0.2.7"), now).expect("first");
     let mapped = limits.admit(ip("::ffff:192.0.2.7"), now);
-    assert_eq!(mapped.err(), Some(Refusal::TooMany));
+    assert_eq!(mapped.err().map(|r| r.why), Some(Refusal::TooMany));
 }
 
 #[test]
@@ -74,7 +74,7 @@ fn new_connections_per_window() {
         );
     }
     let refused = limits.admit(ip("198.51.100.1"), start);
-    assert_eq!(refused.err(), Some(Refusal::TooFast));
+    assert_eq!(refused.err().map(|r| r.why), Some(Refusal::TooFast));
     assert!(
         limits
             .admit(ip("198.51.100.1"), start + Duration::from_secs(10))
@@ -107,6 +107,17 @@ fn the_table_forgets_quiet_addresses_when_full() {
         );
     }
     assert!(limits.lock().len() <= MAX_TRACKED);
+}
+
+#[test]
+fn a_refused_address_is_reported_once_a_minute() {
+    let limits = limits(1, 0, "none");
+    let now = Instant::now();
+    let _held = limits.admit(ip("192.0.2.1"), now).expect("first");
+    let report = |at| limits.admit(ip("192.0.2.1"), at).err().map(|r| r.report);
+    assert_eq!(report(now), Some(true));
+    assert_eq!(report(now + Duration::from_secs(30)), Some(false));
+    assert_eq!(report(now + REPORT_EVERY), Some(true));
 }
 
 #[test]

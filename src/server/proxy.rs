@@ -93,13 +93,18 @@ pub async fn client_address<R: AsyncRead + Unpin>(
     trusted: &[IpNet],
     login_timeout: Duration,
 ) -> Result<(SocketAddr, BytesMut), ProxyError> {
-    let ip = peer.ip().to_canonical();
-    if !trusted.iter().any(|net| net.contains(&ip)) {
+    if !is_trusted(trusted, peer) {
         return Ok((peer, BytesMut::new()));
     }
     let deadline = HEADER_TIMEOUT.min(login_timeout);
     let (header, rest) = read_header(stream, deadline).await?;
     Ok((header.source.unwrap_or(peer), rest))
+}
+
+/// Whether `peer` is one of the `trusted` proxies.
+pub fn is_trusted(trusted: &[IpNet], peer: SocketAddr) -> bool {
+    let ip = peer.ip().to_canonical();
+    trusted.iter().any(|net| net.contains(&ip))
 }
 
 /// Parses a header at the start of `bytes`: `Ok(None)` while more bytes
