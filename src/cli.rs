@@ -467,6 +467,25 @@ mod tests {
     }
 
     #[test]
+    fn address_lists() {
+        let serve = |args: &[&str]| {
+            let argv = ["chatty", "serve"].iter().chain(args);
+            match Cli::try_parse_from(argv).map(|cli| cli.command) {
+                Ok(Command::Serve(args)) => Ok(args.config()),
+                Ok(_) => panic!("serve"),
+                Err(err) => Err(err),
+            }
+        };
+        let config = serve(&["--exempt", "none", "--trusted-proxy", "10.0.0.0/8,::1"]);
+        let config = config.expect("parses");
+        assert!(config.exempt.is_empty());
+        assert_eq!(format_cidrs(&config.trusted_proxies), "10.0.0.0/8,::1");
+        assert!(serve(&["--exempt", "10.0.0.0/40"]).is_err());
+        assert!(serve(&["--trusted-proxy", "haproxy"]).is_err());
+        assert!(serve(&[]).expect("defaults").trusted_proxies.is_empty());
+    }
+
+    #[test]
     fn bad_flags_are_refused() {
         for args in [
             ["chatty", "serve", "--queue", "0"],
