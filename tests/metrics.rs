@@ -243,3 +243,22 @@ async fn the_binary_serves_metrics_and_limits_with_its_flags() {
     let reason = Some("too many connections");
     assert_eq!(value(&seen, "chatty_disconnects_total", reason), 1.0);
 }
+
+#[tokio::test]
+async fn flood_control_pauses_are_counted() {
+    let server = MetricsServer::start(Config {
+        rate: 100,
+        burst: 1,
+        ..config()
+    })
+    .await;
+    let mut alice = server.join("alice").await;
+    alice.send_bytes(b"one\ntwo\nthree\n").await;
+    alice
+        .expect_lines(&["alice: one", "alice: two", "alice: three"])
+        .await;
+    let seen = scrape(server.metrics).await;
+    let throttled = value(&seen, "chatty_flood_throttled_seconds_total", None);
+    assert!(throttled > 0.0, "{throttled}");
+    server.stop().await;
+}
