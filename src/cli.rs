@@ -8,9 +8,11 @@ use std::sync::LazyLock;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
+use ipnet::IpNet;
 
 use crate::bench::Plan;
 use crate::server::Config;
+use crate::server::limits::{format_cidrs, parse_cidrs};
 
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8000";
 
@@ -28,6 +30,9 @@ static IDLE_TIMEOUT: LazyLock<String> = LazyLock::new(|| {
 });
 static WRITE_TIMEOUT: LazyLock<String> = LazyLock::new(|| human(Config::DEFAULTS.write_timeout));
 static LINGER: LazyLock<String> = LazyLock::new(|| human(Config::DEFAULTS.linger));
+static NEW_PER_ADDRESS_WINDOW: LazyLock<String> =
+    LazyLock::new(|| human(Config::DEFAULTS.new_per_address_window));
+static EXEMPT: LazyLock<String> = LazyLock::new(|| format_cidrs(&Config::DEFAULTS.exempt));
 
 /// How long `join` waits for `-- you are` before it takes the server for
 /// one that does not speak chatty.
@@ -163,6 +168,33 @@ pub struct ServeArgs {
     /// client's unsent input this long, so the bye is not lost to a reset.
     #[arg(long, value_name = "DURATION", default_value = LINGER.as_str(), value_parser = parse_duration)]
     pub linger: Duration,
+
+    /// Open connections per address (IPv6: per /64) (0 = no limit); the
+    /// next gets "-- bye (too many connections)".
+    #[arg(long, value_name = "N", default_value_t = Config::DEFAULTS.max_per_address, value_parser = parse_count::<0, 1_000_000>)]
+    pub max_per_address: usize,
+
+    /// New connections per address per --new-per-address-window (0 = no
+    /// limit), logins that never choose a name included.
+    #[arg(long, value_name = "N", default_value_t = Config::DEFAULTS.max_new_per_address, value_parser = parse_count::<0, 1_000_000>)]
+    pub max_new_per_address: usize,
+
+    /// The window of --max-new-per-address.
+    #[arg(long, value_name = "DURATION", default_value = NEW_PER_ADDRESS_WINDOW.as_str(), value_parser = parse_positive_duration)]
+    pub new_per_address_window: Duration,
+
+    /// Addresses no per-address limit applies to: CIDR,... or none.
+    #[arg(long, value_name = "CIDRS", default_value = EXEMPT.as_str(), value_parser = parse_cidrs)]
+    pub exempt: std::vec::Vec<IpNet>,
+
+    /// Proxies (CIDR,...) whose connections start with a PROXY protocol
+    /// header (v1 or v2); the client it names is the one limited and logged.
+    #[arg(long, value_name = "CIDRS", value_parser = parse_cidrs)]
+    pub trusted_proxy: Option<std::vec::Vec<IpNet>>,
+
+    /// Serve Prometheus metrics at http://HOST:PORT/metrics.
+    #[arg(long, value_name = "HOST:PORT", value_parser = parse_addr)]
+    pub metrics: Option<SocketAddr>,
 }
 
 impl ServeArgs {
@@ -182,6 +214,12 @@ impl ServeArgs {
             burst: self.burst,
             max_clients: self.max_clients,
             linger: self.linger,
+            max_per_address: self.max_per_address,
+            max_new_per_address: self.max_new_per_address,
+            new_per_address_window: self.new_per_address_window,
+            exempt: self.exempt.clone().into(),
+            trusted_proxies: self.trusted_proxy.clone().unwrap_or_default().into(),
+            metrics: self.metrics,
             ..Config::default()
         }
     }
@@ -455,6 +493,25 @@ mod tests {
             Cli::try_parse_from(["chatty", "join"]).is_err(),
             "--name is required"
         );
+    }
+
+    #[test]
+    fn address_lists() {
+        let serve = |args: &[&str]| {
+            let argv = ["chatty", "serve"].iter().chain(args);
+            match Cli::try_parse_from(argv).map(|cli| cli.command) {
+                Ok(Command::Serve(args)) => Ok(args.config()),
+                Ok(_) => panic!("serve"),
+                Err(err) => Err(err),
+            }
+        };
+        let config = serve(&["--exempt", "none", "--trusted-proxy", "10.0.0.0/8,::1"]);
+        let config = config.expect("parses");
+        assert!(config.exempt.is_empty());
+        assert_eq!(format_cidrs(&config.trusted_proxies), "10.0.0.0/8,::1");
+        assert!(serve(&["--exempt", "10.0.0.0/40"]).is_err());
+        assert!(serve(&["--trusted-proxy", "haproxy"]).is_err());
+        assert!(serve(&[]).expect("defaults").trusted_proxies.is_empty());
     }
 
     #[test]

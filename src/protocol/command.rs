@@ -19,6 +19,8 @@ pub enum Command {
     Ping,
     /// `/help`
     Help,
+    /// `/stats`
+    Stats,
     /// A command used without what it needs; holds its usage text.
     Usage(&'static str),
     /// Any other `/word`; holds the word with its slash.
@@ -44,6 +46,7 @@ impl Command {
             "quit" => Command::Quit((!args.is_empty()).then(|| args.to_owned())),
             "ping" => Command::Ping,
             "help" => Command::Help,
+            "stats" => Command::Stats,
             _ => Command::Unknown(format!("/{word}")),
         }
     }

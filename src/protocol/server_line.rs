@@ -19,6 +19,8 @@ pub enum ByeReason {
     ShuttingDown,
     LoginTimeout,
     ServerFull,
+    /// Over a per-address limit (open connections, or new ones per window).
+    TooManyConnections,
     /// A reason this version does not know (parsed from another server).
     Other(String),
 }
@@ -202,6 +204,7 @@ impl ByeReason {
             "server shutting down" => ByeReason::ShuttingDown,
             "login timeout" => ByeReason::LoginTimeout,
             "server full" => ByeReason::ServerFull,
+            "too many connections" => ByeReason::TooManyConnections,
             other => ByeReason::Other(other.to_owned()),
         }
     }
@@ -216,6 +219,7 @@ impl fmt::Display for ByeReason {
             ByeReason::ShuttingDown => "server shutting down",
             ByeReason::LoginTimeout => "login timeout",
             ByeReason::ServerFull => "server full",
+            ByeReason::TooManyConnections => "too many connections",
             ByeReason::Other(text) => text,
         })
     }
@@ -344,6 +348,10 @@ mod tests {
                 "-- bob is now known as Bob",
             ),
             (ServerLine::Bye(ByeReason::TooSlow), "-- bye (too slow)"),
+            (
+                ServerLine::Bye(ByeReason::TooManyConnections),
+                "-- bye (too many connections)",
+            ),
             (
                 ServerLine::Bye(ByeReason::ShuttingDown),
                 "-- bye (server shutting down)",

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt;
-use tokio::io::AsyncRead;
+use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::net::TcpStream;
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, sleep, sleep_until};
@@ -22,12 +22,15 @@ use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
 use super::Config;
+use super::limits::{AddressLimits, AddressSlot, Refusal, Refused};
 use super::login::{Login, login};
-use super::outbox::{Budget, ReplyMeter, outbox};
+use super::metrics::Metrics;
+use super::outbox::{Budget, Outbox, ReplyMeter, outbox};
+use super::proxy;
 use super::rate::TokenBucket;
 use super::room::{Leave, MemberId, Request, RoomHandle};
 use super::writer::{self, WriterEnd};
-use crate::protocol::{Command, Frame, LineCodec, sanitize};
+use crate::protocol::{ByeReason, Command, Frame, LineCodec, ServerLine, sanitize};
 
 /// The read buffer starts this small and grows only for long lines.
 const READ_BUFFER_BYTES: usize = 256;
@@ -44,15 +47,53 @@ pub struct Context {
     /// Cancelled when the shutdown flush deadline has passed.
     pub hard_stop: CancellationToken,
     pub tracker: TaskTracker,
+    pub limits: Arc<AddressLimits>,
+    pub metrics: Arc<Metrics>,
 }
 
-/// Serves one accepted connection to its end.
-pub async fn serve(stream: TcpStream, peer: SocketAddr, context: Context) {
+/// Where a connection stands with the per-address limits when it starts.
+#[derive(Debug)]
+pub enum Admission {
+    /// Admitted by the peer's own address.
+    Admitted(AddressSlot),
+    /// From a trusted proxy: admitted by the address its header names.
+    AfterProxyHeader,
+}
+
+/// Serves one accepted connection to its end. From a trusted proxy, the
+/// PROXY header names the client: its address is the one limited and logged.
+pub async fn serve(
+    mut stream: TcpStream,
+    from: SocketAddr,
+    admission: Admission,
+    context: Context,
+) {
+    let _open = context.metrics.open_connection();
+    let config = &context.config;
+    let header = proxy::client_address(
+        &mut stream,
+        from,
+        &config.trusted_proxies,
+        config.login_timeout,
+    );
+    let (peer, early) = match header.await {
+        Ok(client) => client,
+        Err(err) => {
+            tracing::warn!(proxy = %from, "connection refused: {err}");
+            context.metrics.disconnect("bad proxy header");
+            return;
+        }
+    };
+    let admitted = match admission {
+        Admission::Admitted(slot) => Ok(slot),
+        Admission::AfterProxyHeader => context.limits.admit(peer.ip(), Instant::now()),
+    };
     let span = tracing::debug_span!("conn", %peer);
     async move {
         let (read, write) = stream.into_split();
         let config = &context.config;
         let (outbox, queue) = outbox(config.queue_lines, config.queue_bytes, &context.budget);
+        let outbox = outbox.observed(context.metrics.clone());
         let replies = queue.meter();
         let writer = context.tracker.spawn(
             writer::run(
@@ -64,25 +105,71 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, context: Context) {
             .in_current_span(),
         );
         let codec = LineCodec::new(config.max_line_bytes);
+        // What came after a PROXY header is read first.
+        let read = std::io::Cursor::new(early).chain(read);
         let mut lines = FramedRead::with_capacity(read, codec, READ_BUFFER_BYTES);
         let mut writer = WriterTask {
             handle: writer,
             flushed: None,
         };
-        let bucket = TokenBucket::new(config.rate, config.burst);
-        let mut flood = FloodControl { bucket, replies };
-        if let Login::Joined { id, kicked, .. } =
-            Box::pin(login(&mut lines, outbox, peer, &mut flood.bucket, &context)).await
-        {
-            let reason = session(&mut lines, &mut writer, &mut flood, id, &kicked, &context).await;
-            if let Some(reason) = reason {
-                let _ = context.room.send(Request::Leave { id, reason }).await;
+        let slot = match admitted {
+            Ok(slot) => {
+                chat(&mut lines, &mut writer, outbox, replies, peer, &context).await;
+                Some(slot)
             }
-        }
+            Err(refused) => refuse(outbox, refused, peer, &context),
+        };
         linger(&mut lines, writer, config.linger, &context.hard_stop).await;
+        drop(slot);
     }
     .instrument(span)
     .await;
+}
+
+/// Login, then the member's session, until either ends.
+async fn chat<R: AsyncRead + Unpin>(
+    lines: &mut FramedRead<R, LineCodec>,
+    writer: &mut WriterTask,
+    outbox: Outbox,
+    replies: ReplyMeter,
+    peer: SocketAddr,
+    context: &Context,
+) {
+    let bucket = TokenBucket::new(context.config.rate, context.config.burst);
+    let mut flood = FloodControl { bucket, replies };
+    if let Login::Joined { id, kicked, .. } =
+        Box::pin(login(lines, outbox, peer, &mut flood.bucket, context)).await
+    {
+        let reason = session(lines, writer, &mut flood, id, &kicked, context).await;
+        if let Some(reason) = reason {
+            let _ = context.room.send(Request::Leave { id, reason }).await;
+        }
+    }
+}
+
+/// Turns a connection over the per-address limits away with its bye.
+fn refuse(
+    outbox: Outbox,
+    refused: Refused,
+    peer: SocketAddr,
+    context: &Context,
+) -> Option<AddressSlot> {
+    log_refusal(peer, refused);
+    context.metrics.bye(&ByeReason::TooManyConnections);
+    outbox.push_last(ServerLine::Bye(ByeReason::TooManyConnections).to_bytes());
+    None
+}
+
+/// Logs a per-address refusal, once a minute per address.
+pub fn log_refusal(peer: SocketAddr, refused: Refused) {
+    if !refused.report {
+        return;
+    }
+    let limit = match refused.why {
+        Refusal::TooMany => "--max-per-address",
+        Refusal::TooFast => "--max-new-per-address",
+    };
+    tracing::warn!(%peer, "too many connections from this address ({limit}); refusing it");
 }
 
 /// The writer task, awaited from several places: its end is taken once
@@ -144,7 +231,10 @@ async fn session<R: AsyncRead + Unpin>(
     loop {
         let wait = flood.wait();
         if !wait.is_zero() {
-            if let Some(wake) = pause(wait, writer, kicked).await {
+            let paused_at = Instant::now();
+            let paused = pause(wait, writer, kicked).await;
+            context.metrics.throttled(paused_at.elapsed());
+            if let Some(wake) = paused {
                 return leave_reason(wake);
             }
             last_line = Instant::now();
@@ -167,6 +257,7 @@ async fn session<R: AsyncRead + Unpin>(
                 if text.is_empty() {
                     continue;
                 }
+                context.metrics.lines_received.inc();
                 Request::Command {
                     id,
                     command: Command::parse(&text),

@@ -9,8 +9,10 @@ use socket2::{SockRef, TcpKeepalive};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 use tokio::time::{Instant, sleep, sleep_until, timeout};
+use tokio_util::sync::CancellationToken;
 
-use super::connection::{self, Context};
+use super::connection::{self, Admission, Context};
+use super::proxy;
 use crate::protocol::{ByeReason, ServerLine};
 
 /// Pause after accept fails for lack of resources, so the loop does not spin.
@@ -59,22 +61,30 @@ pub async fn accept_loop(listener: TcpListener, context: Context) {
         };
         out_of_files_logged = false;
         configure(&stream);
+        // A direct client is limited before it takes a slot, so one host
+        // cannot fill them with refusals; a proxy's after its header.
+        let admitted = match proxy::is_trusted(&context.config.trusted_proxies, peer) {
+            true => Admission::AfterProxyHeader,
+            false => match context.limits.admit(peer.ip(), Instant::now()) {
+                Ok(slot) => Admission::Admitted(slot),
+                Err(refused) => {
+                    connection::log_refusal(peer, refused);
+                    turn_away(stream, ByeReason::TooManyConnections, &refusing, &context);
+                    continue;
+                }
+            },
+        };
         match slots.clone().try_acquire_owned() {
             Ok(slot) => {
                 let context = context.clone();
                 context.tracker.clone().spawn(async move {
-                    connection::serve(stream, peer, context).await;
+                    connection::serve(stream, peer, admitted, context).await;
                     drop(slot);
                 });
             }
             Err(_) => {
                 refusals.record(peer);
-                if let Ok(permit) = refusing.clone().try_acquire_owned() {
-                    context.tracker.spawn(async move {
-                        refuse(stream).await;
-                        drop(permit);
-                    });
-                }
+                turn_away(stream, ByeReason::ServerFull, &refusing, &context);
             }
         }
     }
@@ -203,18 +213,35 @@ fn configure(stream: &TcpStream) {
     let _ = SockRef::from(stream).set_tcp_keepalive(&keepalive);
 }
 
-/// Tells a client the server is full, then closes gracefully.
-async fn refuse(mut stream: TcpStream) {
+/// Refuses a connection with `reason`, in a task of its own while few
+/// refusals are in progress; beyond that it is just closed.
+fn turn_away(stream: TcpStream, reason: ByeReason, refusing: &Arc<Semaphore>, context: &Context) {
+    context.metrics.bye(&reason);
+    if let Ok(permit) = refusing.clone().try_acquire_owned() {
+        let shutdown = context.shutdown.clone();
+        context.tracker.spawn(async move {
+            refuse(stream, reason, shutdown).await;
+            drop(permit);
+        });
+    }
+}
+
+/// Tells a client why it is refused, then closes gracefully.
+/// Draining ends early when the server shuts down.
+async fn refuse(mut stream: TcpStream, reason: ByeReason, shutdown: CancellationToken) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let bye = ServerLine::Bye(ByeReason::ServerFull).to_bytes();
-    let _ = timeout(REFUSE_TIMEOUT, async {
+    let bye = ServerLine::Bye(reason).to_bytes();
+    let closing = timeout(REFUSE_TIMEOUT, async {
         stream.write_all(&bye).await?;
         stream.shutdown().await?;
         let mut sink = [0u8; 512];
         while stream.read(&mut sink).await? > 0 {}
         io::Result::Ok(())
-    })
-    .await;
+    });
+    tokio::select! {
+        _ = closing => {}
+        () = shutdown.cancelled() => {}
+    }
 }
 
 #[cfg(test)]

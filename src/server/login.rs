@@ -50,14 +50,22 @@ pub async fn login<R: AsyncRead + Unpin>(
     loop {
         let wait = bucket.wait(Instant::now());
         let frame = tokio::select! {
-            () = sleep(wait), if !wait.is_zero() => continue,
+            () = sleep(wait), if !wait.is_zero() => {
+                context.metrics.throttled(wait);
+                continue;
+            }
             frame = next_frame(lines), if wait.is_zero() => frame,
-            () = &mut deadline => return bye(outbox, ByeReason::LoginTimeout),
-            () = context.shutdown.cancelled() => return bye(outbox, ByeReason::ShuttingDown),
+            () = &mut deadline => return bye(outbox, ByeReason::LoginTimeout, context),
+            () = context.shutdown.cancelled() => {
+                return bye(outbox, ByeReason::ShuttingDown, context);
+            }
         };
         bucket.take(Instant::now());
         let text = match frame {
-            None => return Login::Ended,
+            None => {
+                context.metrics.disconnect("closed");
+                return Login::Ended;
+            }
             Some(Frame::TooLong) => {
                 http.too_long();
                 outbox.push(too_long(context.config.max_line_bytes).to_bytes());
@@ -69,6 +77,7 @@ pub async fn login<R: AsyncRead + Unpin>(
             continue;
         }
         if http.is_http(&text) {
+            context.metrics.disconnect("http");
             return refuse_http(outbox);
         }
         if is_login_command(&text) {
@@ -102,7 +111,10 @@ async fn try_name(text: &str, outbox: Outbox, peer: SocketAddr, context: &Contex
             Attempt::Again(outbox)
         }
         // The room has shut down; the outbox went with the request.
-        Err(_) => Attempt::Joined(Login::Ended),
+        Err(_) => {
+            context.metrics.bye(&ByeReason::ShuttingDown);
+            Attempt::Joined(Login::Ended)
+        }
     }
 }
 
@@ -117,7 +129,8 @@ async fn refusal(err: &NameError, context: &Context) -> ServerLine {
     ServerLine::error(err.to_string())
 }
 
-fn bye(outbox: Outbox, reason: ByeReason) -> Login {
+fn bye(outbox: Outbox, reason: ByeReason, context: &Context) -> Login {
+    context.metrics.bye(&reason);
     outbox.push_last(ServerLine::Bye(reason).to_bytes());
     Login::Ended
 }

@@ -10,23 +10,33 @@
 //! ```
 //! Shutdown: cancel the token -> stop accepting -> the room says bye to
 //! every member -> writers flush (bounded by a deadline) -> `run` returns.
+//!
+//! Before login, a connection from a `--trusted-proxy` gives its client's
+//! address in a PROXY header ([`proxy`]), and [`limits`] admits it or
+//! says `-- bye (too many connections)`. [`metrics`] counts with atomics
+//! only and serves `/metrics` on its own listener.
 
 mod connection;
 pub mod history;
+pub mod limits;
 mod listener;
 mod login;
+pub mod metrics;
 pub mod outbox;
+pub mod proxy;
 pub mod rate;
 pub mod room;
 mod roster;
 pub mod writer;
 
-use std::net::SocketAddr;
+use std::borrow::Cow;
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context as _, anyhow};
+use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use tokio::net::{TcpListener, TcpSocket};
 use tokio::task::{JoinError, JoinHandle};
 use tokio_util::sync::CancellationToken;
@@ -34,6 +44,8 @@ use tokio_util::task::TaskTracker;
 
 use connection::Context;
 use history::History;
+use limits::{AddressLimits, Policy};
+use metrics::Metrics;
 use room::Room;
 
 /// The server's settings (see `chatty serve --help` for each).
@@ -59,6 +71,17 @@ pub struct Config {
     /// How long a closing connection's unread input is drained after its
     /// last line was flushed, so the kernel does not reset the bye away.
     pub linger: Duration,
+    /// Open connections per address (IPv6: per /64); 0 = no limit.
+    pub max_per_address: usize,
+    /// New connections per address per `new_per_address_window`; 0 = no limit.
+    pub max_new_per_address: usize,
+    pub new_per_address_window: Duration,
+    /// Addresses no per-address limit applies to.
+    pub exempt: Cow<'static, [IpNet]>,
+    /// Proxies whose connections start with a PROXY protocol header.
+    pub trusted_proxies: Cow<'static, [IpNet]>,
+    /// Where to serve `/metrics`, if anywhere.
+    pub metrics: Option<SocketAddr>,
 }
 
 impl Config {
@@ -79,7 +102,23 @@ impl Config {
         max_clients: 4096,
         shutdown_flush: Duration::from_secs(5),
         linger: Duration::from_secs(2),
+        max_per_address: 16,
+        max_new_per_address: 32,
+        new_per_address_window: Duration::from_secs(600),
+        exempt: Cow::Borrowed(&LOOPBACK),
+        trusted_proxies: Cow::Borrowed(&[]),
+        metrics: None,
     };
+
+    /// The per-address limits these settings ask for.
+    fn address_policy(&self) -> Policy {
+        Policy {
+            max_open: self.max_per_address,
+            max_new: self.max_new_per_address,
+            window: self.new_per_address_window,
+            exempt: self.exempt.to_vec(),
+        }
+    }
 }
 
 impl Default for Config {
@@ -87,6 +126,12 @@ impl Default for Config {
         Config::DEFAULTS
     }
 }
+
+/// The default `--exempt`: loopback, IPv4 and IPv6.
+const LOOPBACK: [IpNet; 2] = [
+    IpNet::V4(Ipv4Net::new_assert(Ipv4Addr::new(127, 0, 0, 0), 8)),
+    IpNet::V6(Ipv6Net::new_assert(Ipv6Addr::LOCALHOST, 128)),
+];
 
 /// Pending connections the kernel queues for `accept` (capped by
 /// `net.core.somaxconn`). The standard library's 128 is too few when
@@ -118,20 +163,39 @@ pub async fn run(
     config: Config,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
+    let metrics = match config.metrics {
+        Some(addr) => Some(TcpListener::bind(addr).await.with_context(|| {
+            format!("cannot serve metrics on {addr}: choose another --metrics")
+        })?),
+        None => None,
+    };
+    serve(listener, metrics, config, shutdown).await
+}
+
+/// [`run`] with the `/metrics` listener, if any, bound already.
+pub async fn serve(
+    listener: TcpListener,
+    metrics_listener: Option<TcpListener>,
+    config: Config,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
     let tracker = TaskTracker::new();
+    let metrics = Arc::new(Metrics::default());
     let history = match &config.history_file {
         Some(path) => History::open(config.history, path, &tracker)?,
         None => History::in_memory(config.history),
     };
     let hard_stop = CancellationToken::new();
     let (room, mut room_task) = room::start(
-        Room::new(history, config.max_line_bytes),
+        Room::new(history, config.max_line_bytes).with_metrics(metrics.clone()),
         shutdown.clone(),
         &tracker,
     );
     let flush = config.shutdown_flush;
     let budget = outbox::Budget::new(config.queue_budget);
     let context = Context {
+        limits: AddressLimits::new(config.address_policy()),
+        metrics,
         config: Arc::new(config),
         room,
         budget,
@@ -141,6 +205,9 @@ pub async fn run(
     };
     if let Ok(addr) = listener.local_addr() {
         tracing::info!("listening on {addr}");
+    }
+    if let Some(metrics_listener) = metrics_listener {
+        serve_metrics(metrics_listener, &context);
     }
     let accepting = listener::accept_loop(listener, context);
     let room_ended = supervise(accepting, &mut room_task, &shutdown).await;
@@ -155,6 +222,17 @@ pub async fn run(
         Some(outcome) => outcome,
         None => room_outcome(room_task.await),
     }
+}
+
+/// Serves `/metrics` until shutdown.
+fn serve_metrics(listener: TcpListener, context: &Context) {
+    if let Ok(addr) = listener.local_addr() {
+        tracing::info!("metrics on http://{addr}/metrics");
+    }
+    let registry = context.metrics.registry();
+    let shutdown = context.shutdown.clone();
+    let serving = metrics::serve(listener, registry, shutdown, context.tracker.clone());
+    context.tracker.spawn(serving);
 }
 
 /// Accepts until shutdown, unless the room task ends first: then the

@@ -10,13 +10,15 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
 use super::history::History;
+use super::metrics::{Metrics, PushTally};
 use super::outbox::{LINE_OVERHEAD, Outbox, Push, held};
 use super::roster::Roster;
 use crate::protocol::sanitize::{echo, sanitize_reason};
@@ -128,6 +130,8 @@ pub struct Room {
     history: History,
     max_line_bytes: usize,
     next_id: MemberId,
+    /// Counters only (atomics), never a lock on room state.
+    metrics: Arc<Metrics>,
 }
 
 /// The room as others see it: a queue of requests.
@@ -230,7 +234,19 @@ impl Room {
             history,
             max_line_bytes,
             next_id: 1,
+            metrics: Arc::new(Metrics::default()),
         }
+    }
+
+    /// The room, counting into `metrics`.
+    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Room {
+        self.metrics = metrics;
+        self
+    }
+
+    fn count_members(&self) {
+        let members = i64::try_from(self.members.len()).unwrap_or(i64::MAX);
+        self.metrics.members.set(members);
     }
 
     /// The room's logic: what a request changes and who hears of it.
@@ -311,11 +327,13 @@ impl Room {
         self.names.clear();
         self.skeletons.clear();
         self.roster.clear();
+        self.metrics.members.set(0);
         self.members
             .drain()
             .map(|(id, member)| {
                 let (name, peer) = (&member.name, member.peer);
                 tracing::info!(id, ?name, %peer, reason = %reason, "left");
+                self.metrics.bye(&reason);
                 Delivery::Farewell(member, Some(ServerLine::Bye(reason.clone())))
             })
             .collect()
@@ -349,12 +367,15 @@ impl Room {
     }
 
     fn broadcast(&self, line: &ServerLine, except: Option<MemberId>) {
+        let started = Instant::now();
+        let mut tally = PushTally::default();
         let bytes = line.to_bytes();
         for (id, member) in &self.members {
             if Some(*id) != except {
-                member.outbox.push(bytes.clone());
+                member.outbox.push_tallied(bytes.clone(), &mut tally);
             }
         }
+        self.metrics.count_broadcast(&tally, started.elapsed());
     }
 
     fn join(
@@ -388,6 +409,7 @@ impl Room {
             kicked,
         };
         self.members.insert(id, member);
+        self.count_members();
         tracing::info!(id, name = ?name, %peer, members = self.members.len(), "joined");
         self.welcome(id, name)
     }
@@ -460,6 +482,7 @@ impl Room {
             Command::Names => vec![Delivery::Rendered(id, self.online())],
             Command::Quit(reason) => self.quit(id, reason),
             Command::Ping => reply(ServerLine::notice("pong")),
+            Command::Stats => reply(self.stats()),
             Command::Help => HELP
                 .iter()
                 .map(|line| Delivery::Reply(id, ServerLine::notice(line.as_str())))
@@ -470,6 +493,20 @@ impl Room {
                 echo(&word)
             ))),
         }
+    }
+
+    /// `/stats`: `-- uptime 1h 2m 3s, members 3, lines 120, deliveries 360, skips 0`.
+    fn stats(&self) -> ServerLine {
+        let metrics = &self.metrics;
+        let uptime = Duration::from_secs(metrics.uptime().as_secs());
+        ServerLine::notice(format!(
+            "uptime {}, members {}, lines {}, deliveries {}, skips {}",
+            humantime::format_duration(uptime),
+            self.members.len(),
+            metrics.lines_received.get(),
+            metrics.deliveries.get(),
+            metrics.skipped.get(),
+        ))
     }
 
     fn name(&self, id: MemberId) -> Option<Name> {
@@ -563,6 +600,11 @@ impl Room {
             return Vec::new();
         };
         self.release(&member.name);
+        self.count_members();
+        match &bye {
+            Some(bye) => self.metrics.bye(bye),
+            None => self.metrics.disconnect("closed"),
+        }
         let name = member.name.clone();
         let reason = shown.as_deref().unwrap_or("closed");
         let peer = member.peer;

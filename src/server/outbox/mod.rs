@@ -32,6 +32,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use bytes::Bytes;
 use tokio::sync::Notify;
 
+use super::metrics::{Metrics, PushTally};
 use crate::protocol::ServerLine;
 
 pub use budget::Budget;
@@ -66,6 +67,8 @@ pub struct Outbox {
     shared: Arc<Shared>,
     max_lines: usize,
     max_bytes: usize,
+    /// Counts deliveries, skips and queue depths, if set.
+    metrics: Option<Arc<Metrics>>,
 }
 
 #[derive(Debug)]
@@ -162,17 +165,48 @@ pub fn outbox(
         shared: shared.clone(),
         max_lines,
         max_bytes,
+        metrics: None,
     };
     (outbox, OutboxReceiver { shared })
 }
 
 impl Outbox {
+    /// This outbox, counting into `metrics` (a relaxed atomic add or
+    /// three per push).
+    pub fn observed(mut self, metrics: Arc<Metrics>) -> Outbox {
+        self.metrics = Some(metrics);
+        self
+    }
+
     /// Queues a line without waiting; skips it when the queue is full.
     /// A line always fits an empty queue, however long.
     pub fn push(&self, line: Bytes) -> Push {
+        let (push, depth) = self.enqueue(line);
+        self.count(push, depth)
+    }
+
+    /// [`Self::push`] for one recipient of a broadcast: counted into
+    /// `tally`, which goes into the metrics once per line, so a delivery
+    /// costs no atomic operation of its own.
+    pub fn push_tallied(&self, line: Bytes, tally: &mut PushTally) -> Push {
+        let (push, depth) = self.enqueue(line);
+        tally.add(push, depth);
+        push
+    }
+
+    /// Counts a push outside a broadcast into the metrics, if set.
+    fn count(&self, push: Push, depth: usize) -> Push {
+        if let Some(metrics) = &self.metrics {
+            metrics.count_push(push, depth);
+        }
+        push
+    }
+
+    /// Queues or skips `line`; returns what happened and the queue's depth.
+    fn enqueue(&self, line: Bytes) -> (Push, usize) {
         let mut state = self.shared.lock();
         if state.receiver_gone {
-            return Push::Closed;
+            return (Push::Closed, 0);
         }
         let size = held(&line);
         let too_many_bytes = state.bytes > 0 && state.bytes + size > self.max_bytes;
@@ -180,14 +214,14 @@ impl Outbox {
         if state.lines.len() >= self.max_lines || too_many_bytes || over_budget {
             state.skipped += 1;
             let first = state.skipped == 1;
+            let depth = state.lines.len();
             drop(state);
             if first {
                 self.shared.ready.notify_one();
             }
-            return Push::Skipped;
+            return (Push::Skipped, depth);
         }
-        self.queue(state, line);
-        Push::Queued
+        (Push::Queued, self.queue(state, line))
     }
 
     /// Queues a reply to the client's own line: never skipped for room
@@ -195,26 +229,30 @@ impl Outbox {
     /// waiting are within it, however long (a roster may be longer than
     /// the reserve), so the replies held stay below the reserve plus one.
     pub fn push_reply(&self, line: Bytes) -> Push {
-        self.reply(line, true)
+        let (push, depth) = self.reply(line, true);
+        self.count(push, depth)
     }
 
     /// Queues a line of the welcome (who you are, the roster, the
     /// history) like a reply, but without charging flood control: it
     /// comes once per connection, not per command.
     pub fn push_welcome(&self, line: Bytes) -> Push {
-        self.reply(line, false)
+        let (push, depth) = self.reply(line, false);
+        self.count(push, depth)
     }
 
-    fn reply(&self, line: Bytes, charged: bool) -> Push {
+    /// Queues a reply; returns what happened and the queue's depth. The
+    /// count of skipped lines queued before it is no delivery of its own.
+    fn reply(&self, line: Bytes, charged: bool) -> (Push, usize) {
         let mut state = self.shared.lock();
         if state.receiver_gone {
-            return Push::Closed;
+            return (Push::Closed, 0);
         }
         let reserve_lines = self.max_lines.max(RESERVE_MIN_LINES);
         let reserve_bytes = self.max_bytes.max(RESERVE_MIN_BYTES);
         let too_many_bytes = state.reply_bytes >= reserve_bytes;
         if state.replies.len() >= reserve_lines || too_many_bytes {
-            return Push::Overflow;
+            return (Push::Overflow, state.lines.len());
         }
         let cost = if charged { line.len() } else { 0 };
         if state.skipped > 0 {
@@ -225,8 +263,9 @@ impl Outbox {
         }
         let mut state = self.queue_reply(state, line);
         state.uncharged = state.uncharged.saturating_add(cost);
+        let depth = state.lines.len();
         drop(state);
-        Push::Queued
+        (Push::Queued, depth)
     }
 
     fn queue_reply<'a>(
@@ -245,14 +284,17 @@ impl Outbox {
         state
     }
 
-    /// Appends `line` and wakes the writer if the queue was empty.
-    fn queue(&self, mut state: MutexGuard<'_, State>, line: Bytes) {
+    /// Appends `line` and wakes the writer if the queue was empty;
+    /// returns the queue's depth.
+    fn queue(&self, mut state: MutexGuard<'_, State>, line: Bytes) -> usize {
         let was_empty = state.lines.is_empty();
         state.append(line, &self.shared.budget);
+        let depth = state.lines.len();
         drop(state);
         if was_empty {
             self.shared.ready.notify_one();
         }
+        depth
     }
 
     /// Lines and bytes that can still be queued before lines are skipped.
