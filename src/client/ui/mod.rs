@@ -29,6 +29,9 @@ pub fn cursor(app: &App, area: Rect) -> Option<Position> {
 }
 
 #[cfg(test)]
+mod allday_tests;
+
+#[cfg(test)]
 mod screen_tests;
 
 #[cfg(test)]
