@@ -107,8 +107,14 @@ async fn slash_quit_leaves_with_status_zero() {
     bob.login("bob").await;
     let mut child = plain(server.addr, config_home.path());
     let mut stdin = child.stdin.take().expect("stdin");
+    // Both at once, before the client is in the room: the line still goes
+    // first, then the quit.
+    stdin
+        .write_all(b"last words\n/quit bye now\n")
+        .await
+        .expect("write");
     bob.expect("-- alice has arrived").await;
-    stdin.write_all(b"/quit bye now\n").await.expect("write");
+    bob.expect("alice: last words").await;
     bob.expect("-- alice has left (quit: bye now)").await;
     let status = timeout(DEADLINE, child.wait())
         .await
@@ -116,4 +122,33 @@ async fn slash_quit_leaves_with_status_zero() {
         .expect("status");
     assert_eq!(status.code(), Some(0));
     drop(server);
+}
+
+#[tokio::test]
+async fn the_end_of_input_with_no_server_says_what_was_not_sent() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = closed.local_addr().expect("addr");
+    drop(closed);
+    let config_home = tempfile::tempdir().expect("temp dir");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_chatty"))
+        .args(["join", "--plain", "--name", "alice", "--addr"])
+        .arg(addr.to_string())
+        .env("XDG_CONFIG_HOME", config_home.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("chatty runs");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin.write_all(b"one\ntwo\n").await.expect("write");
+    drop(stdin);
+    let out = timeout(DEADLINE, child.wait_with_output())
+        .await
+        .expect("exits in time")
+        .expect("output");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("2 lines were not sent"), "{stderr}");
+    assert!(!out.stdout.contains(&0x1b) && !out.stderr.contains(&0x1b));
 }

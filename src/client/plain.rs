@@ -20,7 +20,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
 use tokio_util::codec::Decoder;
 
-use crate::protocol::{Frame, LineCodec};
+use crate::protocol::{Command, Frame, LineCodec, sanitize};
 
 use super::app::{App, Body, Link};
 use super::clock::Clock;
@@ -59,6 +59,8 @@ pub async fn run(
     let mut input = read_input();
     let mut printer = Printer::default();
     let mut input_open = true;
+    // A `/quit` read before the client is in the room: it goes last.
+    let mut quit_line = None;
     let mut effects = update::start(&app);
     loop {
         let ending = perform(&requests, effects).await?;
@@ -72,7 +74,7 @@ pub async fn run(
             }
             return Ok(ending);
         }
-        if !input_open && let Some(outcome) = after_input(&mut app) {
+        if !input_open && let Some(outcome) = after_input(&mut app, quit_line.as_deref()) {
             effects = outcome?;
             continue;
         }
@@ -88,6 +90,12 @@ pub async fn run(
                 Event::SendSlot
             }
             line = input.recv(), if input_open => match line {
+                Some(Input::Line(line)) if is_early_quit(&app, &line) => {
+                    quit_line = Some(line);
+                    input_open = false;
+                    effects = Vec::new();
+                    continue;
+                }
                 Some(Input::Line(line)) => enter(&mut app, &line),
                 Some(Input::TooLong) => {
                     app.note("that input line is too long; it was not sent");
@@ -112,12 +120,19 @@ fn enter(app: &mut App, line: &str) -> Event {
     Event::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE))
 }
 
-/// Once input has ended: `/quit` when every line has gone, an error when
-/// they never can, else nothing yet (they wait for the room).
-fn after_input(app: &mut App) -> Option<anyhow::Result<Vec<Effect>>> {
+/// A `/quit` while not in the room would leave at once and drop the lines
+/// before it; from a script it means "when those have gone".
+fn is_early_quit(app: &App, line: &str) -> bool {
+    !matches!(app.link, Link::Joined | Link::Plain)
+        && matches!(Command::parse(&sanitize(line)), Command::Quit(_))
+}
+
+/// Once input has ended: `quit` (or `/quit`) when every line has gone, an
+/// error when they never can, else nothing yet (they wait for the room).
+fn after_input(app: &mut App, quit: Option<&str>) -> Option<anyhow::Result<Vec<Effect>>> {
     match app.link {
         Link::Joined | Link::Plain if app.outbox.is_empty() && app.paste.is_none() => {
-            let event = enter(app, "/quit");
+            let event = enter(app, quit.unwrap_or("/quit"));
             Some(Ok(update::update(app, event)))
         }
         Link::Reconnecting { .. } | Link::Offline { .. } | Link::ChoosingName => {
