@@ -87,7 +87,8 @@ pub struct JoinArgs {
     #[arg(long)]
     pub bell: bool,
     /// Time to wait for the server's "-- you are" before treating it as a
-    /// server that does not speak chatty and switching to plain mode.
+    /// server that does not speak chatty and switching to plain mode
+    /// [default: 5s].
     #[arg(long, value_name = "DURATION", value_parser = parse_positive_duration)]
     pub join_wait: Option<Duration>,
     /// Append every line shown, with its date and time, to a file per day
