@@ -69,6 +69,27 @@ fn search_hit() {
         buffer[(10, row)].modifier.contains(Modifier::REVERSED),
         "and reversed, not only coloured"
     );
+    let link_row = (0..app.size.1)
+        .find(|&y| {
+            (0..app.size.0)
+                .any(|x| buffer[(x, y)].symbol() == "h" && buffer[(x + 1, y)].symbol() == "t")
+        })
+        .expect("the link row");
+    let underlined = |x: u16| {
+        buffer[(x, link_row)]
+            .modifier
+            .contains(Modifier::UNDERLINED)
+    };
+    let start = (0..app.size.0)
+        .find(|&x| {
+            buffer[(x, link_row)].symbol() == "h" && buffer[(x + 1, link_row)].symbol() == "t"
+        })
+        .expect("the link");
+    assert!(
+        underlined(start) && underlined(start + 23) && !underlined(start + 24),
+        "the URL is underlined"
+    );
+    assert!(!underlined(start - 2), "the text before it is not");
 }
 
 #[test]
