@@ -11,6 +11,8 @@ use clap::{Args, Parser, Subcommand};
 use ipnet::IpNet;
 
 use crate::bench::Plan;
+use crate::client::prefs::{Notify, Prefs};
+use crate::protocol::Name;
 use crate::server::Config;
 use crate::server::limits::{format_cidrs, parse_cidrs};
 
@@ -70,37 +72,100 @@ pub enum Command {
     Join(JoinArgs),
 }
 
-/// Flags of `chatty join`.
+/// Flags of `chatty join`. Each one's default may also come from the
+/// config file (`--config`); a flag given wins over the file.
 #[derive(Debug, Args)]
 pub struct JoinArgs {
-    /// Name to join with; if the server refuses it, the client asks for another.
+    /// Name to join with; if the server refuses it, the client asks for
+    /// another. Needed unless the config file gives a name.
     #[arg(long)]
-    pub name: String,
-    /// Server address, HOST:PORT.
-    #[arg(long, default_value = DEFAULT_ADDR, value_parser = parse_addr)]
-    pub addr: SocketAddr,
-    /// Ring the terminal bell on a mention or a private message.
+    pub name: Option<String>,
+    /// Server address, HOST:PORT [default: 127.0.0.1:8000].
+    #[arg(long, value_parser = parse_addr)]
+    pub addr: Option<SocketAddr>,
+    /// Which lines from others notify you (a desktop notification through
+    /// the terminal, or the bell) [default: mentions, which includes
+    /// private lines].
+    #[arg(long, value_enum)]
+    pub notify: Option<Notify>,
+    /// The same as --notify mentions (kept from earlier versions).
     #[arg(long)]
     pub bell: bool,
     /// Time to wait for the server's "-- you are" before treating it as a
-    /// server that does not speak chatty and switching to plain mode.
-    #[arg(long, value_name = "DURATION", default_value = DEFAULT_JOIN_WAIT, value_parser = parse_positive_duration)]
-    pub join_wait: Duration,
+    /// server that does not speak chatty and switching to plain mode
+    /// [default: 5s].
+    #[arg(long, value_name = "DURATION", value_parser = parse_positive_duration)]
+    pub join_wait: Option<Duration>,
+    /// Append every line shown, with its date and time, to a file per day
+    /// in this directory.
+    #[arg(long, value_name = "DIR")]
+    pub log_dir: Option<PathBuf>,
+    /// No full-screen UI: print each line with its time, send each line
+    /// read on standard input; /quit or the end of input leaves.
+    #[arg(long)]
+    pub plain: bool,
+    /// The config file [default: $XDG_CONFIG_HOME/chatty/config.toml, or
+    /// ~/.config/chatty/config.toml].
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
 }
 
 impl JoinArgs {
-    /// The client's options, or why `--name` can never be accepted (a
-    /// usage error, found before the terminal is touched).
+    /// The client's options from the flags and the config file, or why
+    /// they can never work (a usage error, found before the terminal is
+    /// touched): a bad file, a name the protocol refuses, no name at all.
     pub fn options(&self) -> Result<crate::client::Options, String> {
-        let name = crate::protocol::Name::parse(&self.name)
-            .map_err(|err| format!("invalid --name: {err}"))?;
+        let config = crate::client::config::load(self.config.as_deref())?;
+        let file = &config.file;
+        let parse_name = |text: &str| Name::parse(text).map_err(|err| err.to_string());
+        let name = match &self.name {
+            Some(name) => Some(Name::parse(name).map_err(|err| format!("invalid --name: {err}"))?),
+            None => config.check(&file.name, "name", parse_name)?,
+        };
+        let Some(name) = name else {
+            return Err(no_name());
+        };
+        let addr = match self.addr {
+            Some(addr) => addr,
+            None => config
+                .check(&file.addr, "addr", parse_addr)?
+                .unwrap_or(DEFAULT_JOIN_ADDR),
+        };
+        let join_wait = match self.join_wait {
+            Some(wait) => wait,
+            None => config.join_wait()?.unwrap_or(JOIN_WAIT),
+        };
+        let bell = (self.bell || file.bell == Some(true)).then_some(Notify::Mentions);
+        let defaults = Prefs::default();
+        let prefs = Prefs {
+            notify: self.notify.or(file.notify).or(bell).unwrap_or_default(),
+            timestamps: file.timestamps.unwrap_or(defaults.timestamps),
+            show_users: file.users_pane.unwrap_or(defaults.show_users),
+            users_width: file.users_width,
+        };
         Ok(crate::client::Options {
-            addr: self.addr,
+            addr,
             name,
-            bell: self.bell,
-            join_wait: self.join_wait,
+            join_wait,
+            prefs,
+            log_dir: self.log_dir.clone().or_else(|| config.log_dir()),
+            plain: self.plain || file.plain == Some(true),
         })
     }
+}
+
+/// `chatty join`'s default server.
+const DEFAULT_JOIN_ADDR: SocketAddr = SocketAddr::V4(std::net::SocketAddrV4::new(
+    std::net::Ipv4Addr::LOCALHOST,
+    8000,
+));
+/// [`DEFAULT_JOIN_WAIT`] as a duration.
+const JOIN_WAIT: Duration = Duration::from_secs(5);
+
+fn no_name() -> String {
+    let path = crate::client::config::default_path()
+        .map_or_else(|| "the config file".to_owned(), |p| p.display().to_string());
+    format!("no name to join with: give --name NAME, or set name = \"NAME\" in {path}")
 }
 
 /// Flags of `chatty serve`. Durations read like `30s`, `5m`, `1h`; `0`
@@ -482,16 +547,24 @@ mod tests {
 
     #[test]
     fn join_defaults() {
-        let cli = Cli::try_parse_from(["chatty", "join", "--name", "alice"]).expect("parse");
+        let cli =
+            Cli::try_parse_from(["chatty", "join", "--name", "alice", "--config", "/dev/null"])
+                .expect("parse");
         let Command::Join(args) = cli.command else {
             panic!("expected join");
         };
-        assert_eq!(args.name, "alice");
-        assert_eq!(args.addr, SocketAddr::from(([127, 0, 0, 1], 8000)));
-        assert!(!args.bell);
+        let options = args.options().expect("valid");
+        assert_eq!(options.name.as_str(), "alice");
+        assert_eq!(options.addr, SocketAddr::from(([127, 0, 0, 1], 8000)));
+        assert_eq!(
+            options.join_wait,
+            parse_duration(DEFAULT_JOIN_WAIT).expect("parses")
+        );
+        assert_eq!(options.prefs.notify, Notify::Mentions);
+        assert!(!options.plain);
         assert!(
-            Cli::try_parse_from(["chatty", "join"]).is_err(),
-            "--name is required"
+            Cli::try_parse_from(["chatty", "join"]).is_ok(),
+            "the name may come from the config file"
         );
     }
 

@@ -9,8 +9,11 @@ use crate::protocol::{ByeReason, Name, NameKey, ServerLine};
 use super::clock::Clock;
 use super::input::{Completion, History, LineEditor};
 use super::outbox::Outbox;
+use super::prefs::Prefs;
+use super::quiet::QuietJoins;
 pub use super::scrollback::SCROLLBACK_LINES;
 use super::scrollback::Scrollback;
+use super::search::Search;
 
 /// Where the connection stands; the status bar shows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -41,6 +44,8 @@ pub enum Body {
     Server(ServerLine),
     /// A note from this client itself (connection state, local errors).
     Note(String),
+    /// The line between two local days: the entry's clock says which day.
+    Day,
 }
 
 /// One line of the scrollback.
@@ -50,6 +55,9 @@ pub struct Entry {
     pub body: Body,
     /// Replayed from the room's history on joining.
     pub history: bool,
+    /// An arrival, leave or rename of someone quiet in a busy room:
+    /// hidden while quiet joins are hidden.
+    pub quiet: bool,
 }
 
 /// The people in the room, sorted by their case fold ([`NameKey`]) as the
@@ -129,10 +137,16 @@ pub struct App {
     pub size: (u16, u16),
     /// The local time the loop last read; stamps new lines.
     pub clock: Clock,
-    /// Ring the bell on mentions and private messages.
-    pub bell: bool,
     /// `NO_COLOR` is set: style by modifiers only.
     pub no_color: bool,
+    /// Notifications and looks, from the flags and the config file.
+    pub prefs: Prefs,
+    /// A search in progress (Ctrl-F, `/search`).
+    pub search: Option<Search>,
+    /// Who spoke lately, and whether quiet joins are hidden.
+    pub quiet: QuietJoins,
+    /// Whether the terminal has focus; `None` until it reports focus.
+    pub focused: Option<bool>,
 }
 
 impl Default for App {
@@ -164,17 +178,36 @@ impl App {
             last_sent: None,
             size: (80, 24),
             clock: Clock::default(),
-            bell: false,
             no_color: false,
+            prefs: Prefs::default(),
+            search: None,
+            quiet: QuietJoins::default(),
+            focused: None,
         }
     }
 
-    /// Appends a line, dropping the oldest past [`SCROLLBACK_LINES`].
+    /// Appends a line, dropping the oldest past [`SCROLLBACK_LINES`]; a
+    /// day line goes first when the local day has changed since the last.
     pub fn push(&mut self, body: Body) {
+        if self
+            .entries
+            .back()
+            .is_some_and(|last| last.clock.day() != self.clock.day())
+        {
+            self.entries.push(Entry {
+                clock: self.clock,
+                body: Body::Day,
+                history: false,
+                quiet: false,
+            });
+        }
+        let quiet = self.quiet.hides(&body, self.users.len(), self.clock.unix);
+        self.quiet.saw(&body, self.clock.unix);
         let entry = Entry {
             clock: self.clock,
             body,
             history: self.in_history,
+            quiet,
         };
         self.entries.push(entry);
     }

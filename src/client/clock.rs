@@ -1,4 +1,6 @@
-//! Local wall-clock time as `HH:MM`, for stamping lines.
+//! Local wall-clock time as `HH:MM`, for stamping lines, with the instant
+//! kept so that day lines, the local log and the quiet-joins rule can ask
+//! for the date and the seconds.
 //!
 //! The UTC offset is read once at start (before any thread exists, which is
 //! when it can be read safely); the conversion itself is a pure function.
@@ -11,11 +13,15 @@ pub fn local_offset() -> i32 {
     time::UtcOffset::current_local_offset().map_or(0, |offset| offset.whole_seconds())
 }
 
-/// A local time of day to the minute.
+/// A local time of day to the minute, and the instant it was read.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Clock {
     pub hour: u8,
     pub minute: u8,
+    /// Seconds since the epoch.
+    pub unix: i64,
+    /// The zone, in seconds east of UTC.
+    pub offset: i32,
 }
 
 impl Clock {
@@ -27,7 +33,47 @@ impl Clock {
         Clock {
             hour: u8::try_from(of_day / 3600).unwrap_or(0),
             minute: u8::try_from(of_day % 3600 / 60).unwrap_or(0),
+            unix: unix_secs,
+            offset: offset_secs,
         }
+    }
+
+    /// The local day, counted from the epoch: equal for two clocks on
+    /// the same local date.
+    pub fn day(&self) -> i64 {
+        (self.unix + i64::from(self.offset)).div_euclid(86_400)
+    }
+
+    /// The local date.
+    pub fn date(&self) -> time::Date {
+        let zone = time::UtcOffset::from_whole_seconds(self.offset).unwrap_or(time::UtcOffset::UTC);
+        time::OffsetDateTime::from_unix_timestamp(self.unix)
+            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+            .to_offset(zone)
+            .date()
+    }
+
+    /// `Tuesday 1 December 2026`, for the line between two days.
+    pub fn long_date(&self) -> String {
+        let date = self.date();
+        format!(
+            "{} {} {} {}",
+            date.weekday(),
+            date.day(),
+            date.month(),
+            date.year()
+        )
+    }
+
+    /// `2026-12-01`, for file names and log lines.
+    pub fn iso_date(&self) -> String {
+        let date = self.date();
+        format!(
+            "{:04}-{:02}-{:02}",
+            date.year(),
+            u8::from(date.month()),
+            date.day()
+        )
     }
 
     /// Now, in the zone `offset_secs` east of UTC.
@@ -57,6 +103,29 @@ mod tests {
         assert_eq!(Clock::from_unix(t, 3600).to_string(), "10:30");
         assert_eq!(Clock::from_unix(t, -10 * 3600).to_string(), "23:30");
         assert_eq!(Clock::from_unix(t, 5 * 3600 + 1800).to_string(), "15:00");
+    }
+
+    #[test]
+    fn dates_are_local() {
+        // 2026-12-01T23:30:00Z: still Tuesday in UTC, Wednesday at +1.
+        let t = 1_796_167_800;
+        assert_eq!(
+            Clock::from_unix(t, 0).long_date(),
+            "Tuesday 1 December 2026"
+        );
+        assert_eq!(
+            Clock::from_unix(t, 3600).long_date(),
+            "Wednesday 2 December 2026"
+        );
+        assert_eq!(Clock::from_unix(t, 3600).iso_date(), "2026-12-02");
+        assert_ne!(
+            Clock::from_unix(t, 0).day(),
+            Clock::from_unix(t, 3600).day()
+        );
+        assert_eq!(
+            Clock::from_unix(t, 0).day(),
+            Clock::from_unix(t - 3600, 0).day()
+        );
     }
 
     #[test]

@@ -24,6 +24,9 @@ pub enum Event {
     SendSlot,
     /// A signal from outside the terminal.
     Signal(Signal),
+    /// The terminal gained (`true`) or lost focus (reported only by
+    /// terminals that support focus events).
+    Focus(bool),
     /// Something from the socket task.
     Net(NetEvent),
 }
@@ -68,6 +71,11 @@ pub enum Effect {
     Connect { name: String, attempt: u32 },
     /// Ring the terminal bell.
     Bell,
+    /// Notify the person of this line (a desktop notification where the
+    /// terminal shows them, else the bell).
+    Notify(String),
+    /// Open this URL with the system opener.
+    Open(String),
     /// Clear the terminal and draw everything again (Ctrl-L).
     Redraw,
     /// Leave the program with status 0.

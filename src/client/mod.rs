@@ -9,23 +9,40 @@
 //! so that holds for `kill` too; [`outbox`] keeps the lines that wait to be
 //! sent, each a line of its own; [`scrollback`] keeps the bounded history
 //! with each line's wrapped row count, so scrolling stays cheap.
+//!
+//! For all-day use: [`config`] reads the config file, [`prefs`] holds what
+//! it and the flags chose, [`search`], [`quiet`] and [`links`] are the
+//! rules of search, quiet joins and URLs, [`notify`] says which lines
+//! notify and how, [`logfile`] keeps the local log off the loop's thread,
+//! [`text`] renders a line as plain text, and [`plain`] runs the same
+//! client without the full-screen UI.
 
 pub mod app;
 pub mod classify;
 pub mod clock;
+pub mod config;
 pub mod event;
 pub mod input;
+pub mod links;
+pub mod logfile;
 pub mod net;
+pub mod notify;
 pub mod outbox;
+pub mod plain;
+pub mod prefs;
+pub mod quiet;
 pub mod scrollback;
+pub mod search;
 pub mod signals;
 pub mod terminal;
+pub mod text;
 pub mod ui;
 pub mod update;
 pub mod wrap;
 
 use std::io::IsTerminal;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -39,15 +56,18 @@ use self::app::App;
 use self::clock::Clock;
 pub use self::clock::local_offset;
 use self::event::{Effect, Event, NetEvent};
+use self::logfile::LogFile;
 use self::net::Request;
+use self::notify::Way;
+use self::prefs::Prefs;
 use self::signals::Signals;
 use self::terminal::TerminalGuard;
 
 /// Events queued between the socket task and the loop.
-const REPORTS: usize = 256;
+pub(crate) const REPORTS: usize = 256;
 /// Lines queued from the loop to the socket task. Small: lines that wait
 /// longer wait in the app's outbox, where Esc can still stop them.
-const REQUESTS: usize = 16;
+pub(crate) const REQUESTS: usize = 16;
 
 /// What `chatty join` is asked to do.
 #[derive(Clone, Debug)]
@@ -56,11 +76,15 @@ pub struct Options {
     pub addr: SocketAddr,
     /// The name to join with (valid by the protocol's rules).
     pub name: Name,
-    /// Ring the bell on mentions and private messages.
-    pub bell: bool,
     /// How long to wait for `-- you are` before taking the server for one
     /// that does not speak chatty (plain mode).
     pub join_wait: Duration,
+    /// Which lines notify, and the looks.
+    pub prefs: Prefs,
+    /// Where the local log goes, if kept.
+    pub log_dir: Option<PathBuf>,
+    /// No full-screen UI: lines in on stdin, out on stdout.
+    pub plain: bool,
 }
 
 /// How the client ended.
@@ -75,13 +99,30 @@ pub enum Ending {
 /// Runs the client until the person quits. `offset` is the local UTC offset
 /// in seconds, read before the runtime started.
 pub async fn run(options: Options, offset: i32) -> anyhow::Result<Ending> {
+    let mut app = App::new(options.addr, options.name.to_string());
+    app.prefs = options.prefs;
+    app.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    app.clock = Clock::now(offset);
+    let log = match &options.log_dir {
+        Some(dir) => Some(LogFile::start(dir)?),
+        None => None,
+    };
+    if options.plain {
+        plain::run(&options, app, offset, log).await
+    } else {
+        run_tui(&options, app, offset, log).await
+    }
+}
+
+async fn run_tui(
+    options: &Options,
+    mut app: App,
+    offset: i32,
+    log: Option<LogFile>,
+) -> anyhow::Result<Ending> {
     if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
         anyhow::bail!("chatty join needs a terminal: run it in one, with stdin and stdout on it");
     }
-    let mut app = App::new(options.addr, options.name.to_string());
-    app.bell = options.bell;
-    app.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    app.clock = Clock::now(offset);
     let signals = Signals::catch().context("cannot catch signals")?;
     let (requests, requests_rx) = mpsc::channel(REQUESTS);
     let (reports_tx, reports) = mpsc::channel(REPORTS);
@@ -101,8 +142,14 @@ pub async fn run(options: Options, offset: i32) -> anyhow::Result<Ending> {
         requests,
         reports,
         offset,
+        log,
+        way: notify::way(|key| std::env::var(key).ok()),
     };
-    looper.run(effects).await
+    let ending = looper.run(effects).await;
+    if let Some(log) = looper.log.take() {
+        log.close();
+    }
+    ending
 }
 
 /// The running client: the model, the terminal and the socket task's ends.
@@ -113,6 +160,10 @@ struct Loop {
     requests: mpsc::Sender<Request>,
     reports: mpsc::Receiver<NetEvent>,
     offset: i32,
+    /// The local log, if kept.
+    log: Option<LogFile>,
+    /// How this terminal shows notifications.
+    way: Way,
 }
 
 /// Whether the loop goes on after an effect.
@@ -153,6 +204,9 @@ impl Loop {
             let Some(event) = event else { continue };
             self.app.clock = Clock::now(self.offset);
             let effects = update::update(&mut self.app, event);
+            if let Some(log) = self.log.as_mut() {
+                log.log_new(&self.app.entries);
+            }
             if let Flow::End(ending) = self.perform(effects).await? {
                 return Ok(ending);
             }
@@ -167,6 +221,13 @@ impl Loop {
                     self.request(Request::Connect { name, attempt }).await?;
                 }
                 Effect::Bell => self.guard.bell()?,
+                Effect::Notify(text) => self.guard.write_raw(&notify::sequence(self.way, &text))?,
+                Effect::Open(url) => {
+                    if let Err(err) = links::open(&url) {
+                        self.app
+                            .note(format!("cannot start {}: {err}", links::opener()));
+                    }
+                }
                 Effect::Redraw => self.guard.terminal.clear()?,
                 Effect::Suspend => self.guard.suspend()?,
                 Effect::Exit => return Ok(Flow::End(Ending::Quit)),
@@ -190,6 +251,8 @@ fn from_terminal(event: TermEvent) -> Option<Event> {
         TermEvent::Key(key) if key.kind == KeyEventKind::Press => Some(Event::Key(key)),
         TermEvent::Paste(text) => Some(Event::Paste(text)),
         TermEvent::Resize(width, height) => Some(Event::Resize(width, height)),
+        TermEvent::FocusGained => Some(Event::Focus(true)),
+        TermEvent::FocusLost => Some(Event::Focus(false)),
         TermEvent::Mouse(mouse) => match mouse.kind {
             MouseEventKind::ScrollUp => Some(Event::Scroll(1)),
             MouseEventKind::ScrollDown => Some(Event::Scroll(-1)),

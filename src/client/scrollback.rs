@@ -18,6 +18,10 @@ pub const SCROLLBACK_LINES: usize = 10_000;
 pub struct Scrollback {
     entries: VecDeque<Entry>,
     rows: Rows,
+    /// The id of the oldest line kept: every line pushed gets the next id,
+    /// so search hits, the log and plain mode can follow lines as old
+    /// ones are dropped.
+    first_id: u64,
 }
 
 /// Row counts of the oldest `counts.len()` entries.
@@ -53,6 +57,7 @@ impl Scrollback {
         self.entries.push_back(entry);
         if self.entries.len() > SCROLLBACK_LINES {
             self.entries.pop_front();
+            self.first_id += 1;
             if let Some(rows) = self.rows.counts.pop_front() {
                 self.rows.total -= rows;
             }
@@ -60,9 +65,38 @@ impl Scrollback {
     }
 
     pub fn clear(&mut self) {
+        self.first_id = self.next_id();
         self.entries.clear();
         self.rows.counts.clear();
         self.rows.total = 0;
+    }
+
+    /// The id the next line pushed will get.
+    pub fn next_id(&self) -> u64 {
+        self.first_id + self.entries.len() as u64
+    }
+
+    /// The id of the line at `index`.
+    pub fn id_of(&self, index: usize) -> u64 {
+        self.first_id + index as u64
+    }
+
+    /// Where the line with `id` is, if it is still kept.
+    pub fn index_of(&self, id: u64) -> Option<usize> {
+        let index = usize::try_from(id.checked_sub(self.first_id)?).ok()?;
+        (index < self.entries.len()).then_some(index)
+    }
+
+    /// The lines pushed since the line with id `id` was next, oldest first.
+    pub fn since(&self, id: u64) -> impl Iterator<Item = &Entry> {
+        let skip = usize::try_from(id.saturating_sub(self.first_id)).unwrap_or(usize::MAX);
+        self.entries.iter().skip(skip)
+    }
+
+    /// Forgets the row counts: what a line shows has changed (quiet
+    /// joins shown or hidden).
+    pub fn recount(&mut self) {
+        self.rows = Rows::default();
     }
 
     /// Rows all lines take at `width` for `name`; `count` wraps one line
@@ -114,6 +148,7 @@ mod tests {
             clock: Clock::default(),
             body: Body::Note(text.to_owned()),
             history: false,
+            quiet: false,
         }
     }
 
@@ -123,7 +158,7 @@ mod tests {
             *calls += 1;
             match &e.body {
                 Body::Note(text) => text.len() / 10 + 1,
-                Body::Server(_) => 1,
+                Body::Server(_) | Body::Day => 1,
             }
         })
     }
@@ -171,5 +206,24 @@ mod tests {
         assert_eq!(total(&mut back, 80, "alice", &mut calls), SCROLLBACK_LINES);
         back.clear();
         assert_eq!(total(&mut back, 80, "alice", &mut calls), 0);
+    }
+
+    #[test]
+    fn ids_follow_lines_past_drops_and_clears() {
+        let mut back = Scrollback::default();
+        back.push(entry("a"));
+        back.push(entry("b"));
+        assert_eq!((back.id_of(1), back.next_id()), (1, 2));
+        assert_eq!(back.since(1).count(), 1);
+        back.clear();
+        back.push(entry("c"));
+        assert_eq!(back.index_of(2), Some(0));
+        assert_eq!(back.index_of(1), None);
+        assert_eq!(back.since(0).count(), 1, "only what is kept");
+        for _ in 0..SCROLLBACK_LINES {
+            back.push(entry("x"));
+        }
+        assert_eq!(back.index_of(2), None, "dropped");
+        assert_eq!(back.id_of(0), 3);
     }
 }

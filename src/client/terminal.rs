@@ -1,5 +1,5 @@
-//! The terminal guard: raw mode, alternate screen, bracketed paste and mouse
-//! reporting on entry; all of it undone (and the cursor shown) on drop and
+//! The terminal guard: raw mode, alternate screen, bracketed paste, mouse
+//! and focus reporting on entry; all of it undone (and the cursor shown) on drop and
 //! on panic, so every exit path leaves a usable shell.
 //!
 //! It also draws frames. Ratatui writes only the cells that changed and
@@ -12,7 +12,8 @@
 use std::io::{self, Stdout, Write};
 
 use crossterm::event::{
-    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+    DisableBracketedPaste, DisableFocusChange, DisableMouseCapture, EnableBracketedPaste,
+    EnableFocusChange, EnableMouseCapture,
 };
 use crossterm::terminal::{
     EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
@@ -60,8 +61,13 @@ impl TerminalGuard {
 
     /// Rings the terminal bell.
     pub fn bell(&mut self) -> io::Result<()> {
+        self.write_raw("\x07")
+    }
+
+    /// Writes bytes the frame does not hold (a notification's escapes).
+    pub fn write_raw(&mut self, bytes: &str) -> io::Result<()> {
         let out = self.terminal.backend_mut();
-        out.write_all(b"\x07")?;
+        out.write_all(bytes.as_bytes())?;
         Write::flush(out)
     }
 }
@@ -137,7 +143,8 @@ fn tui_mode() -> io::Result<()> {
         io::stdout(),
         EnterAlternateScreen,
         EnableBracketedPaste,
-        EnableMouseCapture
+        EnableMouseCapture,
+        EnableFocusChange
     )
     .inspect_err(|_| restore())
 }
@@ -146,6 +153,7 @@ fn tui_mode() -> io::Result<()> {
 pub fn restore() {
     let _ = execute!(
         io::stdout(),
+        DisableFocusChange,
         DisableMouseCapture,
         DisableBracketedPaste,
         LeaveAlternateScreen,

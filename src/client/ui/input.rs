@@ -51,6 +51,9 @@ fn room(prompt: &str, area: Rect) -> usize {
 /// The prompt: it also asks about a long paste and shows how far the
 /// lines that wait have got.
 fn prompt(app: &App) -> String {
+    if app.search.is_some() {
+        return "search> ".to_owned();
+    }
     if let Some(lines) = &app.paste {
         return format!("paste {} lines? Enter sends, Esc cancels ", lines.len());
     }

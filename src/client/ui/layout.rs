@@ -3,6 +3,9 @@
 
 use ratatui::layout::Rect;
 
+use crate::client::app::App;
+use crate::client::prefs::Prefs;
+
 /// The rectangles of the four panes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Panes {
@@ -12,11 +15,15 @@ pub struct Panes {
     pub status: Rect,
 }
 
-/// Splits `area`: messages left, users right, then the input line and the
-/// status bar at the bottom.
-pub fn panes(area: Rect) -> Panes {
+/// Splits `area`: messages left, users right (unless hidden), then the
+/// input line and the status bar at the bottom.
+pub fn panes(area: Rect, prefs: &Prefs) -> Panes {
     let top_height = area.height.saturating_sub(2);
-    let users_width = users_width(area.width);
+    let users_width = match (prefs.show_users, prefs.users_width) {
+        (false, _) => 0,
+        (true, None) => users_width(area.width),
+        (true, Some(wanted)) => chosen_width(area.width, wanted),
+    };
     let row = |y: u16| Rect::new(area.x, y, area.width, 1.min(area.height));
     Panes {
         messages: Rect::new(area.x, area.y, area.width - users_width, top_height),
@@ -40,10 +47,19 @@ fn users_width(width: u16) -> u16 {
     }
 }
 
-/// Width and height of the text inside the messages pane for a screen of
-/// `size` (width, height).
-pub fn message_view(size: (u16, u16)) -> (usize, usize) {
-    let messages = panes(Rect::new(0, 0, size.0, size.1)).messages;
+/// A width from the config file, leaving the messages at least half the
+/// screen; none on tiny screens.
+fn chosen_width(width: u16, wanted: u16) -> u16 {
+    if width < 30 {
+        0
+    } else {
+        wanted.clamp(6, width / 2)
+    }
+}
+
+/// Width and height of the text inside the messages pane of `app`'s screen.
+pub fn message_view(app: &App) -> (usize, usize) {
+    let messages = panes(Rect::new(0, 0, app.size.0, app.size.1), &app.prefs).messages;
     (
         usize::from(messages.width.saturating_sub(2)),
         usize::from(messages.height.saturating_sub(2)),
@@ -57,10 +73,28 @@ mod tests {
     #[test]
     fn panes_tile_the_screen() {
         for (w, h) in [(40, 12), (80, 24), (300, 100), (10, 3), (1, 1), (0, 0)] {
-            let p = panes(Rect::new(0, 0, w, h));
-            assert_eq!(p.messages.width + p.users.width, w);
-            assert!(p.status.bottom() <= h.max(1));
+            for prefs in [
+                Prefs::default(),
+                Prefs {
+                    show_users: false,
+                    ..Prefs::default()
+                },
+                Prefs {
+                    users_width: Some(500),
+                    ..Prefs::default()
+                },
+            ] {
+                let p = panes(Rect::new(0, 0, w, h), &prefs);
+                assert_eq!(p.messages.width + p.users.width, w);
+                assert!(p.status.bottom() <= h.max(1));
+            }
         }
-        assert_eq!(message_view((40, 12)), (26, 8));
+        let mut app = App {
+            size: (40, 12),
+            ..App::default()
+        };
+        assert_eq!(message_view(&app), (26, 8));
+        app.prefs.show_users = false;
+        assert_eq!(message_view(&app), (38, 8));
     }
 }

@@ -9,6 +9,8 @@ use ratatui::widgets::{Block, BorderType, Paragraph};
 
 use crate::client::app::{App, Body, Entry};
 use crate::client::classify::{Kind, Me, classify};
+use crate::client::links;
+use crate::client::text::day_line;
 use crate::client::wrap::wrap;
 use crate::protocol::{ServerLine, sanitize};
 
@@ -21,6 +23,8 @@ pub const INDENT: usize = 8;
 const OWN_MARK: &str = "› ";
 /// Marks lines that mention us or are private to us.
 const MENTION_MARK: &str = "» ";
+/// Marks the line a search found (it is also drawn reversed).
+const HIT_MARK: &str = "⌕ ";
 const NO_MARK: &str = "  ";
 
 pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
@@ -35,8 +39,15 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(rows).block(block), area);
 }
 
-/// The bottom-border marker while scrolled up.
+/// The bottom-border marker while searching or scrolled up.
 fn marker(app: &App) -> Option<String> {
+    if let Some(search) = &app.search {
+        return Some(match (search.hit, search.exhausted) {
+            (None, _) => " no match · Esc: live ".to_owned(),
+            (Some(_), false) => " found · Enter: older · Esc: live ".to_owned(),
+            (Some(_), true) => " no older match · Esc: live ".to_owned(),
+        });
+    }
     match (app.scroll, app.unseen) {
         (0, _) => None,
         (_, 0) => Some(" scrolled up · End: live ".to_owned()),
@@ -61,7 +72,7 @@ fn visible_rows(app: &App, width: usize, height: usize) -> Vec<Line<'static>> {
             skip -= count;
             continue;
         }
-        let lines = look.rows(entry, width);
+        let lines = look.rows_at(entry, index, width);
         let below = skip.min(lines.len());
         skip -= below;
         rows.extend(lines.into_iter().rev().skip(below));
@@ -77,11 +88,11 @@ fn visible_rows(app: &App, width: usize, height: usize) -> Vec<Line<'static>> {
 /// The oldest rows, for a scroll past the top of the history.
 fn top_rows(look: &Look, app: &App, width: usize, height: usize) -> Vec<Line<'static>> {
     let mut rows = Vec::new();
-    for entry in app.entries.iter() {
+    for (index, entry) in app.entries.iter().enumerate() {
         if rows.len() >= height {
             break;
         }
-        rows.extend(look.rows(entry, width));
+        rows.extend(look.rows_at(entry, index, width));
     }
     rows.truncate(height);
     rows
@@ -92,6 +103,11 @@ fn top_rows(look: &Look, app: &App, width: usize, height: usize) -> Vec<Line<'st
 pub struct Look {
     theme: Theme,
     me: Me,
+    /// Where the line a search found is.
+    hit: Option<usize>,
+    /// Quiet joins are hidden.
+    hide_quiet: bool,
+    timestamps: bool,
 }
 
 impl Look {
@@ -101,11 +117,51 @@ impl Look {
                 no_color: app.no_color,
             },
             me: Me::new(&app.name),
+            hit: app
+                .search
+                .as_ref()
+                .and_then(|s| s.hit)
+                .and_then(|id| app.entries.index_of(id)),
+            hide_quiet: app.quiet.hide,
+            timestamps: app.prefs.timestamps,
         }
     }
 
     fn rows(&self, entry: &Entry, width: usize) -> Vec<Line<'static>> {
-        wrap(&self.spans(entry), width, INDENT)
+        self.rows_marked(entry, width, false)
+    }
+
+    /// The rows of the line at `index`, marked if a search found it.
+    fn rows_at(&self, entry: &Entry, index: usize, width: usize) -> Vec<Line<'static>> {
+        self.rows_marked(entry, width, self.hit == Some(index))
+    }
+
+    fn rows_marked(&self, entry: &Entry, width: usize, hit: bool) -> Vec<Line<'static>> {
+        if entry.quiet && self.hide_quiet {
+            return Vec::new();
+        }
+        if let Body::Day = entry.body {
+            return wrap(
+                &[Span::styled(day_line(entry), self.theme.notice())],
+                width,
+                0,
+            );
+        }
+        let mut spans = self.spans(entry);
+        if hit {
+            spans[0] = Span::raw(HIT_MARK);
+            emphasize(&mut spans, Modifier::REVERSED);
+        }
+        wrap(&spans, width, self.indent())
+    }
+
+    /// Continuation rows start under the text.
+    fn indent(&self) -> usize {
+        if self.timestamps {
+            INDENT
+        } else {
+            NO_MARK.len()
+        }
     }
 
     /// How many rows `entry` takes at `width`.
@@ -122,8 +178,9 @@ impl Look {
         } else {
             format!("{} ", entry.clock)
         };
+        let time = if self.timestamps { time } else { String::new() };
         let mut spans = vec![Span::raw(mark(kind)), Span::styled(time, theme.time())];
-        spans.extend(body_spans(theme, kind, &entry.body));
+        spans.extend(links::underline(body_spans(theme, kind, &entry.body)));
         if kind.is_mention() || kind == Kind::PrivateIn {
             emphasize(&mut spans[2..], Modifier::BOLD);
         }
@@ -154,6 +211,7 @@ fn body_spans(theme: Theme, kind: Kind, body: &Body) -> Vec<Span<'static>> {
     let line = match body {
         Body::Note(text) => return vec![Span::styled(format!("~ {}", clean(text)), theme.note())],
         Body::Server(line) => line,
+        Body::Day => return Vec::new(),
     };
     let own = kind.is_own();
     match line {

@@ -16,7 +16,7 @@ use super::app::App;
 
 /// Draws the whole screen for `app`.
 pub fn draw(app: &App, frame: &mut Frame) {
-    let panes = layout::panes(frame.area());
+    let panes = layout::panes(frame.area(), &app.prefs);
     messages::draw(app, frame, panes.messages);
     users::draw(app, frame, panes.users);
     input::draw(app, frame, panes.input);
@@ -25,8 +25,11 @@ pub fn draw(app: &App, frame: &mut Frame) {
 
 /// Where `draw` puts the terminal cursor on a screen of `area`.
 pub fn cursor(app: &App, area: Rect) -> Option<Position> {
-    input::cursor(app, layout::panes(area).input)
+    input::cursor(app, layout::panes(area, &app.prefs).input)
 }
+
+#[cfg(test)]
+mod allday_tests;
 
 #[cfg(test)]
 mod screen_tests;

@@ -17,7 +17,11 @@ fn line(app: &mut App, text: &str) {
 }
 
 fn at(app: &mut App, hour: u8, minute: u8) {
-    app.clock = Clock { hour, minute };
+    app.clock = Clock {
+        hour,
+        minute,
+        ..Clock::default()
+    };
 }
 
 /// alice in a room with bob and 小明, a short history and some talk.

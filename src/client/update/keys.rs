@@ -31,6 +31,9 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     if app.paste.is_some() {
         return on_paste_question(app, key.code, ctrl);
     }
+    if let Some(effects) = super::allday::on_key(app, key) {
+        return effects;
+    }
     match key.code {
         KeyCode::Char(c) if ctrl => on_ctrl(app, c),
         KeyCode::Char(c) if alt => {
@@ -139,7 +142,7 @@ fn recall_newer(app: &mut App) {
 
 /// Tab: complete the word before the cursor from the users list, or cycle
 /// to the next candidate.
-fn complete(app: &mut App) {
+pub(super) fn complete(app: &mut App) {
     if let Some(completion) = app.completion.as_mut() {
         completion.advance();
         let (start, text) = (completion.start, completion.text());

@@ -5,8 +5,10 @@
 //! (keys, server lines, reconnecting) lives here and is unit-tested, one
 //! file per concern: `keys` edits and moves, `sending` turns Enter and
 //! pastes into lines, `net` applies what the socket task reports,
-//! `scroll` keeps the view.
+//! `scroll` keeps the view, `allday` holds the keys and commands for
+//! all-day use (search, quiet joins, links, the users pane).
 
+mod allday;
 mod keys;
 mod net;
 mod scroll;
@@ -38,6 +40,10 @@ pub fn update(app: &mut App, event: Event) -> Vec<Effect> {
         }
         Event::SendSlot => sending::next_waiting(app),
         Event::Signal(signal) => keys::on_signal(signal),
+        Event::Focus(focused) => {
+            app.focused = Some(focused);
+            Vec::new()
+        }
         Event::Net(event) => net::on_net(app, event),
     }
 }

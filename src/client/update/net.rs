@@ -3,7 +3,7 @@
 //! not speak chatty: plain mode).
 
 use crate::client::app::{App, Body, Link};
-use crate::client::classify::{Me, classify, same_name};
+use crate::client::classify::same_name;
 use crate::client::event::{Effect, NetEvent};
 use crate::protocol::{ByeReason, Name, ServerLine, sanitize};
 
@@ -118,9 +118,7 @@ fn on_line(app: &mut App, raw: &str) -> Vec<Effect> {
     let line = ServerLine::parse(&sanitize(raw));
     let mut effects = apply(app, &line);
     let body = Body::Server(line.clone());
-    if app.bell && !app.in_history && classify(&body, &Me::new(&app.name)).wants_attention() {
-        effects.push(Effect::Bell);
-    }
+    effects.extend(crate::client::notify::effect(app, &body));
     add(app, body);
     after_shown(app, &line);
     effects

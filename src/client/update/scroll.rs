@@ -9,18 +9,18 @@ use crate::client::ui::messages::Look;
 pub const WHEEL_ROWS: usize = 3;
 
 pub(super) fn page(app: &App) -> usize {
-    message_view(app.size).1.saturating_sub(1).max(1)
+    message_view(app).1.saturating_sub(1).max(1)
 }
 
-fn max_scroll(app: &mut App) -> usize {
-    let height = message_view(app.size).1;
+pub(super) fn max_scroll(app: &mut App) -> usize {
+    let height = message_view(app).1;
     total_rows(app).saturating_sub(height)
 }
 
 /// Rows the whole scrollback takes in the message view; wraps only the
 /// lines not counted yet for this width and own name.
-fn total_rows(app: &mut App) -> usize {
-    let width = message_view(app.size).0;
+pub(super) fn total_rows(app: &mut App) -> usize {
+    let width = message_view(app).0;
     let look = Look::new(app);
     app.entries
         .total_rows(width, &app.name, |entry| look.row_count(entry, width))
@@ -64,7 +64,7 @@ pub(super) fn add(app: &mut App, body: Body) {
     if app.scroll > 0 {
         total_rows(app);
         let newest = app.entries.len().saturating_sub(1);
-        let width = message_view(app.size).0;
+        let width = message_view(app).0;
         app.scroll += app.entries.rows_of(newest, width, &app.name).unwrap_or(1);
         app.unseen += 1;
     }

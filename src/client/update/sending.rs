@@ -13,8 +13,11 @@ use super::scroll::{go_live, note};
 /// The client's own keys and commands, added after the server's `/help`.
 pub const CLIENT_HELP: &[&str] = &[
     "client: /clear empties this window (nothing is sent)",
-    "client keys: Enter sends, Up/Down recall, Tab completes a name, PageUp/PageDown scroll",
-    "client keys: Ctrl-A/E start/end, Ctrl-B/F and Left/Right move, Alt-B/F and Ctrl-Left/Right by word",
+    "client: /search TEXT finds the newest line with TEXT; /joins shows or hides quiet joins",
+    "client keys: Enter sends, Up/Down recall, Tab completes a name or a /command, PageUp/PageDown scroll",
+    "client keys: Ctrl-F searches (Ctrl-F or Enter: older, Esc: back to live), Ctrl-O opens the newest link",
+    "client keys: F2 or Alt-U shows or hides the users pane, Alt-J shows or hides quiet joins",
+    "client keys: Ctrl-A/E start/end, Ctrl-B and Left/Right move, Alt-B/F and Ctrl-Left/Right by word",
     "client keys: Ctrl-W and Alt-Backspace delete a word back, Alt-D a word on, Ctrl-U to the start, Ctrl-K to the end, Ctrl-Y yanks it back",
     "client keys: Esc stops waiting lines, Ctrl-L redraws, Ctrl-Z suspends, Ctrl-C or Ctrl-D on an empty line quit",
 ];
@@ -58,6 +61,9 @@ fn enter_line(app: &mut App, raw: &str) -> Vec<Effect> {
         app.entries.clear();
         go_live(app);
         return Vec::new();
+    }
+    if let Some(effects) = super::allday::command(app, &line) {
+        return effects;
     }
     let quit = matches!(Command::parse(&line), Command::Quit(_));
     if quit && !can_send(app) {

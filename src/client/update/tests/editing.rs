@@ -204,12 +204,13 @@ fn kill_and_yank() {
 }
 
 #[test]
-fn ctrl_b_f_and_ctrl_arrows_move() {
+fn ctrl_b_and_ctrl_arrows_move() {
+    // Ctrl-F searches (as in a browser), so Right moves forward.
     let mut app = joined();
     typed(&mut app, "one two three");
     update(&mut app, ctrl('b'));
     assert_eq!(app.input.cursor(), 12);
-    update(&mut app, ctrl('f'));
+    update(&mut app, key(KeyCode::Right));
     assert_eq!(app.input.cursor(), 13);
     update(&mut app, ctrl_key(KeyCode::Left));
     assert_eq!(app.input.cursor(), 8);

@@ -64,9 +64,11 @@ fn waiting(app: &App) -> Vec<&str> {
 }
 
 fn last_text(app: &App) -> String {
-    match &app.entries.back().expect("an entry").body {
+    let entry = app.entries.back().expect("an entry");
+    match &entry.body {
         Body::Server(line) => line.to_string(),
         Body::Note(text) => format!("~ {text}"),
+        Body::Day => crate::client::text::plain(entry),
     }
 }
 
@@ -74,6 +76,7 @@ fn names(app: &App) -> Vec<String> {
     app.users.iter().map(ToString::to_string).collect()
 }
 
+mod allday;
 mod connection;
 mod editing;
 mod login;

@@ -1,6 +1,7 @@
 //! Room lines and the users pane, at scale too.
 
 use super::*;
+use crate::client::prefs::Notify;
 
 #[test]
 fn arrivals_leaves_and_renames_keep_the_users_live() {
@@ -58,16 +59,40 @@ fn history_lines_are_marked() {
 }
 
 #[test]
-fn bell_on_mention_or_private_only_when_asked() {
+fn notify_on_mention_or_private_only_when_asked() {
     let mut app = joined();
+    app.prefs.notify = Notify::Off;
     assert!(update(&mut app, line("bob: hi alice")).is_empty());
-    app.bell = true;
-    assert_eq!(update(&mut app, line("bob: hi alice")), [Effect::Bell]);
-    assert_eq!(update(&mut app, line("bob -> alice: psst")), [Effect::Bell]);
+    app.prefs.notify = Notify::Mentions;
+    assert_eq!(
+        update(&mut app, line("bob: hi alice")),
+        [Effect::Notify("bob: hi alice".into())]
+    );
+    assert_eq!(
+        update(&mut app, line("bob -> alice: psst")),
+        [Effect::Notify("bob -> alice: psst".into())]
+    );
     assert!(update(&mut app, line("bob: hi all")).is_empty());
     assert!(update(&mut app, line("alice: talking about alice")).is_empty());
     update(&mut app, line("-- history (1)"));
     assert!(update(&mut app, line("bob: old news alice")).is_empty());
+    update(&mut app, line("-- end of history"));
+    app.prefs.notify = Notify::Private;
+    assert!(update(&mut app, line("bob: hi alice")).is_empty());
+    assert_eq!(update(&mut app, line("bob -> alice: psst")).len(), 1);
+    app.prefs.notify = Notify::All;
+    assert_eq!(update(&mut app, line("bob: hi all")).len(), 1);
+    assert!(update(&mut app, line("alice: mine")).is_empty());
+    assert!(update(&mut app, line("-- carol has arrived")).is_empty());
+}
+
+#[test]
+fn no_notification_while_the_terminal_has_focus() {
+    let mut app = joined();
+    update(&mut app, Event::Focus(true));
+    assert!(update(&mut app, line("bob: hi alice")).is_empty());
+    update(&mut app, Event::Focus(false));
+    assert_eq!(update(&mut app, line("bob: hi alice")).len(), 1);
 }
 
 #[test]
