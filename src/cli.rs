@@ -22,6 +22,7 @@ pub const DEFAULT_HISTORY: &str = "50";
 pub const DEFAULT_RATE: &str = "10";
 pub const DEFAULT_BURST: &str = "40";
 pub const DEFAULT_MAX_CLIENTS: &str = "4096";
+pub const DEFAULT_RESUME_WINDOW: &str = "2m";
 
 pub const DEFAULT_BENCH_CLIENTS: &str = "100";
 pub const DEFAULT_BENCH_SENDERS: &str = "10";
@@ -124,6 +125,11 @@ pub struct ServeArgs {
     /// Most simultaneous connections; the next gets "-- bye (server full)".
     #[arg(long, value_name = "N", default_value = DEFAULT_MAX_CLIENTS, value_parser = parse_count::<1, 1_000_000>)]
     pub max_clients: usize,
+
+    /// How long the seat of a member that reads tags is held after its link
+    /// broke, for /resume (0 = not held).
+    #[arg(long, value_name = "DURATION", default_value = DEFAULT_RESUME_WINDOW, value_parser = parse_duration)]
+    pub resume_window: Duration,
 }
 
 impl ServeArgs {
@@ -141,6 +147,7 @@ impl ServeArgs {
             rate: self.rate,
             burst: self.burst,
             max_clients: self.max_clients,
+            resume_window: (!self.resume_window.is_zero()).then_some(self.resume_window),
             ..Config::default()
         }
     }

@@ -25,7 +25,7 @@ use super::Config;
 use super::login::{Login, login};
 use super::outbox::outbox;
 use super::rate::TokenBucket;
-use super::room::{Leave, MemberId, Request, RoomHandle};
+use super::room::{ConnId, Leave, Request, RoomHandle};
 use super::writer::{self, WriterEnd};
 use crate::protocol::{Command, Frame, LineCodec, sanitize};
 
@@ -117,7 +117,7 @@ async fn session<R: AsyncRead + Unpin>(
     lines: &mut FramedRead<R, LineCodec>,
     writer: &mut WriterTask,
     bucket: &mut TokenBucket,
-    id: MemberId,
+    id: ConnId,
     kicked: &CancellationToken,
     context: &Context,
 ) -> Option<Leave> {

@@ -1,10 +1,17 @@
 //! The room's history: the last `--history` messages and actions, replayed
 //! to each newcomer, optionally kept in a file across restarts.
 //!
-//! The file is plain wire text, one line each, appended as the room talks.
-//! At start it is read back (a torn last line from a crash is ignored, as
-//! is any line that is not a message or action) and rewritten compactly;
-//! while running it is rewritten whenever it holds twice the lines kept.
+//! The history also keeps the room's numbering: its epoch and the seq of
+//! the last room line, so with a file both continue across a restart.
+//!
+//! The file is plain tagged wire text, one line each, appended as the room
+//! talks: `@seq=N;time=T alice: hi` for talk, a bare `@seq=N` for any other
+//! room line (its text stays out of the file), and a first line
+//! `@epoch=E;seq=N`. At start it is read back (a torn last line from a
+//! crash is ignored, as is any line that is not one of those) and
+//! rewritten compactly; while running it is rewritten whenever it holds
+//! twice the lines kept. A file from before numbering (untagged lines)
+//! starts a new epoch.
 //! The disk is written by a blocking task of its own, fed through a bounded
 //! queue, so a slow disk never stalls the room; if that queue is full the
 //! line is kept in memory but not in the file, and a warning is logged.
@@ -18,13 +25,17 @@ use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use anyhow::Context;
 use tokio_util::task::TaskTracker;
 
-use crate::protocol::ServerLine;
+use super::room::token::random_epoch;
+use crate::protocol::{Seq, ServerLine, Stamp, Tagged, Tags, Timestamp};
 
-/// The last room lines, in order.
-#[derive(Debug, Default)]
+/// The last room lines, in order, with the room's numbering.
+#[derive(Debug)]
 pub struct History {
-    lines: VecDeque<ServerLine>,
+    lines: VecDeque<(Stamp, ServerLine)>,
     capacity: usize,
+    epoch: String,
+    /// The seq of the last room line (talk or not).
+    head: Seq,
     file: Option<HistoryFile>,
 }
 
@@ -47,11 +58,14 @@ enum FileWrite {
 }
 
 impl History {
-    /// A history kept in memory only.
+    /// A history kept in memory only: a new epoch, counting from 1.
     pub fn in_memory(capacity: usize) -> History {
         History {
+            lines: VecDeque::new(),
             capacity,
-            ..History::default()
+            epoch: random_epoch(),
+            head: 0,
+            file: None,
         }
     }
 
@@ -60,39 +74,90 @@ impl History {
     /// server returns.
     pub fn open(capacity: usize, path: &Path, tracker: &TaskTracker) -> anyhow::Result<History> {
         let mut history = History::in_memory(capacity);
-        for line in read_lines(path)? {
+        let loaded = read_lines(path)?;
+        if let Some(epoch) = loaded.epoch {
+            history.epoch = epoch;
+        }
+        history.head = loaded.head;
+        for line in loaded.talk {
             history.remember(line);
         }
-        let file = rewrite(path, &wire_lines(&history.lines))
+        let file = rewrite(path, &history.file_lines())
             .with_context(|| format!("cannot write history file {}", path.display()))?;
         let (writes, queue) = sync_channel(FILE_QUEUE);
         let path = path.to_owned();
         tracker.spawn_blocking(move || write_file(path, file, queue));
         history.file = Some(HistoryFile {
             writes,
-            lines_in_file: history.lines.len(),
+            lines_in_file: history.lines.len() + 1,
             behind: false,
         });
         Ok(history)
     }
 
-    /// Keeps a room line (messages and actions only).
-    pub fn record(&mut self, line: &ServerLine) {
-        if self.capacity == 0 || !line.is_room_talk() {
-            return;
+    /// The room's epoch.
+    pub fn epoch(&self) -> &str {
+        &self.epoch
+    }
+
+    /// The seq of the last room line recorded or passed.
+    pub fn head(&self) -> Seq {
+        self.head
+    }
+
+    /// Keeps a room line (messages and actions only; any other line
+    /// only moves the numbering on).
+    pub fn record(&mut self, stamp: Stamp, line: &ServerLine) {
+        if !line.is_room_talk() {
+            return self.advance(stamp);
         }
-        self.remember(line.clone());
-        if let Some(file) = &mut self.file {
-            file.record(line, &self.lines, self.capacity);
+        self.head = self.head.max(stamp.seq);
+        if self.capacity == 0 {
+            return self.write(FileWrite::Append(format!("@seq={}", stamp.seq)));
         }
+        self.remember((stamp, line.clone()));
+        self.write(FileWrite::Append(tagged(stamp, line)));
+    }
+
+    /// Notes a room line that is not kept (an arrival, a private line).
+    pub fn advance(&mut self, stamp: Stamp) {
+        self.head = self.head.max(stamp.seq);
+        self.write(FileWrite::Append(format!("@seq={}", stamp.seq)));
     }
 
     /// The lines a newcomer gets, oldest first.
-    pub fn lines(&self) -> impl DoubleEndedIterator<Item = &ServerLine> + ExactSizeIterator {
+    pub fn lines(
+        &self,
+    ) -> impl DoubleEndedIterator<Item = &(Stamp, ServerLine)> + ExactSizeIterator {
         self.lines.iter()
     }
 
-    fn remember(&mut self, line: ServerLine) {
+    /// Queues `write`, or a compacting rewrite once the file holds twice
+    /// what is kept.
+    fn write(&mut self, write: FileWrite) {
+        let Some(file) = &self.file else { return };
+        let compact = file.lines_in_file >= self.capacity.saturating_mul(2).max(64);
+        let (write, lines_in_file) = if compact {
+            let lines = self.file_lines();
+            let count = lines.len();
+            (FileWrite::Rewrite(lines), count)
+        } else {
+            (write, file.lines_in_file + 1)
+        };
+        if let Some(file) = &mut self.file {
+            file.lines_in_file = lines_in_file;
+            file.queue(write);
+        }
+    }
+
+    /// The whole file: the numbering, then the kept lines.
+    fn file_lines(&self) -> Vec<String> {
+        let mut lines = vec![mark(&self.epoch, self.head)];
+        lines.extend(self.lines.iter().map(|(stamp, line)| tagged(*stamp, line)));
+        lines
+    }
+
+    fn remember(&mut self, line: (Stamp, ServerLine)) {
         if self.capacity == 0 {
             return;
         }
@@ -104,16 +169,8 @@ impl History {
 }
 
 impl HistoryFile {
-    /// Queues the line's append, or a compacting rewrite once the file
-    /// holds twice what is kept.
-    fn record(&mut self, line: &ServerLine, kept: &VecDeque<ServerLine>, capacity: usize) {
-        let write = if self.lines_in_file >= capacity.saturating_mul(2).max(64) {
-            self.lines_in_file = kept.len();
-            FileWrite::Rewrite(wire_lines(kept))
-        } else {
-            self.lines_in_file += 1;
-            FileWrite::Append(line.to_string())
-        };
+    /// Queues a write for the file's task, without waiting.
+    fn queue(&mut self, write: FileWrite) {
         match self.writes.try_send(write) {
             Ok(()) => self.behind = false,
             Err(TrySendError::Full(_)) if !self.behind => {
@@ -149,16 +206,64 @@ fn write_file(path: PathBuf, mut file: File, writes: Receiver<FileWrite>) {
     }
 }
 
-/// The wire text of each kept line.
-fn wire_lines(lines: &VecDeque<ServerLine>) -> Vec<String> {
-    lines.iter().map(ToString::to_string).collect()
+/// `@epoch=E;seq=N`: the numbering, first in the file.
+fn mark(epoch: &str, head: Seq) -> String {
+    let tags = Tags {
+        epoch: Some(epoch.to_owned()),
+        seq: Some(head),
+        ..Tags::default()
+    };
+    tags.to_string()
 }
 
-/// The room lines of the file; a missing file is an empty history.
-fn read_lines(path: &Path) -> anyhow::Result<Vec<ServerLine>> {
+/// A kept line as the file holds it.
+fn tagged(stamp: Stamp, line: &ServerLine) -> String {
+    let line = line.clone();
+    Tagged {
+        tags: stamp.tags(),
+        line,
+    }
+    .to_string()
+}
+
+/// What a history file holds.
+#[derive(Debug, Default)]
+struct Loaded {
+    /// `None`: a new file, or one from before numbering.
+    epoch: Option<String>,
+    head: Seq,
+    talk: Vec<(Stamp, ServerLine)>,
+}
+
+impl Loaded {
+    fn add(&mut self, line: &str) {
+        let Tagged { tags, line } = Tagged::parse(line);
+        if let Some(epoch) = tags
+            .epoch
+            .filter(|e| crate::protocol::tags::is_tag_value(e))
+        {
+            self.epoch = Some(epoch);
+        }
+        let seq = match tags.seq {
+            Some(seq) => seq,
+            // An untagged line of talk, from before numbering.
+            None if line.is_room_talk() => self.head + 1,
+            None => return,
+        };
+        self.head = self.head.max(seq);
+        if line.is_room_talk() {
+            let time = tags.time.unwrap_or_else(Timestamp::now);
+            self.talk.push((Stamp { seq, time }, line));
+        }
+    }
+}
+
+/// The room lines and numbering of the file; a missing file is an empty
+/// history.
+fn read_lines(path: &Path) -> anyhow::Result<Loaded> {
     let bytes = match fs::read(path) {
         Ok(bytes) => bytes,
-        Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(Loaded::default()),
         Err(err) => {
             return Err(err)
                 .with_context(|| format!("cannot read history file {}", path.display()));
@@ -167,11 +272,16 @@ fn read_lines(path: &Path) -> anyhow::Result<Vec<ServerLine>> {
     let text = String::from_utf8_lossy(&bytes);
     // Only lines ended by '\n' are whole: a crash may have torn the last.
     let whole = text.rfind('\n').map_or("", |end| &text[..end]);
-    Ok(whole
-        .split('\n')
-        .map(ServerLine::parse)
-        .filter(ServerLine::is_room_talk)
-        .collect())
+    let mut loaded = Loaded::default();
+    whole.split('\n').for_each(|line| loaded.add(line));
+    if loaded.epoch.is_none() {
+        // Numbered afresh: a seq means something only with its epoch.
+        loaded.head = loaded.talk.len() as Seq;
+        for (seq, (stamp, _)) in (1..).zip(loaded.talk.iter_mut()) {
+            stamp.seq = seq;
+        }
+    }
+    Ok(loaded)
 }
 
 /// Replaces the file with `lines` (write to a temporary file, then rename)
@@ -204,7 +314,16 @@ mod tests {
     }
 
     fn texts(history: &History) -> Vec<String> {
-        history.lines().map(ToString::to_string).collect()
+        history.lines().map(|(_, line)| line.to_string()).collect()
+    }
+
+    /// Records `line` as the room's next one.
+    fn record(history: &mut History, line: &ServerLine) {
+        let stamp = Stamp {
+            seq: history.head() + 1,
+            time: Timestamp(1_000),
+        };
+        history.record(stamp, line);
     }
 
     fn temp_path(name: &str) -> PathBuf {
@@ -217,18 +336,22 @@ mod tests {
     #[test]
     fn keeps_only_the_last_lines_of_talk() {
         let mut history = History::in_memory(2);
-        history.record(&say("one"));
-        history.record(&ServerLine::notice("pong"));
-        history.record(&say("two"));
-        history.record(&say("three"));
+        record(&mut history, &say("one"));
+        record(&mut history, &ServerLine::notice("pong"));
+        record(&mut history, &say("two"));
+        record(&mut history, &say("three"));
         assert_eq!(texts(&history), ["bob: two", "bob: three"]);
+        assert_eq!(history.head(), 4);
+        let seqs: Vec<Seq> = history.lines().map(|(stamp, _)| stamp.seq).collect();
+        assert_eq!(seqs, [3, 4]);
     }
 
     #[test]
     fn zero_keeps_nothing() {
         let mut history = History::in_memory(0);
-        history.record(&say("one"));
+        record(&mut history, &say("one"));
         assert_eq!(history.lines().len(), 0);
+        assert_eq!(history.head(), 1);
     }
 
     /// Opens the file, records `texts`, and waits until they are written.
@@ -237,7 +360,7 @@ mod tests {
         let mut history = History::open(capacity, path, &tracker).expect("open");
         let kept = texts(&history);
         for text in said {
-            history.record(&say(text));
+            record(&mut history, &say(text));
         }
         drop(history);
         tracker.close();

@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 use super::connection::{Context, next_frame};
 use super::outbox::Outbox;
 use super::rate::TokenBucket;
-use super::room::{JoinReply, MemberId, taken, too_long};
+use super::room::{ConnId, JoinReply, Request, taken, too_long};
 use crate::protocol::{ByeReason, Command, Frame, LineCodec, Name, ServerLine, sanitize};
 
 /// The text after `-- ` of the first lines every connection gets.
@@ -24,7 +24,7 @@ const GREETING: &str = include_str!("../../assets/greeting.txt");
 pub enum Login {
     /// In the room under this id; `kicked` fires when the room closes it.
     Joined {
-        id: MemberId,
+        id: ConnId,
         kicked: CancellationToken,
     },
     /// Not joined; any last line is already queued.
@@ -47,6 +47,7 @@ pub async fn login<R: AsyncRead + Unpin>(
     let deadline = sleep(context.config.login_timeout);
     tokio::pin!(deadline);
     let mut first = true;
+    let mut tags = false;
     loop {
         let wait = bucket.wait(Instant::now());
         let frame = tokio::select! {
@@ -70,10 +71,31 @@ pub async fn login<R: AsyncRead + Unpin>(
         if (std::mem::take(&mut first) && is_http_request(&text)) || is_http_header(&text) {
             return refuse_http(outbox);
         }
-        if matches!(Command::parse(&text), Command::Quit(_)) {
-            return bye(outbox, ByeReason::Quit);
-        }
-        match try_name(&text, outbox, peer, context).await {
+        let attempt = match Command::parse(&text) {
+            Command::Quit(_) => return bye(outbox, ByeReason::Quit),
+            Command::Tags => {
+                tags = true;
+                outbox.push(ServerLine::TagsOn.to_bytes());
+                continue;
+            }
+            Command::Resume { token, seq } => {
+                let ask = |reply| Request::Resume {
+                    token,
+                    seq,
+                    outbox,
+                    peer,
+                    tags,
+                    reply,
+                };
+                try_join(ask, context).await
+            }
+            Command::Usage(usage @ "/resume TOKEN [SEQ]") => {
+                outbox.push(ServerLine::error(format!("usage: {usage}")).to_bytes());
+                continue;
+            }
+            _ => try_name(&text, outbox, peer, tags, context).await,
+        };
+        match attempt {
             Attempt::Joined(login) => return login,
             Attempt::Again(back) => outbox = back,
         }
@@ -85,7 +107,13 @@ enum Attempt {
     Again(Outbox),
 }
 
-async fn try_name(text: &str, outbox: Outbox, peer: SocketAddr, context: &Context) -> Attempt {
+async fn try_name(
+    text: &str,
+    outbox: Outbox,
+    peer: SocketAddr,
+    tags: bool,
+    context: &Context,
+) -> Attempt {
     let name = match Name::parse(text) {
         Ok(name) => name,
         Err(err) => {
@@ -93,10 +121,30 @@ async fn try_name(text: &str, outbox: Outbox, peer: SocketAddr, context: &Contex
             return Attempt::Again(outbox);
         }
     };
-    match context.room.join(name, outbox, peer).await {
+    let ask = |reply| Request::Join {
+        name,
+        outbox,
+        peer,
+        tags,
+        reply,
+    };
+    try_join(ask, context).await
+}
+
+/// Asks the room to join or resume; a refusal hands the outbox back.
+async fn try_join(
+    ask: impl FnOnce(tokio::sync::oneshot::Sender<JoinReply>) -> Request,
+    context: &Context,
+) -> Attempt {
+    match context.room.join(ask).await {
         Ok(JoinReply::Joined { id, kicked }) => Attempt::Joined(Login::Joined { id, kicked }),
         Ok(JoinReply::Taken { name, outbox }) => {
             outbox.push(taken(&name).to_bytes());
+            Attempt::Again(outbox)
+        }
+        Ok(JoinReply::Refused { reason, outbox }) => {
+            let error = format!("cannot resume: {reason}");
+            outbox.push(ServerLine::error(error).to_bytes());
             Attempt::Again(outbox)
         }
         // The room has shut down; the outbox went with the request.

@@ -37,6 +37,8 @@ use room::Room;
 
 /// How long queued lines may take to flush at shutdown.
 pub const SHUTDOWN_FLUSH: Duration = Duration::from_secs(5);
+/// How long a held seat waits for its member to resume.
+pub const RESUME_WINDOW: Duration = Duration::from_secs(120);
 
 /// The server's settings (see `chatty serve --help` for each).
 #[derive(Clone, Debug)]
@@ -55,6 +57,9 @@ pub struct Config {
     pub burst: usize,
     pub max_clients: usize,
     pub shutdown_flush: Duration,
+    /// How long a tagged member's seat is held after its link broke
+    /// (`None`: not at all).
+    pub resume_window: Option<Duration>,
 }
 
 impl Default for Config {
@@ -72,6 +77,19 @@ impl Default for Config {
             burst: 40,
             max_clients: 4096,
             shutdown_flush: SHUTDOWN_FLUSH,
+            resume_window: Some(RESUME_WINDOW),
+        }
+    }
+}
+
+impl Config {
+    /// What the room needs of these settings.
+    pub fn room_settings(&self) -> room::Settings {
+        room::Settings {
+            max_line_bytes: self.max_line_bytes,
+            queue_lines: self.queue_lines,
+            queue_bytes: self.queue_bytes,
+            resume_window: self.resume_window,
         }
     }
 }
@@ -113,7 +131,7 @@ pub async fn run(
     };
     let hard_stop = CancellationToken::new();
     let room = room::start(
-        Room::new(history, config.max_line_bytes),
+        Room::new(history, config.room_settings()),
         shutdown.clone(),
         &tracker,
     );

@@ -56,6 +56,10 @@ struct State {
     /// Queued or being written: released by the writer once written.
     bytes: usize,
     skipped: u64,
+    /// Lines ever queued, and ever written (a resume starts after the
+    /// last line written).
+    queued_total: u64,
+    written_total: u64,
     /// The final line (the bye) is queued: nothing may follow it.
     last_queued: bool,
     sender_gone: bool,
@@ -118,6 +122,7 @@ impl Outbox {
             return Push::Skipped;
         }
         let was_empty = state.lines.is_empty();
+        state.queued_total += 1;
         state.bytes += line.len();
         state.lines.push_back(line);
         drop(state);
@@ -132,6 +137,12 @@ impl Outbox {
         let state = self.shared.lock();
         let lines = self.max_lines.saturating_sub(state.lines.len());
         (lines, self.max_bytes.saturating_sub(state.bytes))
+    }
+
+    /// Lines ever queued and lines ever written, in that order.
+    pub fn counts(&self) -> (u64, u64) {
+        let state = self.shared.lock();
+        (state.queued_total, state.written_total)
     }
 
     /// Queues the final line (a bye) in the slot kept for it, then closes.
@@ -182,10 +193,12 @@ impl OutboxReceiver {
         }
     }
 
-    /// Frees `bytes` of the bound once they are written.
-    pub fn release(&self, bytes: usize) {
+    /// Frees `bytes` of the bound once `lines` queued lines (holding
+    /// them) are written.
+    pub fn release(&self, bytes: usize, lines: usize) {
         let mut state = self.shared.lock();
         state.bytes = state.bytes.saturating_sub(bytes);
+        state.written_total += lines as u64;
     }
 
     /// Once the queue is empty: how many lines were skipped since the last
@@ -269,7 +282,7 @@ mod tests {
             Push::Skipped,
             "held until written"
         );
-        receiver.release(9);
+        receiver.release(9, 1);
         assert_eq!(
             outbox.push(line("xy\n")),
             Push::Queued,
@@ -297,7 +310,7 @@ mod tests {
         // The writer still holds "a" (its bytes count) when a skip happens,
         // then waits on an empty queue: the skip must wake it.
         assert_eq!(outbox.push(line("b\n")), Push::Skipped);
-        receiver.release(2);
+        receiver.release(2, 1);
         let received = receiver.recv_batch(&mut batch, 10).await;
         assert_eq!(received, Received::Lines(0));
         assert_eq!(receiver.take_skipped(), 1);

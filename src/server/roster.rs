@@ -48,10 +48,6 @@ impl Roster {
         }
     }
 
-    pub fn clear(&mut self) {
-        self.joined.clear();
-    }
-
     /// Byte offset of the entry that is exactly `name`.
     fn find(&self, name: &str) -> Option<usize> {
         let text = &self.joined;

@@ -1,5 +1,5 @@
-//! `Room::handle` and `Room::deliver`, driven without sockets or a runtime:
-//! each member's outbox is read back as wire text.
+//! `Room::handle`, driven without sockets or a runtime: each member's
+//! outbox is read back as wire text.
 
 use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
@@ -7,15 +7,15 @@ use tokio_util::sync::CancellationToken;
 use super::*;
 use crate::server::outbox::{OutboxReceiver, outbox};
 
-struct Client {
-    id: MemberId,
-    queue: OutboxReceiver,
-    kicked: CancellationToken,
+pub(super) struct Client {
+    pub id: ConnId,
+    pub queue: OutboxReceiver,
+    pub kicked: CancellationToken,
 }
 
 impl Client {
     /// Every line delivered since the last call, without newlines.
-    fn lines(&mut self) -> Vec<String> {
+    pub fn lines(&mut self) -> Vec<String> {
         self.queue
             .take_queued()
             .iter()
@@ -28,16 +28,32 @@ impl Client {
     }
 }
 
-fn room() -> Room {
-    Room::new(History::in_memory(3), 100)
+pub(super) fn settings() -> Settings {
+    Settings {
+        max_line_bytes: 100,
+        queue_lines: 16,
+        queue_bytes: 4096,
+        resume_window: Some(std::time::Duration::from_secs(60)),
+    }
 }
 
-fn step(room: &mut Room, request: Request) {
-    let deliveries = room.handle(request);
-    room.deliver(deliveries);
+pub(super) fn room() -> Room {
+    Room::new(History::in_memory(3), settings())
+}
+
+pub(super) fn step(room: &mut Room, request: Request) {
+    room.handle(request);
 }
 
 fn try_join(room: &mut Room, name: &str) -> Result<Client, (Name, OutboxReceiver)> {
+    try_join_tagged(room, name, false)
+}
+
+pub(super) fn try_join_tagged(
+    room: &mut Room,
+    name: &str,
+    tags: bool,
+) -> Result<Client, (Name, OutboxReceiver)> {
     let (sender, queue) = outbox(16, 4096);
     let (reply, mut answer) = oneshot::channel();
     let name = Name::parse(name).expect("valid name");
@@ -47,20 +63,22 @@ fn try_join(room: &mut Room, name: &str) -> Result<Client, (Name, OutboxReceiver
             peer: "127.0.0.1:1".parse().expect("addr"),
             name,
             outbox: sender,
+            tags,
             reply,
         },
     );
     match answer.try_recv().expect("join answered") {
         JoinReply::Joined { id, kicked } => Ok(Client { id, queue, kicked }),
         JoinReply::Taken { name, .. } => Err((name, queue)),
+        JoinReply::Refused { reason, .. } => panic!("refused: {reason}"),
     }
 }
 
-fn join(room: &mut Room, name: &str) -> Client {
+pub(super) fn join(room: &mut Room, name: &str) -> Client {
     try_join(room, name).unwrap_or_else(|_| panic!("{name} could not join"))
 }
 
-fn say(room: &mut Room, client: &Client, line: &str) {
+pub(super) fn say(room: &mut Room, client: &Client, line: &str) {
     step(
         room,
         Request::Command {
@@ -71,7 +89,7 @@ fn say(room: &mut Room, client: &Client, line: &str) {
 }
 
 /// alice and bob in the room, their welcome lines read.
-fn alice_and_bob() -> (Room, Client, Client) {
+pub(super) fn alice_and_bob() -> (Room, Client, Client) {
     let mut room = room();
     let mut alice = join(&mut room, "alice");
     let mut bob = join(&mut room, "bob");
@@ -123,7 +141,7 @@ fn newcomer_gets_history_framed() {
 
 #[test]
 fn history_replay_fits_the_newcomers_queue() {
-    let mut room = Room::new(History::in_memory(50), 100);
+    let mut room = Room::new(History::in_memory(50), settings());
     let alice = join(&mut room, "alice");
     for i in 0..50 {
         say(&mut room, &alice, &format!("line {i}"));
@@ -327,8 +345,7 @@ fn too_long_and_usage_errors_go_to_the_sender_only() {
 #[test]
 fn shutdown_says_bye_to_everyone() {
     let (mut room, mut alice, mut bob) = alice_and_bob();
-    let farewells = room.close_all(ByeReason::ShuttingDown);
-    room.deliver(farewells);
+    room.close_all(ByeReason::ShuttingDown);
     for client in [&mut alice, &mut bob] {
         assert_eq!(client.lines(), ["-- bye (server shutting down)"]);
         assert!(client.queue.is_closed());

@@ -1,0 +1,204 @@
+//! The fold: one numbered entry changes the room's state and says who
+//! hears of it. Pure over [`RoomState`]: no sockets, no clock, no
+//! randomness, so every server applying the same log gets the same room.
+
+use super::event::{Entry, Event, MemberId};
+use super::state::{Member, RoomState};
+use crate::protocol::{ByeReason, Name, ServerLine, Stamp};
+
+/// Who gets a room line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Audience {
+    All,
+    AllBut(MemberId),
+    /// A private line: its two ends (once if they are the same).
+    Pair(MemberId, MemberId),
+}
+
+/// What applying an entry asks the local side to send.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Delivery {
+    /// A room line; `from` is the member whose talk it is (for ignore).
+    Line {
+        stamp: Stamp,
+        line: ServerLine,
+        to: Audience,
+        from: Option<MemberId>,
+    },
+    /// A newcomer is in: its `-- you are`, roster, history, away lines.
+    Welcome { member: MemberId, stamp: Stamp },
+    /// A join lost a race for its name (only with a shared log).
+    JoinLost { member: MemberId, name: Name },
+    /// The member is out: its last line (if any), then close.
+    Farewell {
+        member: MemberId,
+        bye: Option<ByeReason>,
+    },
+}
+
+impl RoomState {
+    /// Applies one entry; returns the deliveries it makes.
+    pub fn apply(&mut self, entry: &Entry) -> Vec<Delivery> {
+        let stamp = entry.stamp;
+        self.applied = stamp.seq;
+        if !matches!(entry.event, Event::Said { .. } | Event::Acted { .. }) {
+            self.history.advance(stamp);
+        }
+        match &entry.event {
+            Event::Joined { member, name } => self.joined(stamp, *member, name),
+            Event::Said { member, text } => self.talk(stamp, *member, text, false),
+            Event::Acted { member, text } => self.talk(stamp, *member, text, true),
+            Event::Private { from, to, text } => self.private(stamp, *from, *to, text),
+            Event::Renamed { member, new } => self.renamed(stamp, *member, new),
+            Event::Away { member, message } => self.set_away(stamp, *member, Some(message.clone())),
+            Event::Back { member } => self.set_away(stamp, *member, None),
+            Event::Left {
+                member,
+                reason,
+                bye,
+            } => self.left(stamp, *member, reason, bye),
+        }
+    }
+
+    fn joined(&mut self, stamp: Stamp, member: MemberId, name: &Name) -> Vec<Delivery> {
+        let key = name.key();
+        if self.names.contains_key(&key) || self.members.contains_key(&member) {
+            let name = name.clone();
+            return vec![Delivery::JoinLost { member, name }];
+        }
+        self.roster.insert(self.listed_before(&key).as_ref(), name);
+        self.names.insert(key, member);
+        let name = name.clone();
+        let away = None;
+        self.members.insert(
+            member,
+            Member {
+                name: name.clone(),
+                away,
+            },
+        );
+        let arrived = line(stamp, ServerLine::Arrived(name), Audience::AllBut(member));
+        vec![Delivery::Welcome { member, stamp }, arrived]
+    }
+
+    fn talk(&mut self, stamp: Stamp, member: MemberId, text: &str, action: bool) -> Vec<Delivery> {
+        let Some(from) = self.name(member).cloned() else {
+            return Vec::new();
+        };
+        let text = text.to_owned();
+        let talk = if action {
+            ServerLine::Action { from, text }
+        } else {
+            ServerLine::Message { from, text }
+        };
+        self.history.record(stamp, &talk);
+        vec![Delivery::Line {
+            stamp,
+            line: talk,
+            to: Audience::All,
+            from: Some(member),
+        }]
+    }
+
+    fn private(&self, stamp: Stamp, from: MemberId, to: MemberId, text: &str) -> Vec<Delivery> {
+        let (Some(sender), Some(recipient)) = (self.name(from), self.name(to)) else {
+            return Vec::new();
+        };
+        let line = ServerLine::Private {
+            from: sender.clone(),
+            to: recipient.clone(),
+            text: text.to_owned(),
+        };
+        let to = Audience::Pair(from, to);
+        let from = Some(from);
+        vec![Delivery::Line {
+            stamp,
+            line,
+            to,
+            from,
+        }]
+    }
+
+    fn renamed(&mut self, stamp: Stamp, member: MemberId, new: &Name) -> Vec<Delivery> {
+        let key = new.key();
+        let Some(old) = self.name(member).cloned() else {
+            return Vec::new();
+        };
+        if self.names.get(&key).is_some_and(|holder| *holder != member) {
+            return Vec::new(); // lost a race for the name
+        }
+        self.names.remove(&old.key());
+        self.roster.remove(&old);
+        self.roster.insert(self.listed_before(&key).as_ref(), new);
+        self.names.insert(key.clone(), member);
+        if self.away.remove(&old.key()).is_some() {
+            self.away.insert(key, member);
+        }
+        if let Some(entry) = self.members.get_mut(&member) {
+            entry.name = new.clone();
+        }
+        let renamed = ServerLine::Renamed {
+            old,
+            new: new.clone(),
+        };
+        vec![line(stamp, renamed, Audience::All)]
+    }
+
+    fn set_away(
+        &mut self,
+        stamp: Stamp,
+        member: MemberId,
+        away: Option<Option<String>>,
+    ) -> Vec<Delivery> {
+        let Some(entry) = self.members.get_mut(&member) else {
+            return Vec::new();
+        };
+        let name = entry.name.clone();
+        entry.away = away.clone();
+        let notice = match away {
+            Some(message) => {
+                self.away.insert(name.key(), member);
+                ServerLine::Away { name, message }
+            }
+            None => {
+                self.away.remove(&name.key());
+                ServerLine::Back(name)
+            }
+        };
+        vec![line(stamp, notice, Audience::All)]
+    }
+
+    fn left(
+        &mut self,
+        stamp: Stamp,
+        member: MemberId,
+        reason: &Option<String>,
+        bye: &Option<ByeReason>,
+    ) -> Vec<Delivery> {
+        let Some(gone) = self.members.remove(&member) else {
+            return Vec::new();
+        };
+        let key = gone.name.key();
+        self.names.remove(&key);
+        self.away.remove(&key);
+        self.roster.remove(&gone.name);
+        let bye = bye.clone();
+        let left = ServerLine::Left {
+            name: gone.name,
+            reason: reason.clone(),
+        };
+        vec![
+            Delivery::Farewell { member, bye },
+            line(stamp, left, Audience::All),
+        ]
+    }
+}
+
+fn line(stamp: Stamp, line: ServerLine, to: Audience) -> Delivery {
+    Delivery::Line {
+        stamp,
+        line,
+        to,
+        from: None,
+    }
+}

@@ -1,0 +1,180 @@
+//! The local side of applying: each delivery the fold makes becomes bytes
+//! in the outboxes of this server's seats. A room line is rendered once
+//! (and once more with tags, if a member reads tags) and shared; members
+//! who ignore its sender are passed over; seats that can resume keep it
+//! in their backlog.
+
+use bytes::Bytes;
+
+use super::apply::{Audience, Delivery};
+use super::event::MemberId;
+use super::seats::{Seat, with_tags};
+use super::{JoinReply, Room};
+use crate::protocol::{ByeReason, Name, ServerLine, Stamp, Tagged, Tags};
+
+impl Room {
+    pub(super) fn deliver(&mut self, deliveries: Vec<Delivery>) {
+        for delivery in deliveries {
+            match delivery {
+                Delivery::Line {
+                    stamp,
+                    line,
+                    to,
+                    from,
+                } => self.send_line(stamp, &line, to, from),
+                Delivery::Welcome { member, stamp } => self.welcome(member, stamp),
+                Delivery::JoinLost { member, name } => self.join_lost(member, name),
+                Delivery::Farewell { member, bye } => self.farewell(member, bye),
+            }
+        }
+    }
+
+    fn send_line(&mut self, stamp: Stamp, line: &ServerLine, to: Audience, from: Option<MemberId>) {
+        let plain = line.to_bytes();
+        let mut tagged = None;
+        let mut send = |seat: &mut Seat| {
+            if !from.is_some_and(|from| seat.ignoring.contains(&from)) {
+                seat.send_room_line(stamp, &plain, &mut tagged);
+            }
+        };
+        match to {
+            Audience::All => self.seats.values_mut().for_each(send),
+            Audience::AllBut(except) => self
+                .seats
+                .iter_mut()
+                .filter(|(id, _)| **id != except)
+                .for_each(|(_, seat)| send(seat)),
+            Audience::Pair(one, other) => {
+                for id in [one, other]
+                    .into_iter()
+                    .take(if one == other { 1 } else { 2 })
+                {
+                    if let Some(seat) = self.seats.get_mut(&id) {
+                        send(seat);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The newcomer's answer and first lines: who it is, who is here, the
+    /// history that fits its queue, who is away.
+    fn welcome(&mut self, member: MemberId, stamp: Stamp) {
+        let (lines, bytes) = (self.settings.queue_lines, self.settings.queue_bytes);
+        let Some(seat) = self.seats.get_mut(&member) else {
+            return; // a member of another server
+        };
+        let Some(conn) = &seat.conn else { return };
+        if let Some(reply) = seat.reply.take() {
+            let (id, kicked) = (conn.id, conn.kicked.clone());
+            if reply.send(JoinReply::Joined { id, kicked }).is_err() {
+                return self.depart(member, None, None); // it gave up meanwhile
+            }
+        }
+        let Some(name) = self.state.name(member).cloned() else {
+            return;
+        };
+        let session = seat.tags.then(|| seat.token(lines, bytes).to_string());
+        let you_are = you_are(name, self.state.epoch(), stamp.seq, session);
+        let online = self.state.online();
+        let away = self.state.away_lines();
+        let Some(seat) = self.seats.get_mut(&member) else {
+            return;
+        };
+        let replay = history_that_fits(seat, &self.state, you_are.len() + online.len(), away.len());
+        seat.send(you_are);
+        seat.send(online);
+        if !replay.is_empty() {
+            seat.send(ServerLine::HistoryStart(replay.len()).to_bytes());
+            for line in replay {
+                seat.send(line);
+            }
+            seat.send(ServerLine::HistoryEnd.to_bytes());
+        }
+        for line in away {
+            seat.send(line.to_bytes());
+        }
+    }
+
+    fn join_lost(&mut self, member: MemberId, name: Name) {
+        let Some(mut seat) = self.seats.remove(&member) else {
+            return;
+        };
+        if let (Some(reply), Some(conn)) = (seat.reply.take(), seat.conn.take()) {
+            self.conns.remove(&conn.id);
+            let outbox = conn.outbox;
+            let _ = reply.send(JoinReply::Taken { name, outbox });
+        }
+    }
+
+    fn farewell(&mut self, member: MemberId, bye: Option<ByeReason>) {
+        for seat in self.seats.values_mut() {
+            seat.ignoring.remove(&member);
+        }
+        let Some(seat) = self.seats.remove(&member) else {
+            return;
+        };
+        if let Some(conn) = seat.conn {
+            self.conns.remove(&conn.id);
+            let peer = conn.peer;
+            let reason = bye.as_ref().map(ToString::to_string);
+            let members = self.seats.len();
+            tracing::info!(member, %peer, ?reason, members, "left");
+            conn.close(bye.map(|bye| ServerLine::Bye(bye).to_bytes()));
+        }
+    }
+}
+
+/// `-- you are NAME`, with its tags when the member reads tags.
+pub(super) fn you_are(name: Name, epoch: &str, seq: u64, session: Option<String>) -> Bytes {
+    let line = ServerLine::YouAre(name);
+    let Some(session) = session else {
+        return line.to_bytes();
+    };
+    let tags = Tags {
+        epoch: Some(epoch.to_owned()),
+        seq: Some(seq),
+        session: Some(session),
+        ..Tags::default()
+    };
+    Bytes::from(format!("{}\n", Tagged { tags, line }))
+}
+
+/// The newest history lines (tagged if the member reads tags) that fit
+/// in its queue beside `used` bytes and `away` lines of welcome, oldest
+/// first, so the framed block arrives whole and its count is true.
+fn history_that_fits(
+    seat: &Seat,
+    state: &super::RoomState,
+    used: usize,
+    away: usize,
+) -> Vec<Bytes> {
+    let Some(conn) = &seat.conn else {
+        return Vec::new();
+    };
+    let (free_lines, free_bytes) = conn.outbox.room_left();
+    let mut budget = free_bytes.saturating_sub(used + 40);
+    let mut replay: Vec<Bytes> = state
+        .history()
+        .lines()
+        .rev()
+        .take(free_lines.saturating_sub(4 + away))
+        .map(|(stamp, line)| {
+            let plain = line.to_bytes();
+            if seat.tags {
+                with_tags(*stamp, &plain)
+            } else {
+                plain
+            }
+        })
+        .take_while(|line| match budget.checked_sub(line.len()) {
+            Some(left) => {
+                budget = left;
+                true
+            }
+            None => false,
+        })
+        .collect();
+    replay.reverse();
+    replay
+}

@@ -1,0 +1,292 @@
+//! The room: the one owner of members, names and history, as a fold over
+//! a numbered log.
+//!
+//! Like the broadcaster goroutine of `gopl-8.10-chat.md`, a single task
+//! owns the room and everything else talks to it through [`RoomHandle`].
+//! Its logic is the synchronous [`Room::handle`], in two halves: deciding
+//! what a request makes happen (`decide`: the events to append to the
+//! [`Log`](log::Log), and direct replies) and applying each event the log
+//! hands back, in its order (`apply`: the fold over [`RoomState`], which
+//! says who hears of it). Only applied events reach members, so every
+//! member sees room lines in the log's one order, each with its seq, and
+//! `/ping` is answered once the log has passed the point where it came.
+//! What is local by nature (connections, tags, tokens, ignore lists, held
+//! seats) lives in the seats beside the fold.
+
+mod apply;
+mod backlog;
+mod decide;
+mod deliver;
+pub mod event;
+pub mod log;
+mod personal;
+mod resume;
+mod seats;
+mod state;
+pub mod token;
+
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use tokio::sync::{mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
+
+use super::history::History;
+use super::outbox::Outbox;
+use crate::protocol::{ByeReason, Command, Name, Seq, ServerLine};
+pub use decide::{taken, too_long};
+use event::MemberId;
+use log::{Log, MemoryLog};
+pub use seats::ConnId;
+use seats::Seat;
+pub use state::RoomState;
+
+/// Requests waiting for the room. Readers `send().await` into it, so a full
+/// queue slows readers down (and TCP slows their clients); the room never
+/// waits on anyone.
+pub const REQUEST_QUEUE: usize = 4096;
+
+/// What a connection asks of the room.
+#[derive(Debug)]
+pub enum Request {
+    /// Reserve `name` and join; the outbox comes back if the name is taken.
+    Join {
+        name: Name,
+        outbox: Outbox,
+        /// The client's address, for the log.
+        peer: SocketAddr,
+        /// The client sent `/tags` first.
+        tags: bool,
+        reply: oneshot::Sender<JoinReply>,
+    },
+    /// Take a seat back (`/resume TOKEN [SEQ]`).
+    Resume {
+        token: String,
+        seq: Option<Seq>,
+        outbox: Outbox,
+        peer: SocketAddr,
+        tags: bool,
+        reply: oneshot::Sender<JoinReply>,
+    },
+    /// A line from a member.
+    Command { id: ConnId, command: Command },
+    /// A member sent a line over the length limit.
+    TooLong { id: ConnId },
+    /// The connection is ending for `reason`.
+    Leave { id: ConnId, reason: Leave },
+}
+
+/// The room's answer to a join or resume.
+#[derive(Debug)]
+pub enum JoinReply {
+    /// In the room; `kicked` is cancelled when the room closes the member.
+    Joined {
+        id: ConnId,
+        kicked: CancellationToken,
+    },
+    /// The name is in use; try another with the same outbox.
+    Taken { name: Name, outbox: Outbox },
+    /// The resume was refused for `reason`; log in with a name instead.
+    Refused { reason: String, outbox: Outbox },
+}
+
+/// Why a connection ends, as seen by its reader.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Leave {
+    /// The client closed or the link broke.
+    Closed,
+    /// No line for `--idle-timeout`.
+    Idle,
+    /// Its socket accepted nothing for `--write-timeout`.
+    TooSlow,
+}
+
+/// What the room needs to know of the server's settings.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub max_line_bytes: usize,
+    /// A member's queue bounds, which also bound its backlog.
+    pub queue_lines: usize,
+    pub queue_bytes: usize,
+    /// How long a tagged member's seat is held (`None`: not at all).
+    pub resume_window: Option<Duration>,
+}
+
+/// The room: the fold's state, the log it folds, and the local seats.
+#[derive(Debug)]
+pub struct Room {
+    state: RoomState,
+    log: Box<dyn Log>,
+    seats: HashMap<MemberId, Seat>,
+    conns: HashMap<ConnId, MemberId>,
+    /// Held seats by deadline (the window is one length, so in order).
+    holds: VecDeque<(Instant, MemberId)>,
+    /// `/ping`s waiting for the log to pass a seq.
+    barriers: VecDeque<(Seq, ConnId)>,
+    settings: Settings,
+    next_id: u64,
+}
+
+/// The room as others see it: a queue of requests.
+#[derive(Clone, Debug)]
+pub struct RoomHandle {
+    requests: mpsc::Sender<Request>,
+}
+
+/// The room task is gone (the server is shutting down).
+#[derive(Debug)]
+pub struct RoomClosed;
+
+impl RoomHandle {
+    /// Asks to join or resume with the request `ask` makes around the
+    /// reply channel. If the room has shut down, the client has been told
+    /// so.
+    pub async fn join(
+        &self,
+        ask: impl FnOnce(oneshot::Sender<JoinReply>) -> Request,
+    ) -> Result<JoinReply, RoomClosed> {
+        let (reply, answer) = oneshot::channel();
+        let request = ask(reply);
+        if let Err(mpsc::error::SendError(request)) = self.requests.send(request).await {
+            if let Some(outbox) = into_outbox(request) {
+                say_shutting_down(outbox);
+            }
+            return Err(RoomClosed);
+        }
+        answer.await.map_err(|_| RoomClosed)
+    }
+
+    /// Queues a request, waiting while the room is busy.
+    pub async fn send(&self, request: Request) -> Result<(), RoomClosed> {
+        self.requests.send(request).await.map_err(|_| RoomClosed)
+    }
+}
+
+fn into_outbox(request: Request) -> Option<Outbox> {
+    into_outbox_if_login(request).ok()
+}
+
+/// Starts the room task; it runs until `shutdown`, then says bye to every
+/// member.
+pub fn start(
+    room: Room,
+    shutdown: CancellationToken,
+    tracker: &tokio_util::task::TaskTracker,
+) -> RoomHandle {
+    let (requests, inbox) = mpsc::channel(REQUEST_QUEUE);
+    tracker.spawn(run(room, inbox, shutdown));
+    RoomHandle { requests }
+}
+
+async fn run(mut room: Room, mut inbox: mpsc::Receiver<Request>, shutdown: CancellationToken) {
+    loop {
+        let expiry = room.next_expiry().map(tokio::time::Instant::from_std);
+        let request = tokio::select! {
+            biased;
+            () = shutdown.cancelled() => break,
+            () = sleep_until(expiry) => {
+                room.expire(Instant::now());
+                continue;
+            }
+            request = inbox.recv() => request,
+        };
+        let Some(request) = request else { break };
+        room.handle(request);
+    }
+    // What was already asked is still answered; newcomers get their bye.
+    inbox.close();
+    while let Ok(request) = inbox.try_recv() {
+        match into_outbox_if_login(request) {
+            Ok(outbox) => say_shutting_down(outbox),
+            Err(request) => room.handle(request),
+        }
+    }
+    room.close_all(ByeReason::ShuttingDown);
+}
+
+async fn sleep_until(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+fn into_outbox_if_login(request: Request) -> Result<Outbox, Request> {
+    match request {
+        Request::Join { outbox, .. } | Request::Resume { outbox, .. } => Ok(outbox),
+        other => Err(other),
+    }
+}
+
+fn say_shutting_down(outbox: Outbox) {
+    outbox.push_last(ServerLine::Bye(ByeReason::ShuttingDown).to_bytes());
+}
+
+impl Room {
+    pub fn new(history: History, settings: Settings) -> Room {
+        let state = RoomState::new(history);
+        let log = Box::new(MemoryLog::starting_after(state.applied()));
+        Room::with_log(state, log, settings)
+    }
+
+    /// A room on any log, its state already at the log's position.
+    pub fn with_log(state: RoomState, log: Box<dyn Log>, settings: Settings) -> Room {
+        Room {
+            state,
+            log,
+            seats: HashMap::new(),
+            conns: HashMap::new(),
+            holds: VecDeque::new(),
+            barriers: VecDeque::new(),
+            settings,
+            next_id: 1,
+        }
+    }
+
+    /// The room's logic: decide, append, apply what the log hands back.
+    pub fn handle(&mut self, request: Request) {
+        self.decide(request);
+        self.catch_up();
+    }
+
+    /// Applies every entry the log has for us, then answers the barriers
+    /// it has passed.
+    fn catch_up(&mut self) {
+        while let Some(entry) = self.log.next() {
+            let deliveries = self.state.apply(&entry);
+            self.deliver(deliveries);
+        }
+        while let Some(&(seq, conn)) = self.barriers.front() {
+            if seq > self.state.applied() {
+                break;
+            }
+            self.barriers.pop_front();
+            if let Some(member) = self.conns.get(&conn).copied() {
+                self.reply(member, ServerLine::notice("pong"));
+            }
+        }
+    }
+
+    /// Says bye to every member and lets them go; used at shutdown.
+    pub fn close_all(&mut self, reason: ByeReason) {
+        self.conns.clear();
+        let bye = ServerLine::Bye(reason.clone()).to_bytes();
+        for (member, seat) in self.seats.drain() {
+            if let Some(conn) = seat.conn {
+                let peer = conn.peer;
+                tracing::info!(member, %peer, reason = %reason, "left");
+                conn.close(Some(bye.clone()));
+            }
+        }
+    }
+
+    fn take_id(&mut self) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+}
+
+#[cfg(test)]
+mod tests;

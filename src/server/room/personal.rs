@@ -1,0 +1,61 @@
+//! Commands that change only the sender's own seat: `/ignore`,
+//! `/unignore`, `/session`. Nothing here goes through the log.
+
+use super::Room;
+use super::event::MemberId;
+use crate::protocol::ServerLine;
+
+impl Room {
+    pub(super) fn ignore(&mut self, member: MemberId, raw: &str) {
+        let Some(target) = self.target(member, raw) else {
+            return;
+        };
+        if target == member {
+            return self.reply(member, ServerLine::error("you cannot ignore yourself"));
+        }
+        let Some(name) = self.state.name(target).cloned() else {
+            return;
+        };
+        if let Some(seat) = self.seats.get_mut(&member) {
+            seat.ignoring.insert(target);
+        }
+        self.reply(member, ServerLine::Ignoring(name));
+    }
+
+    pub(super) fn unignore(&mut self, member: MemberId, raw: &str) {
+        let Some(target) = self.target(member, raw) else {
+            return;
+        };
+        let Some(name) = self.state.name(target).cloned() else {
+            return;
+        };
+        let removed = self
+            .seats
+            .get_mut(&member)
+            .is_some_and(|seat| seat.ignoring.remove(&target));
+        if removed {
+            self.reply(member, ServerLine::NotIgnoring(name));
+        } else {
+            let error = format!("you are not ignoring {name}");
+            self.reply(member, ServerLine::error(error));
+        }
+    }
+
+    pub(super) fn ignore_list(&mut self, member: MemberId) {
+        let Some(seat) = self.seats.get(&member) else {
+            return;
+        };
+        let names = self.state.names_of(seat.ignoring.iter().copied());
+        self.reply(member, ServerLine::IgnoreList(names));
+    }
+
+    /// `-- session TOKEN`; from now on the seat keeps what a resume needs.
+    pub(super) fn session(&mut self, member: MemberId) {
+        let (lines, bytes) = (self.settings.queue_lines, self.settings.queue_bytes);
+        let Some(seat) = self.seats.get_mut(&member) else {
+            return;
+        };
+        let token = seat.token(lines, bytes).to_string();
+        self.reply(member, ServerLine::Session(token));
+    }
+}

@@ -1,0 +1,221 @@
+//! Held seats and `/resume`: a tagged member whose link broke keeps its
+//! seat for `--resume-window`, and a new connection with its token takes
+//! it back, gets exactly the lines it missed (or how many were lost), and
+//! nobody else notices.
+
+use std::time::Instant;
+
+use bytes::Bytes;
+use tokio::sync::oneshot;
+
+use super::deliver::you_are;
+use super::event::MemberId;
+use super::seats::{Conn, Seat, with_tags};
+use super::{JoinReply, Room};
+use crate::protocol::{ByeReason, Seq, ServerLine};
+
+/// Lines of the resume frame around the missed lines: `-- you are`,
+/// `-- online`, `-- resumed`, `-- N messages skipped`, `-- end of resumed`.
+const FRAME_LINES: usize = 5;
+
+impl Room {
+    /// Whether a closed connection keeps its member's seat.
+    pub(super) fn holds_seat(&self, member: MemberId) -> bool {
+        self.settings.resume_window.is_some()
+            && self.seats.get(&member).is_some_and(|seat| seat.tags)
+    }
+
+    /// Keeps the seat without its connection; nobody is told.
+    pub(super) fn hold(&mut self, member: MemberId) {
+        let (Some(window), Some(seat)) = (self.settings.resume_window, self.seats.get_mut(&member))
+        else {
+            return;
+        };
+        seat.written_when_held = Some(seat.last_written(self.state.applied()));
+        if let Some(conn) = seat.conn.take() {
+            self.conns.remove(&conn.id);
+            conn.close(None);
+        }
+        let until = Instant::now() + window;
+        seat.held_until = Some(until);
+        self.holds.push_back((until, member));
+        tracing::info!(member, "seat held");
+    }
+
+    /// When the next held seat is given up.
+    pub fn next_expiry(&self) -> Option<Instant> {
+        self.holds.front().map(|(until, _)| *until)
+    }
+
+    /// Gives up the seats held past `now`: `-- NAME has left (connection lost)`.
+    pub fn expire(&mut self, now: Instant) {
+        while let Some(&(until, member)) = self.holds.front() {
+            if until > now {
+                break;
+            }
+            self.holds.pop_front();
+            let still_held = self
+                .seats
+                .get(&member)
+                .is_some_and(|seat| seat.held_until == Some(until));
+            if still_held {
+                self.depart(member, Some("connection lost".into()), None);
+            }
+        }
+        self.catch_up();
+    }
+
+    pub(super) fn resume(
+        &mut self,
+        token: &str,
+        seq: Option<Seq>,
+        conn: Conn,
+        tags: bool,
+        reply: oneshot::Sender<JoinReply>,
+    ) {
+        let refusal = match self.find_token(token) {
+            None => Err("unknown or expired session".to_owned()),
+            Some(_) if seq.is_some_and(|seq| seq > self.state.applied()) => Err(format!(
+                "the room never reached seq {}",
+                seq.unwrap_or_default()
+            )),
+            Some(member) => Ok(member),
+        };
+        let member = match refusal {
+            Ok(member) => member,
+            Err(reason) => {
+                let outbox = conn.outbox;
+                let _ = reply.send(JoinReply::Refused { reason, outbox });
+                return;
+            }
+        };
+        if reply.is_closed() {
+            return;
+        }
+        let id = self.take_id();
+        let Some(seat) = self.seats.get_mut(&member) else {
+            return;
+        };
+        let since = seq.unwrap_or_else(|| seat.last_written(self.state.applied()));
+        if let Some(ghost) = seat.conn.take() {
+            self.conns.remove(&ghost.id);
+            tracing::info!(member, peer = %ghost.peer, "resumed elsewhere");
+            ghost.close(Some(
+                ServerLine::Bye(ByeReason::ResumedElsewhere).to_bytes(),
+            ));
+        }
+        let mut conn = conn;
+        conn.id = id;
+        let answer = JoinReply::Joined {
+            id,
+            kicked: conn.kicked.clone(),
+        };
+        if reply.send(answer).is_err() {
+            // Gone already: the seat is held, or leaves, as if it broke now.
+            return self.after_lost_resume(member);
+        }
+        tracing::info!(member, peer = %conn.peer, since, "resumed");
+        self.conns.insert(id, member);
+        self.seat_on(member, conn, tags, since);
+    }
+
+    /// The member's seat, found by its token in constant time per seat.
+    fn find_token(&self, token: &str) -> Option<MemberId> {
+        let mut found = None;
+        for (member, seat) in &self.seats {
+            if seat
+                .resumable
+                .as_ref()
+                .is_some_and(|r| r.token.matches(token))
+            {
+                found = Some(*member);
+            }
+        }
+        found
+    }
+
+    fn after_lost_resume(&mut self, member: MemberId) {
+        if self.holds_seat(member) {
+            self.hold(member);
+        } else {
+            self.depart(member, None, None);
+        }
+    }
+
+    /// Puts the seat on its new connection and sends the resume frame.
+    fn seat_on(&mut self, member: MemberId, conn: Conn, tags: bool, since: Seq) {
+        let (lines, bytes) = (self.settings.queue_lines, self.settings.queue_bytes);
+        let Some(name) = self.state.name(member).cloned() else {
+            return;
+        };
+        let online = self.state.online();
+        let (epoch, head) = (self.state.epoch().to_owned(), self.state.applied());
+        let Some(seat) = self.seats.get_mut(&member) else {
+            return;
+        };
+        seat.conn = Some(conn);
+        seat.tags = tags;
+        seat.held_until = None;
+        seat.written_when_held = None;
+        if let Some(resumable) = &mut seat.resumable {
+            resumable.token = super::token::Token::random();
+        }
+        let session = seat.token(lines, bytes).to_string();
+        let you_are = you_are(name, &epoch, head, tags.then_some(session));
+        let used = you_are.len() + online.len();
+        seat.send(you_are);
+        seat.send(online);
+        send_missed(seat, since, used);
+    }
+}
+
+/// `-- resumed (K)`, `-- N messages skipped` if some are lost, the K
+/// lines, `-- end of resumed`; the lines that do not fit the new queue
+/// count as lost.
+fn send_missed(seat: &mut Seat, since: Seq, used: usize) {
+    let Some(conn) = &seat.conn else { return };
+    let (free_lines, free_bytes) = conn.outbox.room_left();
+    let Some(resumable) = &seat.resumable else {
+        return;
+    };
+    let missed = resumable.backlog.after(since);
+    let render = |plain: &Bytes, stamp| {
+        if seat.tags {
+            with_tags(stamp, plain)
+        } else {
+            plain.clone()
+        }
+    };
+    let mut budget = free_bytes.saturating_sub(used + 80);
+    let mut lines: Vec<(Seq, Bytes)> = missed
+        .kept
+        .iter()
+        .rev()
+        .take(free_lines.saturating_sub(FRAME_LINES))
+        .map(|kept| (kept.stamp.seq, render(&kept.line, kept.stamp)))
+        .take_while(|(_, line)| match budget.checked_sub(line.len()) {
+            Some(left) => {
+                budget = left;
+                true
+            }
+            None => false,
+        })
+        .collect();
+    lines.reverse();
+    let lost = missed.lost + (missed.kept.len() - lines.len()) as u64;
+    seat.send(ServerLine::ResumedStart(lines.len()).to_bytes());
+    if lost > 0 {
+        seat.send(ServerLine::Skipped(lost).to_bytes());
+    }
+    let mut sent = Vec::with_capacity(lines.len());
+    for (seq, line) in lines {
+        sent.push((seq, seat.send(line)));
+    }
+    seat.send(ServerLine::ResumedEnd.to_bytes());
+    if let Some(resumable) = &mut seat.resumable {
+        resumable.backlog.renumber(since, |seq| {
+            let at = sent.binary_search_by_key(&seq, |(seq, _)| *seq).ok()?;
+            sent[at].1
+        });
+    }
+}
