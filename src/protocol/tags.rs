@@ -104,8 +104,8 @@ impl Tags {
         *self == Tags::default()
     }
 
-    /// Reads the block after `@` (up to the space).
-    fn parse(block: &str) -> Tags {
+    /// Reads a block without its `@` (and without the space after it).
+    pub fn parse(block: &str) -> Tags {
         let mut tags = Tags::default();
         for pair in block.split(';') {
             let Some((key, value)) = pair.split_once('=') else {

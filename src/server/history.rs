@@ -237,7 +237,14 @@ struct Loaded {
 
 impl Loaded {
     fn add(&mut self, line: &str) {
-        let Tagged { tags, line } = Tagged::parse(line);
+        let Tagged { tags, line } = match line.strip_prefix('@') {
+            // A mark: tags and no line.
+            Some(block) if !block.contains(' ') => Tagged {
+                tags: Tags::parse(block),
+                line: ServerLine::Unknown(String::new()),
+            },
+            _ => Tagged::parse(line),
+        };
         if let Some(epoch) = tags
             .epoch
             .filter(|e| crate::protocol::tags::is_tag_value(e))
@@ -384,6 +391,47 @@ mod tests {
             session(3, &path, &[]).await,
             ["bob: one", "bob: two", "bob: three"]
         );
+    }
+
+    #[tokio::test]
+    async fn epoch_and_seq_continue_across_a_restart() {
+        let path = temp_path("numbering");
+        let _ = fs::remove_file(&path);
+        let tracker = TaskTracker::new();
+        let mut history = History::open(3, &path, &tracker).expect("open");
+        let epoch = history.epoch().to_owned();
+        record(&mut history, &say("one"));
+        record(
+            &mut history,
+            &ServerLine::Arrived(Name::parse("carol").expect("name")),
+        );
+        drop(history);
+        tracker.close();
+        tracker.wait().await;
+        let text = fs::read_to_string(&path).expect("read");
+        assert_eq!(
+            text,
+            format!(
+                "@epoch={epoch};seq=0\n@seq=1;time=1970-01-01T00:00:01.000Z bob: one\n@seq=2\n"
+            )
+        );
+        let history = History::open(3, &path, &TaskTracker::new()).expect("reopen");
+        assert_eq!((history.epoch(), history.head()), (epoch.as_str(), 2));
+        let kept: Vec<Seq> = history.lines().map(|(stamp, _)| stamp.seq).collect();
+        assert_eq!(kept, [1]);
+        let fresh = History::in_memory(3);
+        assert_ne!(fresh.epoch(), epoch, "without the file, a new epoch");
+        assert_eq!(fresh.head(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_file_from_before_numbering_starts_a_new_epoch() {
+        let path = temp_path("v1");
+        fs::write(&path, "bob: one\n-- carol has arrived\n* bob waves\n").expect("write");
+        let history = History::open(3, &path, &TaskTracker::new()).expect("open");
+        let kept: Vec<Seq> = history.lines().map(|(stamp, _)| stamp.seq).collect();
+        assert_eq!((kept, history.head()), (vec![1, 2], 2));
+        assert_eq!(texts(&history), ["bob: one", "* bob waves"]);
     }
 
     #[tokio::test]

@@ -211,14 +211,15 @@ impl OutboxReceiver {
         std::mem::take(&mut state.skipped)
     }
 
-    /// Takes every line queued right now, without waiting (for tests and
-    /// tools that inspect a queue).
+    /// Takes every line queued right now, without waiting, as a writer
+    /// that wrote them (for tests and tools that inspect a queue).
     pub fn take_queued(&mut self) -> Vec<Bytes> {
         let mut lines = Vec::new();
         let mut state = self.shared.lock();
         take(&mut state, &mut lines, usize::MAX);
         let bytes: usize = lines.iter().map(Bytes::len).sum();
         state.bytes = state.bytes.saturating_sub(bytes);
+        state.written_total += lines.len() as u64;
         lines
     }
 

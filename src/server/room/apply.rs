@@ -202,3 +202,138 @@ fn line(stamp: Stamp, line: ServerLine, to: Audience) -> Delivery {
         from: None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::Timestamp;
+    use crate::server::history::History;
+
+    fn name(text: &str) -> Name {
+        Name::parse(text).expect("valid name")
+    }
+
+    fn entry(seq: u64, event: Event) -> Entry {
+        let stamp = Stamp {
+            seq,
+            time: Timestamp(seq as i64),
+        };
+        Entry { stamp, event }
+    }
+
+    /// The fold alone: the same entries make the same room, whoever
+    /// applies them.
+    #[test]
+    fn the_fold_builds_the_room_from_entries() {
+        let mut state = RoomState::new(History::in_memory(10));
+        let joined = |member, who| Event::Joined {
+            member,
+            name: name(who),
+        };
+        let first = state.apply(&entry(1, joined(1, "bob")));
+        assert_eq!(
+            first[0],
+            Delivery::Welcome {
+                member: 1,
+                stamp: entry(1, joined(1, "bob")).stamp
+            }
+        );
+        state.apply(&entry(2, joined(2, "alice")));
+        let lost = state.apply(&entry(3, joined(3, "ALICE")));
+        assert!(matches!(lost[..], [Delivery::JoinLost { member: 3, .. }]));
+        state.apply(&entry(
+            4,
+            Event::Away {
+                member: 1,
+                message: None,
+            },
+        ));
+        state.apply(&entry(
+            5,
+            Event::Renamed {
+                member: 1,
+                new: name("robert"),
+            },
+        ));
+        let said = state.apply(&entry(
+            6,
+            Event::Said {
+                member: 2,
+                text: "hi".into(),
+            },
+        ));
+        assert!(matches!(
+            &said[..],
+            [Delivery::Line {
+                to: Audience::All,
+                from: Some(2),
+                ..
+            }]
+        ));
+        assert_eq!(&state.online()[..], b"-- online (2): alice, robert\n");
+        assert_eq!(
+            state.away_lines(),
+            [ServerLine::Away {
+                name: name("robert"),
+                message: None
+            }]
+        );
+        assert_eq!(state.applied(), 6);
+        assert_eq!(state.history().lines().len(), 1);
+        let left = state.apply(&entry(
+            7,
+            Event::Left {
+                member: 1,
+                reason: None,
+                bye: None,
+            },
+        ));
+        assert_eq!(
+            left[0],
+            Delivery::Farewell {
+                member: 1,
+                bye: None
+            }
+        );
+        assert!(state.away_lines().is_empty());
+        assert_eq!(state.find("robert"), None);
+        assert_eq!(state.history().head(), 7);
+    }
+
+    #[test]
+    fn a_private_line_goes_to_its_two_ends() {
+        let mut state = RoomState::new(History::in_memory(10));
+        state.apply(&entry(
+            1,
+            Event::Joined {
+                member: 1,
+                name: name("a"),
+            },
+        ));
+        state.apply(&entry(
+            2,
+            Event::Joined {
+                member: 2,
+                name: name("b"),
+            },
+        ));
+        let private = Event::Private {
+            from: 1,
+            to: 2,
+            text: "psst".into(),
+        };
+        let deliveries = state.apply(&entry(3, private));
+        assert!(matches!(
+            &deliveries[..],
+            [Delivery::Line {
+                to: Audience::Pair(1, 2),
+                ..
+            }]
+        ));
+        assert_eq!(
+            state.history().lines().len(),
+            0,
+            "private lines are not history"
+        );
+    }
+}

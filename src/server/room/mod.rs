@@ -290,3 +290,5 @@ impl Room {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod v11_tests;

@@ -14,9 +14,10 @@ use super::seats::{Conn, Seat, with_tags};
 use super::{JoinReply, Room};
 use crate::protocol::{ByeReason, Seq, ServerLine};
 
-/// Lines of the resume frame around the missed lines: `-- you are`,
-/// `-- online`, `-- resumed`, `-- N messages skipped`, `-- end of resumed`.
-const FRAME_LINES: usize = 5;
+/// Lines of the resume frame around the missed lines, after `-- you are`
+/// and `-- online`: `-- resumed`, `-- N messages skipped`, `-- end of
+/// resumed`.
+const FRAME_LINES: usize = 3;
 
 impl Room {
     /// Whether a closed connection keeps its member's seat.
