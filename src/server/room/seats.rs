@@ -79,8 +79,9 @@ pub struct Seat {
     /// `None` while the seat is held.
     pub conn: Option<Conn>,
     pub tags: bool,
-    /// Set once the member was told its token.
-    pub resumable: Option<Resumable>,
+    /// Set once the member was told its token (boxed: most seats never
+    /// are, and the room walks every seat for each room line).
+    pub resumable: Option<Box<Resumable>>,
     pub ignoring: BTreeSet<MemberId>,
     /// When a held seat is given up.
     pub held_until: Option<Instant>,
@@ -106,9 +107,11 @@ impl Seat {
     /// The token, made the first time the member is told it; from then on
     /// the seat keeps a backlog (at most `lines` lines, `bytes` bytes).
     pub fn token(&mut self, lines: usize, bytes: usize) -> &Token {
-        let resumable = self.resumable.get_or_insert_with(|| Resumable {
-            token: Token::random(),
-            backlog: Backlog::new(lines, bytes),
+        let resumable = self.resumable.get_or_insert_with(|| {
+            Box::new(Resumable {
+                token: Token::random(),
+                backlog: Backlog::new(lines, bytes),
+            })
         });
         &resumable.token
     }
