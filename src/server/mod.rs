@@ -90,6 +90,7 @@ impl Config {
             queue_lines: self.queue_lines,
             queue_bytes: self.queue_bytes,
             resume_window: self.resume_window,
+            max_held: self.max_clients,
         }
     }
 }

@@ -60,7 +60,6 @@ impl Room {
     /// The newcomer's answer and first lines: who it is, who is here, the
     /// history that fits its queue, who is away.
     fn welcome(&mut self, member: MemberId, stamp: Stamp) {
-        let (lines, bytes) = (self.settings.queue_lines, self.settings.queue_bytes);
         let Some(seat) = self.seats.get_mut(&member) else {
             return; // a member of another server
         };
@@ -74,7 +73,11 @@ impl Room {
         let Some(name) = self.state.name(member).cloned() else {
             return;
         };
-        let session = seat.tags.then(|| seat.token(lines, bytes).to_string());
+        let session = if seat.tags {
+            self.disclose_token(member)
+        } else {
+            None
+        };
         let you_are = you_are(name, self.state.epoch(), stamp.seq, session);
         let online = self.state.online();
         let away = self.state.away_lines();
@@ -100,6 +103,7 @@ impl Room {
         let Some(mut seat) = self.seats.remove(&member) else {
             return;
         };
+        self.forget_token(&seat);
         if let (Some(reply), Some(conn)) = (seat.reply.take(), seat.conn.take()) {
             self.conns.remove(&conn.id);
             let outbox = conn.outbox;
@@ -114,6 +118,7 @@ impl Room {
         let Some(seat) = self.seats.remove(&member) else {
             return;
         };
+        self.forget_token(&seat);
         if let Some(conn) = seat.conn {
             self.conns.remove(&conn.id);
             let peer = conn.peer;

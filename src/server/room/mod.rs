@@ -111,6 +111,8 @@ pub struct Settings {
     pub queue_bytes: usize,
     /// How long a tagged member's seat is held (`None`: not at all).
     pub resume_window: Option<Duration>,
+    /// Most seats held at once (past it the oldest hold ends early).
+    pub max_held: usize,
 }
 
 /// The room: the fold's state, the log it folds, and the local seats.
@@ -120,6 +122,8 @@ pub struct Room {
     log: Box<dyn Log>,
     seats: HashMap<MemberId, Seat>,
     conns: HashMap<ConnId, MemberId>,
+    /// The seats whose member was told its token.
+    tokens: HashMap<token::Token, MemberId>,
     /// Held seats by deadline (the window is one length, so in order).
     holds: VecDeque<(Instant, MemberId)>,
     /// `/ping`s waiting for the log to pass a seq.
@@ -237,6 +241,7 @@ impl Room {
             log,
             seats: HashMap::new(),
             conns: HashMap::new(),
+            tokens: HashMap::new(),
             holds: VecDeque::new(),
             barriers: VecDeque::new(),
             settings,
@@ -271,6 +276,7 @@ impl Room {
     /// Says bye to every member and lets them go; used at shutdown.
     pub fn close_all(&mut self, reason: ByeReason) {
         self.conns.clear();
+        self.tokens.clear();
         let bye = ServerLine::Bye(reason.clone()).to_bytes();
         for (member, seat) in self.seats.drain() {
             if let Some(conn) = seat.conn {
@@ -278,6 +284,30 @@ impl Room {
                 tracing::info!(member, %peer, reason = %reason, "left");
                 conn.close(Some(bye.clone()));
             }
+        }
+    }
+
+    /// The member's token, made (and indexed) the first time it is told.
+    fn disclose_token(&mut self, member: MemberId) -> Option<String> {
+        let (lines, bytes) = (self.settings.queue_lines, self.settings.queue_bytes);
+        let token = self.seats.get_mut(&member)?.token(lines, bytes).clone();
+        let text = token.to_string();
+        self.tokens.insert(token, member);
+        Some(text)
+    }
+
+    /// Gives the member a new token (the old one stops working).
+    fn rotate_token(&mut self, member: MemberId) -> Option<String> {
+        let resumable = self.seats.get_mut(&member)?.resumable.as_mut()?;
+        let old = std::mem::replace(&mut resumable.token, token::Token::random());
+        self.tokens.remove(&old);
+        self.disclose_token(member)
+    }
+
+    /// Forgets a seat's token (the seat is gone).
+    fn forget_token(&mut self, seat: &Seat) {
+        if let Some(resumable) = &seat.resumable {
+            self.tokens.remove(&resumable.token);
         }
     }
 

@@ -51,11 +51,8 @@ impl Room {
 
     /// `-- session TOKEN`; from now on the seat keeps what a resume needs.
     pub(super) fn session(&mut self, member: MemberId) {
-        let (lines, bytes) = (self.settings.queue_lines, self.settings.queue_bytes);
-        let Some(seat) = self.seats.get_mut(&member) else {
-            return;
-        };
-        let token = seat.token(lines, bytes).to_string();
-        self.reply(member, ServerLine::Session(token));
+        if let Some(token) = self.disclose_token(member) {
+            self.reply(member, ServerLine::Session(token));
+        }
     }
 }

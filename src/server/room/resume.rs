@@ -11,6 +11,7 @@ use tokio::sync::oneshot;
 use super::deliver::you_are;
 use super::event::MemberId;
 use super::seats::{Conn, Seat, with_tags};
+use super::token::Token;
 use super::{JoinReply, Room};
 use crate::protocol::{ByeReason, Seq, ServerLine};
 
@@ -39,8 +40,28 @@ impl Room {
         }
         let until = Instant::now() + window;
         seat.held_until = Some(until);
+        self.make_room_for_a_hold();
         self.holds.push_back((until, member));
         tracing::info!(member, "seat held");
+    }
+
+    /// Bounds the seats held at once (each keeps a backlog): past
+    /// `max_held`, the oldest hold ends early.
+    fn make_room_for_a_hold(&mut self) {
+        while self.holds.len() >= self.settings.max_held.max(1) {
+            let Some((until, member)) = self.holds.pop_front() else {
+                return;
+            };
+            if self.is_held(member, until) {
+                self.depart(member, Some("connection lost".into()), None);
+            }
+        }
+    }
+
+    fn is_held(&self, member: MemberId, until: Instant) -> bool {
+        self.seats
+            .get(&member)
+            .is_some_and(|seat| seat.held_until == Some(until))
     }
 
     /// When the next held seat is given up.
@@ -55,11 +76,7 @@ impl Room {
                 break;
             }
             self.holds.pop_front();
-            let still_held = self
-                .seats
-                .get(&member)
-                .is_some_and(|seat| seat.held_until == Some(until));
-            if still_held {
+            if self.is_held(member, until) {
                 self.depart(member, Some("connection lost".into()), None);
             }
         }
@@ -120,19 +137,11 @@ impl Room {
         self.seat_on(member, conn, tags, since);
     }
 
-    /// The member's seat, found by its token in constant time per seat.
-    fn find_token(&self, token: &str) -> Option<MemberId> {
-        let mut found = None;
-        for (member, seat) in &self.seats {
-            if seat
-                .resumable
-                .as_ref()
-                .is_some_and(|r| r.token.matches(token))
-            {
-                found = Some(*member);
-            }
-        }
-        found
+    /// The member whose token is `text`.
+    fn find_token(&self, text: &str) -> Option<MemberId> {
+        let member = *self.tokens.get(&Token::parse(text)?)?;
+        let resumable = self.seats.get(&member)?.resumable.as_ref()?;
+        resumable.token.matches(text).then_some(member)
     }
 
     fn after_lost_resume(&mut self, member: MemberId) {
@@ -145,7 +154,9 @@ impl Room {
 
     /// Puts the seat on its new connection and sends the resume frame.
     fn seat_on(&mut self, member: MemberId, conn: Conn, tags: bool, since: Seq) {
-        let (lines, bytes) = (self.settings.queue_lines, self.settings.queue_bytes);
+        let Some(session) = self.rotate_token(member) else {
+            return;
+        };
         let Some(name) = self.state.name(member).cloned() else {
             return;
         };
@@ -158,10 +169,6 @@ impl Room {
         seat.tags = tags;
         seat.held_until = None;
         seat.written_when_held = None;
-        if let Some(resumable) = &mut seat.resumable {
-            resumable.token = super::token::Token::random();
-        }
-        let session = seat.token(lines, bytes).to_string();
         let you_are = you_are(name, &epoch, head, tags.then_some(session));
         let used = you_are.len() + online.len();
         seat.send(you_are);

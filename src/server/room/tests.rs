@@ -34,6 +34,7 @@ pub(super) fn settings() -> Settings {
         queue_lines: 16,
         queue_bytes: 4096,
         resume_window: Some(std::time::Duration::from_secs(60)),
+        max_held: 2,
     }
 }
 

@@ -8,8 +8,10 @@ const TOKEN_BYTES: usize = 16;
 /// Bytes in an epoch: 64 bits, plenty to tell restarts apart.
 const EPOCH_BYTES: usize = 8;
 
-/// A resume token (`-- session TOKEN`).
-#[derive(Clone, PartialEq, Eq)]
+/// A resume token (`-- session TOKEN`). The room finds a seat by its
+/// token through a hash map keyed with a random hasher (its timing says
+/// nothing an attacker can use), then compares in constant time.
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Token([u8; TOKEN_BYTES]);
 
 impl Token {
@@ -21,6 +23,11 @@ impl Token {
             bytes.iter_mut().for_each(|b| *b = fastrand::u8(..));
         }
         Token(bytes)
+    }
+
+    /// The token written as `text`, if it is one.
+    pub fn parse(text: &str) -> Option<Token> {
+        parse_hex(text).map(Token)
     }
 
     /// Whether `text` is this token, taking the same time whatever it is.

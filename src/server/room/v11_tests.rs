@@ -350,3 +350,18 @@ fn session_tells_an_untagged_member_its_token() {
     let mut again = resume(&mut room, &token, None, false).expect("a ghost resumes");
     assert_eq!(again.lines()[0], "-- you are alice");
 }
+
+#[test]
+fn the_oldest_hold_ends_early_past_the_limit() {
+    let mut room = room(); // at most 2 held seats
+    let mut alice = join(&mut room, "alice");
+    let held: Vec<Client> = ["b1", "b2", "b3"]
+        .iter()
+        .map(|n| tagged(&mut room, n))
+        .collect();
+    alice.lines();
+    for client in &held {
+        leave(&mut room, client);
+    }
+    assert_eq!(alice.lines(), ["-- b1 has left (connection lost)"]);
+}
