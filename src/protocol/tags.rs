@@ -191,6 +191,21 @@ pub fn is_tag_value(value: &str) -> bool {
 mod tests {
     use super::*;
     use crate::protocol::Name;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn parse_accepts_any_string(line in any::<String>()) {
+            let _ = Tagged::parse(&line);
+        }
+
+        #[test]
+        fn tagged_talk_round_trips(seq in any::<u64>(), millis in 0i64..4_102_444_800_000, text in "[^\n]{1,40}") {
+            let line = ServerLine::Message { from: Name::parse("zoë").expect("name"), text };
+            let tagged = Tagged { tags: Tags::stamp(seq, Timestamp(millis)), line };
+            prop_assert_eq!(Tagged::parse(&tagged.to_string()), tagged);
+        }
+    }
 
     fn hi() -> ServerLine {
         ServerLine::Message {
