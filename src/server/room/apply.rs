@@ -38,37 +38,35 @@ pub enum Delivery {
 
 impl RoomState {
     /// Applies one entry; returns the deliveries it makes.
-    pub fn apply(&mut self, entry: &Entry) -> Vec<Delivery> {
+    pub fn apply(&mut self, entry: Entry) -> Vec<Delivery> {
         let stamp = entry.stamp;
         self.applied = stamp.seq;
         if !matches!(entry.event, Event::Said { .. } | Event::Acted { .. }) {
             self.history.advance(stamp);
         }
-        match &entry.event {
-            Event::Joined { member, name } => self.joined(stamp, *member, name),
-            Event::Said { member, text } => self.talk(stamp, *member, text, false),
-            Event::Acted { member, text } => self.talk(stamp, *member, text, true),
-            Event::Private { from, to, text } => self.private(stamp, *from, *to, text),
-            Event::Renamed { member, new } => self.renamed(stamp, *member, new),
-            Event::Away { member, message } => self.set_away(stamp, *member, Some(message.clone())),
-            Event::Back { member } => self.set_away(stamp, *member, None),
+        match entry.event {
+            Event::Joined { member, name } => self.joined(stamp, member, name),
+            Event::Said { member, text } => self.talk(stamp, member, text, false),
+            Event::Acted { member, text } => self.talk(stamp, member, text, true),
+            Event::Private { from, to, text } => self.private(stamp, from, to, text),
+            Event::Renamed { member, new } => self.renamed(stamp, member, new),
+            Event::Away { member, message } => self.set_away(stamp, member, Some(message)),
+            Event::Back { member } => self.set_away(stamp, member, None),
             Event::Left {
                 member,
                 reason,
                 bye,
-            } => self.left(stamp, *member, reason, bye),
+            } => self.left(stamp, member, reason, bye),
         }
     }
 
-    fn joined(&mut self, stamp: Stamp, member: MemberId, name: &Name) -> Vec<Delivery> {
+    fn joined(&mut self, stamp: Stamp, member: MemberId, name: Name) -> Vec<Delivery> {
         let key = name.key();
         if self.names.contains_key(&key) || self.members.contains_key(&member) {
-            let name = name.clone();
             return vec![Delivery::JoinLost { member, name }];
         }
-        self.roster.insert(self.listed_before(&key).as_ref(), name);
+        self.roster.insert(self.listed_before(&key).as_ref(), &name);
         self.names.insert(key, member);
-        let name = name.clone();
         let away = None;
         self.members.insert(
             member,
@@ -81,11 +79,16 @@ impl RoomState {
         vec![Delivery::Welcome { member, stamp }, arrived]
     }
 
-    fn talk(&mut self, stamp: Stamp, member: MemberId, text: &str, action: bool) -> Vec<Delivery> {
+    fn talk(
+        &mut self,
+        stamp: Stamp,
+        member: MemberId,
+        text: String,
+        action: bool,
+    ) -> Vec<Delivery> {
         let Some(from) = self.name(member).cloned() else {
             return Vec::new();
         };
-        let text = text.to_owned();
         let talk = if action {
             ServerLine::Action { from, text }
         } else {
@@ -100,14 +103,14 @@ impl RoomState {
         }]
     }
 
-    fn private(&self, stamp: Stamp, from: MemberId, to: MemberId, text: &str) -> Vec<Delivery> {
+    fn private(&self, stamp: Stamp, from: MemberId, to: MemberId, text: String) -> Vec<Delivery> {
         let (Some(sender), Some(recipient)) = (self.name(from), self.name(to)) else {
             return Vec::new();
         };
         let line = ServerLine::Private {
             from: sender.clone(),
             to: recipient.clone(),
-            text: text.to_owned(),
+            text,
         };
         let to = Audience::Pair(from, to);
         let from = Some(from);
@@ -119,7 +122,7 @@ impl RoomState {
         }]
     }
 
-    fn renamed(&mut self, stamp: Stamp, member: MemberId, new: &Name) -> Vec<Delivery> {
+    fn renamed(&mut self, stamp: Stamp, member: MemberId, new: Name) -> Vec<Delivery> {
         let key = new.key();
         let Some(old) = self.name(member).cloned() else {
             return Vec::new();
@@ -129,7 +132,7 @@ impl RoomState {
         }
         self.names.remove(&old.key());
         self.roster.remove(&old);
-        self.roster.insert(self.listed_before(&key).as_ref(), new);
+        self.roster.insert(self.listed_before(&key).as_ref(), &new);
         self.names.insert(key.clone(), member);
         if self.away.remove(&old.key()).is_some() {
             self.away.insert(key, member);
@@ -137,10 +140,7 @@ impl RoomState {
         if let Some(entry) = self.members.get_mut(&member) {
             entry.name = new.clone();
         }
-        let renamed = ServerLine::Renamed {
-            old,
-            new: new.clone(),
-        };
+        let renamed = ServerLine::Renamed { old, new };
         vec![line(stamp, renamed, Audience::All)]
     }
 
@@ -172,8 +172,8 @@ impl RoomState {
         &mut self,
         stamp: Stamp,
         member: MemberId,
-        reason: &Option<String>,
-        bye: &Option<ByeReason>,
+        reason: Option<String>,
+        bye: Option<ByeReason>,
     ) -> Vec<Delivery> {
         let Some(gone) = self.members.remove(&member) else {
             return Vec::new();
@@ -182,10 +182,9 @@ impl RoomState {
         self.names.remove(&key);
         self.away.remove(&key);
         self.roster.remove(&gone.name);
-        let bye = bye.clone();
         let left = ServerLine::Left {
             name: gone.name,
-            reason: reason.clone(),
+            reason,
         };
         vec![
             Delivery::Farewell { member, bye },
@@ -230,7 +229,7 @@ mod tests {
             member,
             name: name(who),
         };
-        let first = state.apply(&entry(1, joined(1, "bob")));
+        let first = state.apply(entry(1, joined(1, "bob")));
         assert_eq!(
             first[0],
             Delivery::Welcome {
@@ -238,24 +237,24 @@ mod tests {
                 stamp: entry(1, joined(1, "bob")).stamp
             }
         );
-        state.apply(&entry(2, joined(2, "alice")));
-        let lost = state.apply(&entry(3, joined(3, "ALICE")));
+        state.apply(entry(2, joined(2, "alice")));
+        let lost = state.apply(entry(3, joined(3, "ALICE")));
         assert!(matches!(lost[..], [Delivery::JoinLost { member: 3, .. }]));
-        state.apply(&entry(
+        state.apply(entry(
             4,
             Event::Away {
                 member: 1,
                 message: None,
             },
         ));
-        state.apply(&entry(
+        state.apply(entry(
             5,
             Event::Renamed {
                 member: 1,
                 new: name("robert"),
             },
         ));
-        let said = state.apply(&entry(
+        let said = state.apply(entry(
             6,
             Event::Said {
                 member: 2,
@@ -280,7 +279,7 @@ mod tests {
         );
         assert_eq!(state.applied(), 6);
         assert_eq!(state.history().lines().len(), 1);
-        let left = state.apply(&entry(
+        let left = state.apply(entry(
             7,
             Event::Left {
                 member: 1,
@@ -303,14 +302,14 @@ mod tests {
     #[test]
     fn a_private_line_goes_to_its_two_ends() {
         let mut state = RoomState::new(History::in_memory(10));
-        state.apply(&entry(
+        state.apply(entry(
             1,
             Event::Joined {
                 member: 1,
                 name: name("a"),
             },
         ));
-        state.apply(&entry(
+        state.apply(entry(
             2,
             Event::Joined {
                 member: 2,
@@ -322,7 +321,7 @@ mod tests {
             to: 2,
             text: "psst".into(),
         };
-        let deliveries = state.apply(&entry(3, private));
+        let deliveries = state.apply(entry(3, private));
         assert!(matches!(
             &deliveries[..],
             [Delivery::Line {

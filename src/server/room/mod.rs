@@ -166,7 +166,7 @@ impl Room {
     /// it has passed.
     fn catch_up(&mut self) {
         while let Some(entry) = self.log.next() {
-            let deliveries = self.state.apply(&entry);
+            let deliveries = self.state.apply(entry);
             self.deliver(deliveries);
         }
         while let Some(&(seq, conn)) = self.barriers.front() {
