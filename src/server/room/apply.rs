@@ -29,10 +29,13 @@ pub enum Delivery {
     Welcome { member: MemberId, stamp: Stamp },
     /// A join lost a race for its name (only with a shared log).
     JoinLost { member: MemberId, name: Name },
-    /// The member is out: its last line (if any), then close.
+    /// The member is out: its last line (if any), then close. `name`
+    /// and `reason` are for the server's log.
     Farewell {
         member: MemberId,
         bye: Option<ByeReason>,
+        name: Name,
+        reason: Option<String>,
     },
 }
 
@@ -182,14 +185,17 @@ impl RoomState {
         self.names.remove(&key);
         self.away.remove(&key);
         self.roster.remove(&gone.name);
+        let farewell = Delivery::Farewell {
+            member,
+            bye,
+            name: gone.name.clone(),
+            reason: reason.clone(),
+        };
         let left = ServerLine::Left {
             name: gone.name,
             reason,
         };
-        vec![
-            Delivery::Farewell { member, bye },
-            line(stamp, left, Audience::All),
-        ]
+        vec![farewell, line(stamp, left, Audience::All)]
     }
 }
 
@@ -291,7 +297,9 @@ mod tests {
             left[0],
             Delivery::Farewell {
                 member: 1,
-                bye: None
+                bye: None,
+                name: name("robert"),
+                reason: None,
             }
         );
         assert!(state.away_lines().is_empty());

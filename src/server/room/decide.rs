@@ -66,8 +66,6 @@ impl Room {
         }
         let member = self.take_id();
         conn.id = member;
-        let peer = conn.peer;
-        tracing::info!(member, ?name, %peer, "joining");
         self.conns.insert(member, member);
         self.seats.insert(member, Seat::new(conn, tags, reply));
         self.log.append(Event::Joined { member, name });
@@ -166,7 +164,7 @@ impl Room {
         if self.state.is_taken(&new) && !new.differs_only_in_case(&old) {
             return self.reply(member, taken(&new));
         }
-        tracing::info!(member, old = ?old, new = ?new, "renamed");
+        tracing::info!(id = member, old = ?old, new = ?new, "renamed");
         self.log.append(Event::Renamed { member, new });
     }
 

@@ -24,7 +24,12 @@ impl Room {
                 } => self.send_line(stamp, &line, to, from),
                 Delivery::Welcome { member, stamp } => self.welcome(member, stamp),
                 Delivery::JoinLost { member, name } => self.join_lost(member, name),
-                Delivery::Farewell { member, bye } => self.farewell(member, bye),
+                Delivery::Farewell {
+                    member,
+                    bye,
+                    name,
+                    reason,
+                } => self.farewell(member, bye, &name, reason.as_deref()),
             }
         }
     }
@@ -60,6 +65,7 @@ impl Room {
     /// The newcomer's answer and first lines: who it is, who is here, the
     /// history that fits its queue, who is away.
     fn welcome(&mut self, member: MemberId, stamp: Stamp) {
+        let members = self.seats.len();
         let Some(seat) = self.seats.get_mut(&member) else {
             return; // a member of another server
         };
@@ -73,6 +79,8 @@ impl Room {
         let Some(name) = self.state.name(member).cloned() else {
             return;
         };
+        let peer = conn.peer;
+        tracing::info!(id = member, ?name, %peer, members, "joined");
         let session = if seat.tags {
             self.disclose_token(member)
         } else {
@@ -111,7 +119,13 @@ impl Room {
         }
     }
 
-    fn farewell(&mut self, member: MemberId, bye: Option<ByeReason>) {
+    fn farewell(
+        &mut self,
+        member: MemberId,
+        bye: Option<ByeReason>,
+        name: &Name,
+        reason: Option<&str>,
+    ) {
         for seat in self.seats.values_mut() {
             seat.ignoring.remove(&member);
         }
@@ -119,13 +133,16 @@ impl Room {
             return;
         };
         self.forget_token(&seat);
-        if let Some(conn) = seat.conn {
-            self.conns.remove(&conn.id);
-            let peer = conn.peer;
-            let reason = bye.as_ref().map(ToString::to_string);
-            let members = self.seats.len();
-            tracing::info!(member, %peer, ?reason, members, "left");
-            conn.close(bye.map(|bye| ServerLine::Bye(bye).to_bytes()));
+        let members = self.seats.len();
+        let reason = reason.unwrap_or("closed");
+        match seat.conn {
+            Some(conn) => {
+                self.conns.remove(&conn.id);
+                let peer = conn.peer;
+                tracing::info!(id = member, ?name, %peer, reason, members, "left");
+                conn.close(bye.map(|bye| ServerLine::Bye(bye).to_bytes()));
+            }
+            None => tracing::info!(id = member, ?name, reason, members, "left"),
         }
     }
 }

@@ -188,7 +188,7 @@ impl Room {
         for (member, seat) in self.seats.drain() {
             if let Some(conn) = seat.conn {
                 let peer = conn.peer;
-                tracing::info!(member, %peer, reason = %reason, "left");
+                tracing::info!(id = member, %peer, reason = %reason, "left");
                 conn.close(Some(bye.clone()));
             }
         }

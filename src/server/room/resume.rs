@@ -42,7 +42,7 @@ impl Room {
         seat.held_until = Some(until);
         self.make_room_for_a_hold();
         self.holds.push_back((until, member));
-        tracing::info!(member, "seat held");
+        tracing::info!(id = member, "seat held");
     }
 
     /// Bounds the seats held at once (each keeps a backlog): past
@@ -117,7 +117,7 @@ impl Room {
         let since = seq.unwrap_or_else(|| seat.last_written(self.state.applied()));
         if let Some(ghost) = seat.conn.take() {
             self.conns.remove(&ghost.id);
-            tracing::info!(member, peer = %ghost.peer, "resumed elsewhere");
+            tracing::info!(id = member, peer = %ghost.peer, "resumed elsewhere");
             ghost.close(Some(
                 ServerLine::Bye(ByeReason::ResumedElsewhere).to_bytes(),
             ));
@@ -132,7 +132,7 @@ impl Room {
             // Gone already: the seat is held, or leaves, as if it broke now.
             return self.after_lost_resume(member);
         }
-        tracing::info!(member, peer = %conn.peer, since, "resumed");
+        tracing::info!(id = member, peer = %conn.peer, since, "resumed");
         self.conns.insert(id, member);
         self.seat_on(member, conn, tags, since);
     }
