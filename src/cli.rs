@@ -4,6 +4,7 @@
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
@@ -12,17 +13,30 @@ use crate::bench::Plan;
 use crate::server::Config;
 
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8000";
-pub const DEFAULT_MAX_LINE_BYTES: &str = "4096";
-pub const DEFAULT_LOGIN_TIMEOUT: &str = "30s";
-pub const DEFAULT_IDLE_TIMEOUT: &str = "5m";
-pub const DEFAULT_WRITE_TIMEOUT: &str = "30s";
-pub const DEFAULT_QUEUE_LINES: &str = "1024";
-pub const DEFAULT_QUEUE_BYTES: &str = "262144";
-pub const DEFAULT_HISTORY: &str = "50";
-pub const DEFAULT_RATE: &str = "10";
-pub const DEFAULT_BURST: &str = "40";
-pub const DEFAULT_MAX_CLIENTS: &str = "4096";
-pub const DEFAULT_RESUME_WINDOW: &str = "2m";
+
+/// `--help` text of a default duration, as the flags read it (`5m`).
+fn human(duration: Duration) -> String {
+    humantime::format_duration(duration).to_string()
+}
+
+// Serve's defaults come from `Config::DEFAULTS`, rendered once for clap.
+static LOGIN_TIMEOUT: LazyLock<String> = LazyLock::new(|| human(Config::DEFAULTS.login_timeout));
+static IDLE_TIMEOUT: LazyLock<String> = LazyLock::new(|| {
+    Config::DEFAULTS
+        .idle_timeout
+        .map_or_else(|| "0".to_owned(), human)
+});
+static WRITE_TIMEOUT: LazyLock<String> = LazyLock::new(|| human(Config::DEFAULTS.write_timeout));
+static LINGER: LazyLock<String> = LazyLock::new(|| human(Config::DEFAULTS.linger));
+
+/// How long `join` waits for `-- you are` before it takes the server for
+/// one that does not speak chatty.
+pub const DEFAULT_JOIN_WAIT: &str = "5s";
+static RESUME_WINDOW: LazyLock<String> = LazyLock::new(|| {
+    Config::DEFAULTS
+        .resume_window
+        .map_or_else(|| "0".to_owned(), human)
+});
 
 pub const DEFAULT_BENCH_CLIENTS: &str = "100";
 pub const DEFAULT_BENCH_SENDERS: &str = "10";
@@ -68,6 +82,25 @@ pub struct JoinArgs {
     /// Ring the terminal bell on a mention or a private message.
     #[arg(long)]
     pub bell: bool,
+    /// Time to wait for the server's "-- you are" before treating it as a
+    /// server that does not speak chatty and switching to plain mode.
+    #[arg(long, value_name = "DURATION", default_value = DEFAULT_JOIN_WAIT, value_parser = parse_positive_duration)]
+    pub join_wait: Duration,
+}
+
+impl JoinArgs {
+    /// The client's options, or why `--name` can never be accepted (a
+    /// usage error, found before the terminal is touched).
+    pub fn options(&self) -> Result<crate::client::Options, String> {
+        let name = crate::protocol::Name::parse(&self.name)
+            .map_err(|err| format!("invalid --name: {err}"))?;
+        Ok(crate::client::Options {
+            addr: self.addr,
+            name,
+            bell: self.bell,
+            join_wait: self.join_wait,
+        })
+    }
 }
 
 /// Flags of `chatty serve`. Durations read like `30s`, `5m`, `1h`; `0`
@@ -79,33 +112,33 @@ pub struct ServeArgs {
     pub addr: SocketAddr,
 
     /// Longest client line in bytes; longer lines are dropped with an error.
-    #[arg(long, value_name = "BYTES", default_value = DEFAULT_MAX_LINE_BYTES, value_parser = parse_count::<1, { 16 << 20 }>)]
+    #[arg(long, value_name = "BYTES", default_value_t = Config::DEFAULTS.max_line_bytes, value_parser = parse_count::<1, { 16 << 20 }>)]
     pub max_line_bytes: usize,
 
     /// Time a new connection has to choose a name.
-    #[arg(long, value_name = "DURATION", default_value = DEFAULT_LOGIN_TIMEOUT, value_parser = parse_positive_duration)]
+    #[arg(long, value_name = "DURATION", default_value = LOGIN_TIMEOUT.as_str(), value_parser = parse_positive_duration)]
     pub login_timeout: Duration,
 
     /// Disconnect a client that sends nothing for this long (0 = never).
-    #[arg(long, value_name = "DURATION", default_value = DEFAULT_IDLE_TIMEOUT, value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = IDLE_TIMEOUT.as_str(), value_parser = parse_duration)]
     pub idle_timeout: Duration,
 
     /// Disconnect a client whose socket accepts nothing for this long while
     /// lines wait for it.
-    #[arg(long, value_name = "DURATION", default_value = DEFAULT_WRITE_TIMEOUT, value_parser = parse_positive_duration)]
+    #[arg(long, value_name = "DURATION", default_value = WRITE_TIMEOUT.as_str(), value_parser = parse_positive_duration)]
     pub write_timeout: Duration,
 
     /// Outgoing queue per client, in lines; beyond it lines for that client
     /// are skipped and counted.
-    #[arg(long, value_name = "LINES", default_value = DEFAULT_QUEUE_LINES, value_parser = parse_count::<1, 1_000_000>)]
+    #[arg(long, value_name = "LINES", default_value_t = Config::DEFAULTS.queue_lines, value_parser = parse_count::<1, 1_000_000>)]
     pub queue: usize,
 
     /// Outgoing queue per client, in bytes (the second bound of --queue).
-    #[arg(long, value_name = "BYTES", default_value = DEFAULT_QUEUE_BYTES, value_parser = parse_count::<1, { 1 << 30 }>)]
+    #[arg(long, value_name = "BYTES", default_value_t = Config::DEFAULTS.queue_bytes, value_parser = parse_count::<1, { 1 << 30 }>)]
     pub queue_bytes: usize,
 
     /// Room lines (messages and actions) replayed to each newcomer (0 = none).
-    #[arg(long, value_name = "LINES", default_value = DEFAULT_HISTORY, value_parser = parse_count::<0, 100_000>)]
+    #[arg(long, value_name = "LINES", default_value_t = Config::DEFAULTS.history, value_parser = parse_count::<0, 100_000>)]
     pub history: usize,
 
     /// File that keeps the history across restarts (appended to, compacted
@@ -115,20 +148,25 @@ pub struct ServeArgs {
 
     /// Lines per second each client may send after its burst (0 = no limit);
     /// beyond it the server stops reading that client for a while.
-    #[arg(long, value_name = "LINES_PER_SEC", default_value = DEFAULT_RATE)]
+    #[arg(long, value_name = "LINES_PER_SEC", default_value_t = Config::DEFAULTS.rate)]
     pub rate: u32,
 
     /// Lines a client may send at once before --rate applies.
-    #[arg(long, value_name = "LINES", default_value = DEFAULT_BURST, value_parser = parse_count::<1, 1_000_000>)]
+    #[arg(long, value_name = "LINES", default_value_t = Config::DEFAULTS.burst, value_parser = parse_count::<1, 1_000_000>)]
     pub burst: usize,
 
     /// Most simultaneous connections; the next gets "-- bye (server full)".
-    #[arg(long, value_name = "N", default_value = DEFAULT_MAX_CLIENTS, value_parser = parse_count::<1, 1_000_000>)]
+    #[arg(long, value_name = "N", default_value_t = Config::DEFAULTS.max_clients, value_parser = parse_count::<1, 1_000_000>)]
     pub max_clients: usize,
+
+    /// After a connection's last line is flushed, read and discard the
+    /// client's unsent input this long, so the bye is not lost to a reset.
+    #[arg(long, value_name = "DURATION", default_value = LINGER.as_str(), value_parser = parse_duration)]
+    pub linger: Duration,
 
     /// How long the seat of a member that reads tags is held after its link
     /// broke, for /resume (0 = not held).
-    #[arg(long, value_name = "DURATION", default_value = DEFAULT_RESUME_WINDOW, value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = RESUME_WINDOW.as_str(), value_parser = parse_duration)]
     pub resume_window: Duration,
 }
 
@@ -147,6 +185,7 @@ impl ServeArgs {
             rate: self.rate,
             burst: self.burst,
             max_clients: self.max_clients,
+            linger: self.linger,
             resume_window: (!self.resume_window.is_zero()).then_some(self.resume_window),
             ..Config::default()
         }
@@ -338,6 +377,18 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn serve_without_flags_is_the_default_config() {
+        let cli = Cli::try_parse_from(["chatty", "serve"]).expect("parses");
+        let Command::Serve(args) = cli.command else {
+            panic!("serve");
+        };
+        assert_eq!(
+            format!("{:?}", args.config()),
+            format!("{:?}", Config::default())
+        );
     }
 
     #[test]

@@ -67,6 +67,7 @@ fn help_names_every_serve_flag_with_its_default() {
         "--rate",
         "--burst",
         "--max-clients",
+        "--linger",
     ] {
         assert!(help.contains(flag), "{flag} missing from --help");
     }

@@ -6,110 +6,10 @@
 //! (`CI` set), where it fails.
 
 mod support;
-
-use std::path::PathBuf;
-use std::process::{Command, Output};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+mod tmux;
 
 use support::{LineClient, ServerProcess};
-
-/// How long the screen may take to show what a test waits for.
-const SCREEN_DEADLINE: Duration = Duration::from_secs(20);
-
-/// A private tmux server (its own socket), killed when dropped.
-struct Tmux {
-    socket: PathBuf,
-}
-
-impl Tmux {
-    /// Starts a 100x30 session running `command`, or `None` when tmux is
-    /// not installed (a failure under CI).
-    fn start(command: &str) -> Option<Tmux> {
-        if Command::new("tmux").arg("-V").output().is_err() {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "tmux is required under CI"
-            );
-            eprintln!("notice: tmux is not installed; skipping the terminal test");
-            return None;
-        }
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        let name = format!("chatty-test-{}-{nanos}", std::process::id());
-        let tmux = Tmux {
-            socket: std::env::temp_dir().join(name),
-        };
-        let out = tmux.run(&[
-            "-f",
-            "/dev/null",
-            "new-session",
-            "-d",
-            "-x",
-            "100",
-            "-y",
-            "30",
-            command,
-        ]);
-        assert!(
-            out.status.success(),
-            "tmux new-session: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        Some(tmux)
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new("tmux")
-            .arg("-S")
-            .arg(&self.socket)
-            .args(args)
-            .env_remove("TMUX")
-            .output()
-            .expect("tmux runs")
-    }
-
-    /// Types `text` literally, then presses Enter.
-    fn type_line(&self, text: &str) {
-        assert!(
-            self.run(&["send-keys", "-t", "0", "-l", text])
-                .status
-                .success()
-        );
-        assert!(
-            self.run(&["send-keys", "-t", "0", "Enter"])
-                .status
-                .success()
-        );
-    }
-
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "0"]).stdout).into_owned()
-    }
-
-    /// Polls the screen until `ready` holds; fails with the last screen.
-    async fn wait_for(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let screen = self.screen();
-            if ready(&screen) {
-                return screen;
-            }
-            assert!(
-                start.elapsed() < SCREEN_DEADLINE,
-                "waited for {what}; the screen:\n{screen}"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.run(&["kill-server"]);
-        let _ = std::fs::remove_file(&self.socket);
-    }
-}
+use tmux::{SCREEN_DEADLINE, Tmux};
 
 /// The users pane is the right-hand box: text after the second `│`.
 fn users_pane(screen: &str) -> String {
@@ -223,4 +123,176 @@ async fn a_taken_name_is_replaced_from_the_input_line_and_resizes_are_survived()
     tmux.type_line("/quit");
     tmux.wait_for("exit status 0", |s| s.contains("EXIT=0"))
         .await;
+}
+
+/// Runs `chatty join --name alice` against `addr` in a fresh tmux pane.
+fn join_in_tmux(addr: &str, extra: &str) -> Option<Tmux> {
+    Tmux::start(&format!(
+        "{} join --name alice --addr {addr} {extra}; echo EXIT=$?; sleep 60",
+        env!("CARGO_BIN_EXE_chatty"),
+    ))
+}
+
+/// Starts `chatty serve` on `addr` (a port a server just left) and waits
+/// until it accepts connections; killed when dropped.
+async fn serve_again_at(addr: &str) -> KillOnDrop {
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_chatty"))
+        .args(["serve", "--addr", addr])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start chatty serve");
+    let server = KillOnDrop(child);
+    let start = std::time::Instant::now();
+    while tokio::net::TcpStream::connect(addr).await.is_err() {
+        assert!(
+            start.elapsed() < SCREEN_DEADLINE,
+            "the server listens again"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    server
+}
+
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn lines_typed_while_the_server_is_down_go_out_one_by_one() {
+    let server = ServerProcess::start(&[]);
+    let addr = server.addr.to_string();
+    let Some(tmux) = join_in_tmux(&addr, "") else {
+        return;
+    };
+    tmux.wait_for("alice in the room", |s| s.contains("connected │ alice"))
+        .await;
+    drop(server);
+    tmux.wait_for("the link lost", |s| s.contains("connection lost"))
+        .await;
+    tmux.type_line("first line");
+    tmux.type_line("/msg bob secret words");
+    tmux.wait_for("two lines waiting", |s| s.contains("(2 waiting) >"))
+        .await;
+    // At least a second before the next attempt: bob is in the room first.
+    tmux.wait_for("a retry 2s or more away", |s| {
+        s.split("reconnecting in ")
+            .nth(1)
+            .and_then(|rest| rest.split('s').next())
+            .and_then(|n| n.parse::<u64>().ok())
+            .is_some_and(|n| n >= 2)
+    })
+    .await;
+
+    let _server = serve_again_at(&addr).await;
+    let mut bob = LineClient::connect(addr.parse().expect("addr")).await;
+    bob.login("bob").await;
+    bob.read_until("-- alice has arrived").await;
+    bob.expect("alice: first line").await;
+    bob.expect("alice -> bob: secret words").await;
+    tmux.type_line("/quit");
+    tmux.wait_for("exit status 0", |s| s.contains("EXIT=0"))
+        .await;
+}
+
+#[tokio::test]
+async fn a_server_that_does_not_speak_chatty_gets_plain_mode() {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    // Like the seed's Go server: an address for a name, lines prefixed by
+    // the sender's address.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr").to_string();
+    let Some(tmux) = join_in_tmux(&addr, "--join-wait 1s") else {
+        return;
+    };
+    let (peer, _) = tokio::time::timeout(SCREEN_DEADLINE, listener.accept())
+        .await
+        .expect("the client connects")
+        .expect("accept");
+    let (read, mut write) = peer.into_split();
+    let mut lines = BufReader::new(read).lines();
+    write
+        .write_all(b"You are 127.0.0.1:5555\n")
+        .await
+        .expect("write");
+    tmux.wait_for("plain mode", |s| {
+        s.contains("does not speak the chatty protocol") && s.contains("Users (?)")
+    })
+    .await;
+    tmux.type_line("hello go");
+    let mut next = async || {
+        tokio::time::timeout(SCREEN_DEADLINE, lines.next_line())
+            .await
+            .expect("a line in time")
+            .expect("read")
+    };
+    assert_eq!(next().await.as_deref(), Some("alice"), "the name first");
+    assert_eq!(next().await.as_deref(), Some("hello go"), "as typed");
+    write
+        .write_all(b"127.0.0.1:6666: hi back\n")
+        .await
+        .expect("write");
+    tmux.wait_for("the reply as a notice", |s| {
+        s.contains("-- 127.0.0.1:6666: hi back")
+    })
+    .await;
+}
+
+/// Display width of each row up to the users pane's left border.
+fn users_pane_columns(screen: &str) -> Vec<usize> {
+    use unicode_width::UnicodeWidthStr;
+    screen
+        .lines()
+        .filter_map(|row| row.find("││").map(|at| row[..at].width()))
+        .collect()
+}
+
+#[tokio::test]
+async fn hostile_server_text_does_not_shift_the_users_pane() {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    // A server that relays what chatty serve would have cleaned.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr").to_string();
+    let Some(tmux) = join_in_tmux(&addr, "") else {
+        return;
+    };
+    let (peer, _) = tokio::time::timeout(SCREEN_DEADLINE, listener.accept())
+        .await
+        .expect("the client connects")
+        .expect("accept");
+    let (read, mut write) = peer.into_split();
+    let mut lines = BufReader::new(read).lines();
+    let name = tokio::time::timeout(SCREEN_DEADLINE, lines.next_line()).await;
+    assert!(matches!(name, Ok(Ok(Some(_)))), "{name:?}");
+    let wire = "-- you are alice\n-- online (2): alice, bob\n\
+        bob: a\u{200D}b\u{200D}c\u{200D}d\u{200D}e\u{200D}f joined letters\n\
+        bob: right\u{202E}to left\u{2066} and zero\u{200B}width\u{FEFF}\n\
+        bob: wide          gap\u{3000}\u{3000}here\n\
+        bob: done\n";
+    write.write_all(wire.as_bytes()).await.expect("write");
+    let screen = tmux
+        .wait_for("the lines", |s| s.contains("bob: done"))
+        .await;
+    assert!(screen.contains("bob: abcdef joined letters"), "{screen}");
+    assert!(
+        screen.contains("bob: rightto left and zerowidth"),
+        "{screen}"
+    );
+    assert!(screen.contains("bob: wide gap here"), "{screen}");
+    let columns = users_pane_columns(&screen);
+    assert!(columns.len() > 5, "{screen}");
+    assert!(
+        columns.iter().all(|&c| c == columns[0]),
+        "the users pane moved: {columns:?}\n{screen}"
+    );
 }

@@ -1,12 +1,14 @@
 //! The client's state model: everything the screen shows and everything
 //! `update` needs to decide what happens next. No I/O lives here.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
 use crate::protocol::{ByeReason, Name, NameKey, ServerLine};
 
 use super::clock::Clock;
 use super::input::{Completion, History, LineEditor};
+use super::outbox::Outbox;
 pub use super::scrollback::SCROLLBACK_LINES;
 use super::scrollback::Scrollback;
 
@@ -27,6 +29,9 @@ pub enum Link {
     Reconnecting { in_secs: u64 },
     /// Disconnected with no automatic retry; Enter connects again.
     Offline { reason: String },
+    /// Connected to a server that does not speak chatty: lines go out as
+    /// typed and come in as notices.
+    Plain,
 }
 
 /// What a scrollback line holds.
@@ -47,15 +52,18 @@ pub struct Entry {
     pub history: bool,
 }
 
-/// The people in the room, kept sorted for display.
+/// The people in the room, sorted by their case fold ([`NameKey`]) as the
+/// roster is: an arrival or a departure costs O(log n), whatever the size
+/// of the room.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Users {
-    names: Vec<Name>,
+    names: BTreeMap<NameKey, Name>,
 }
 
 impl Users {
-    pub fn names(&self) -> &[Name] {
-        &self.names
+    /// The names in display order.
+    pub fn iter(&self) -> impl Iterator<Item = &Name> {
+        self.names.values()
     }
 
     pub fn len(&self) -> usize {
@@ -66,28 +74,20 @@ impl Users {
         self.names.is_empty()
     }
 
-    pub fn set(&mut self, names: Vec<Name>) {
-        self.names = names;
-        self.sort();
+    pub fn set(&mut self, names: impl IntoIterator<Item = Name>) {
+        self.names = names.into_iter().map(|n| (n.key(), n)).collect();
     }
 
     pub fn add(&mut self, name: Name) {
-        self.remove(&name.key());
-        self.names.push(name);
-        self.sort();
+        self.names.insert(name.key(), name);
     }
 
     pub fn remove(&mut self, key: &NameKey) {
-        self.names.retain(|n| &n.key() != key);
+        self.names.remove(key);
     }
 
     pub fn clear(&mut self) {
         self.names.clear();
-    }
-
-    fn sort(&mut self) {
-        self.names
-            .sort_by_cached_key(|n| (n.key(), n.as_str().to_owned()));
     }
 }
 
@@ -116,6 +116,15 @@ pub struct App {
     pub input: LineEditor,
     pub history: History,
     pub completion: Option<Completion>,
+    /// Lines waiting to be sent, each a line of its own.
+    pub outbox: Outbox,
+    /// A long paste waiting for Enter (send) or Esc (drop).
+    pub paste: Option<Vec<String>>,
+    /// The text the last kill (Ctrl-K, Ctrl-U, Ctrl-W, Alt-D) removed;
+    /// Ctrl-Y puts it back.
+    pub kill: String,
+    /// The last line sent, given back if the server refuses it as too long.
+    pub last_sent: Option<String>,
     /// Terminal size in cells (width, height).
     pub size: (u16, u16),
     /// The local time the loop last read; stamps new lines.
@@ -149,6 +158,10 @@ impl App {
             input: LineEditor::default(),
             history: History::default(),
             completion: None,
+            outbox: Outbox::default(),
+            paste: None,
+            kill: String::new(),
+            last_sent: None,
             size: (80, 24),
             clock: Clock::default(),
             bell: false,
@@ -164,6 +177,13 @@ impl App {
             history: self.in_history,
         };
         self.entries.push(entry);
+    }
+
+    /// Whether the loop should hand the socket task a waiting line.
+    pub fn wants_send_slot(&self) -> bool {
+        matches!(self.link, Link::Joined | Link::Plain)
+            && self.paste.is_none()
+            && !self.outbox.is_empty()
     }
 
     /// Appends a client note.

@@ -98,7 +98,25 @@ pub fn classify(body: &Body, me: &Me) -> Kind {
         ServerLine::Private { .. } => Kind::PrivateIn,
         ServerLine::Error(_) => Kind::Error,
         ServerLine::Unknown(_) => Kind::Unknown,
-        _ => Kind::Notice,
+        ServerLine::YouAre(_)
+        | ServerLine::Online(_)
+        | ServerLine::Arrived(_)
+        | ServerLine::Left { .. }
+        | ServerLine::Renamed { .. }
+        | ServerLine::Bye(_)
+        | ServerLine::Skipped(_)
+        | ServerLine::HistoryStart(_)
+        | ServerLine::HistoryEnd
+        | ServerLine::TagsOn
+        | ServerLine::Away { .. }
+        | ServerLine::Back(_)
+        | ServerLine::ResumedStart(_)
+        | ServerLine::ResumedEnd
+        | ServerLine::Session(_)
+        | ServerLine::Ignoring(_)
+        | ServerLine::NotIgnoring(_)
+        | ServerLine::IgnoreList(_)
+        | ServerLine::Notice(_) => Kind::Notice,
     }
 }
 

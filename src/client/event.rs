@@ -19,8 +19,22 @@ pub enum Event {
     Resize(u16, u16),
     /// Mouse wheel: positive scrolls up (back in time), negative down.
     Scroll(i32),
+    /// The socket task has room for another line (asked for only while
+    /// lines wait and can go).
+    SendSlot,
+    /// A signal from outside the terminal.
+    Signal(Signal),
     /// Something from the socket task.
     Net(NetEvent),
+}
+
+/// The signals the client leaves on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Signal {
+    Terminate,
+    Hangup,
+    Interrupt,
+    Quit,
 }
 
 /// What the socket task reports.
@@ -40,6 +54,9 @@ pub enum NetEvent {
     RetryIn(u64),
     /// The server sent a line longer than the client accepts; dropped.
     TooLong,
+    /// The wait for `-- you are` on this connection is over (reported
+    /// once per connection, whatever arrived; `update` decides).
+    JoinWaitOver,
 }
 
 /// What `update` asks the loop to do.
@@ -55,4 +72,8 @@ pub enum Effect {
     Redraw,
     /// Leave the program with status 0.
     Exit,
+    /// Leave the program as after SIGQUIT (status 131).
+    Abort,
+    /// Give the terminal back and stop (Ctrl-Z); redraw on `fg`.
+    Suspend,
 }

@@ -5,8 +5,10 @@
 //! [`ui::draw`] the pure view. This module is the thin loop around them: it
 //! reads terminal and socket events, performs effects, and draws after each
 //! event. [`net`] owns the socket; [`terminal`] restores the terminal on
-//! every exit path; [`scrollback`] keeps the bounded history with each
-//! line's wrapped row count, so scrolling stays cheap.
+//! every exit path and [`signals`] turns signals from outside into events,
+//! so that holds for `kill` too; [`outbox`] keeps the lines that wait to be
+//! sent, each a line of its own; [`scrollback`] keeps the bounded history
+//! with each line's wrapped row count, so scrolling stays cheap.
 
 pub mod app;
 pub mod classify;
@@ -14,41 +16,80 @@ pub mod clock;
 pub mod event;
 pub mod input;
 pub mod net;
+pub mod outbox;
 pub mod scrollback;
+pub mod signals;
 pub mod terminal;
 pub mod ui;
 pub mod update;
 pub mod wrap;
+
+use std::io::IsTerminal;
+use std::net::SocketAddr;
+use std::time::Duration;
 
 use anyhow::Context;
 use crossterm::event::{Event as TermEvent, EventStream, KeyEventKind, MouseEventKind};
 use futures::StreamExt;
 use tokio::sync::mpsc;
 
-use crate::cli::JoinArgs;
+use crate::protocol::Name;
 
 use self::app::App;
 use self::clock::Clock;
 pub use self::clock::local_offset;
 use self::event::{Effect, Event, NetEvent};
 use self::net::Request;
+use self::signals::Signals;
 use self::terminal::TerminalGuard;
 
 /// Events queued between the socket task and the loop.
 const REPORTS: usize = 256;
-/// Lines queued from the loop to the socket task (a big paste fits).
-const REQUESTS: usize = 1024;
+/// Lines queued from the loop to the socket task. Small: lines that wait
+/// longer wait in the app's outbox, where Esc can still stop them.
+const REQUESTS: usize = 16;
+
+/// What `chatty join` is asked to do.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The server to join.
+    pub addr: SocketAddr,
+    /// The name to join with (valid by the protocol's rules).
+    pub name: Name,
+    /// Ring the bell on mentions and private messages.
+    pub bell: bool,
+    /// How long to wait for `-- you are` before taking the server for one
+    /// that does not speak chatty (plain mode).
+    pub join_wait: Duration,
+}
+
+/// How the client ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ending {
+    /// Quit by the person, or by SIGTERM, SIGHUP or SIGINT (status 0).
+    Quit,
+    /// SIGQUIT (status 131, as a shell reports it).
+    Abort,
+}
 
 /// Runs the client until the person quits. `offset` is the local UTC offset
 /// in seconds, read before the runtime started.
-pub async fn run(args: JoinArgs, offset: i32) -> anyhow::Result<()> {
-    let mut app = App::new(args.addr, args.name);
-    app.bell = args.bell;
+pub async fn run(options: Options, offset: i32) -> anyhow::Result<Ending> {
+    if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
+        anyhow::bail!("chatty join needs a terminal: run it in one, with stdin and stdout on it");
+    }
+    let mut app = App::new(options.addr, options.name.to_string());
+    app.bell = options.bell;
     app.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     app.clock = Clock::now(offset);
+    let signals = Signals::catch().context("cannot catch signals")?;
     let (requests, requests_rx) = mpsc::channel(REQUESTS);
     let (reports_tx, reports) = mpsc::channel(REPORTS);
-    tokio::spawn(net::run(args.addr, requests_rx, reports_tx));
+    let link = net::Link {
+        addr: options.addr,
+        join_wait: options.join_wait,
+    };
+    tokio::spawn(net::run(link, requests_rx, reports_tx));
     let guard = TerminalGuard::enter().context("cannot set up the terminal")?;
     let size = guard.terminal.size()?;
     app.size = (size.width, size.height);
@@ -56,6 +97,7 @@ pub async fn run(args: JoinArgs, offset: i32) -> anyhow::Result<()> {
     let mut looper = Loop {
         app,
         guard,
+        signals,
         requests,
         reports,
         offset,
@@ -67,6 +109,7 @@ pub async fn run(args: JoinArgs, offset: i32) -> anyhow::Result<()> {
 struct Loop {
     app: App,
     guard: TerminalGuard,
+    signals: Signals,
     requests: mpsc::Sender<Request>,
     reports: mpsc::Receiver<NetEvent>,
     offset: i32,
@@ -75,14 +118,14 @@ struct Loop {
 /// Whether the loop goes on after an effect.
 enum Flow {
     Continue,
-    Exit,
+    End(Ending),
 }
 
 impl Loop {
-    async fn run(&mut self, first: Vec<Effect>) -> anyhow::Result<()> {
+    async fn run(&mut self, first: Vec<Effect>) -> anyhow::Result<Ending> {
         let mut terminal_events = EventStream::new();
-        if let Flow::Exit = self.perform(first).await? {
-            return Ok(());
+        if let Flow::End(ending) = self.perform(first).await? {
+            return Ok(ending);
         }
         loop {
             let app = &self.app;
@@ -90,22 +133,28 @@ impl Loop {
                 ui::draw(app, frame);
                 ui::cursor(app, frame.area())
             })?;
+            let wants_slot = self.app.wants_send_slot();
             let event = tokio::select! {
                 biased;
+                signal = self.signals.next() => Some(Event::Signal(signal)),
                 next = terminal_events.next() => match next {
                     Some(event) => from_terminal(event?),
-                    None => return Ok(()),
+                    None => return Ok(Ending::Quit),
                 },
                 report = self.reports.recv() => match report {
                     Some(report) => Some(Event::Net(report)),
                     None => anyhow::bail!("the connection task stopped"),
                 },
+                slot = self.requests.reserve(), if wants_slot => {
+                    slot.map(drop).context("the connection task stopped")?;
+                    Some(Event::SendSlot)
+                }
             };
             let Some(event) = event else { continue };
             self.app.clock = Clock::now(self.offset);
             let effects = update::update(&mut self.app, event);
-            if let Flow::Exit = self.perform(effects).await? {
-                return Ok(());
+            if let Flow::End(ending) = self.perform(effects).await? {
+                return Ok(ending);
             }
         }
     }
@@ -119,7 +168,9 @@ impl Loop {
                 }
                 Effect::Bell => self.guard.bell()?,
                 Effect::Redraw => self.guard.terminal.clear()?,
-                Effect::Exit => return Ok(Flow::Exit),
+                Effect::Suspend => self.guard.suspend()?,
+                Effect::Exit => return Ok(Flow::End(Ending::Quit)),
+                Effect::Abort => return Ok(Flow::End(Ending::Abort)),
             }
         }
         Ok(Flow::Continue)

@@ -20,12 +20,28 @@ use tokio::net::tcp::OwnedWriteHalf;
 use tokio::sync::mpsc;
 use tokio_util::codec::FramedRead;
 
+use crate::protocol::name::MAX_NAME_CHARS;
 use crate::protocol::{Frame, LineCodec};
 
 use super::event::NetEvent;
 
-/// Longest server line accepted; longer ones are shown as a note.
-pub const MAX_LINE_BYTES: usize = 64 * 1024;
+/// The largest room `chatty serve` can hold (the top of its
+/// `--max-clients` range).
+pub const MAX_ROOM: usize = 1_000_000;
+/// Longest server line accepted; longer ones are shown as a note. Sized
+/// from the protocol's own bounds so that the largest legal line, the
+/// `-- online` roster of a full room of 24-character names of 4-byte
+/// characters, is read whole.
+pub const MAX_LINE_BYTES: usize = ROSTER_HEAD + MAX_ROOM * (MAX_NAME_CHARS * 4 + ", ".len());
+/// `-- online (N): ` for the largest N.
+const ROSTER_HEAD: usize = "-- online (1000000): ".len();
+
+/// Where to connect, and how long to wait for `-- you are`.
+#[derive(Clone, Copy, Debug)]
+pub struct Link {
+    pub addr: SocketAddr,
+    pub join_wait: Duration,
+}
 /// The longest wait between attempts.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
@@ -51,7 +67,7 @@ pub fn backoff(attempt: u32, jitter: f64) -> Duration {
 
 /// Runs until `requests` closes.
 pub async fn run(
-    addr: SocketAddr,
+    link: Link,
     mut requests: mpsc::Receiver<Request>,
     reports: mpsc::Sender<NetEvent>,
 ) {
@@ -65,7 +81,7 @@ pub async fn run(
         {
             return;
         }
-        if session(addr, &name, &mut requests, &reports).await.is_err() {
+        if session(link, &name, &mut requests, &reports).await.is_err() {
             return;
         }
     }
@@ -92,13 +108,13 @@ async fn report(reports: &mpsc::Sender<NetEvent>, event: NetEvent) -> Result<(),
 
 /// One connection, from connect to close.
 async fn session(
-    addr: SocketAddr,
+    link: Link,
     name: &str,
     requests: &mut mpsc::Receiver<Request>,
     reports: &mpsc::Sender<NetEvent>,
 ) -> Result<(), Gone> {
     report(reports, NetEvent::Connecting).await?;
-    let stream = match TcpStream::connect(addr).await {
+    let stream = match TcpStream::connect(link.addr).await {
         Ok(stream) => stream,
         Err(err) => return report(reports, NetEvent::ConnectFailed(err.to_string())).await,
     };
@@ -109,19 +125,28 @@ async fn session(
     }
     report(reports, NetEvent::Connected).await?;
     let lines = FramedRead::new(read, LineCodec::new(MAX_LINE_BYTES));
-    let why = pump(lines, write, requests, reports).await?;
+    let why = pump(lines, write, link.join_wait, requests, reports).await?;
     report(reports, NetEvent::Closed(why)).await
 }
 
 /// Moves lines both ways until the link ends; returns why it ended.
+/// Reports [`NetEvent::JoinWaitOver`] once, `join_wait` after connecting.
 async fn pump(
     mut lines: FramedRead<tokio::net::tcp::OwnedReadHalf, LineCodec>,
     mut write: OwnedWriteHalf,
+    join_wait: Duration,
     requests: &mut mpsc::Receiver<Request>,
     reports: &mpsc::Sender<NetEvent>,
 ) -> Result<String, Gone> {
+    let wait = tokio::time::sleep(join_wait);
+    tokio::pin!(wait);
+    let mut waiting = true;
     loop {
         tokio::select! {
+            () = &mut wait, if waiting => {
+                waiting = false;
+                report(reports, NetEvent::JoinWaitOver).await?;
+            }
             frame = lines.next() => match frame {
                 Some(Ok(Frame::Line(line))) => report(reports, NetEvent::Line(line)).await?,
                 Some(Ok(Frame::TooLong)) => report(reports, NetEvent::TooLong).await?,
@@ -181,9 +206,18 @@ mod tests {
     async fn connect_as_alice(
         addr: std::net::SocketAddr,
     ) -> (mpsc::Sender<Request>, mpsc::Receiver<NetEvent>) {
+        connect_waiting(addr, Duration::from_secs(60)).await
+    }
+
+    /// The same, with the given wait for `-- you are`.
+    async fn connect_waiting(
+        addr: std::net::SocketAddr,
+        join_wait: Duration,
+    ) -> (mpsc::Sender<Request>, mpsc::Receiver<NetEvent>) {
         let (requests, requests_rx) = mpsc::channel(8);
         let (reports_tx, reports) = mpsc::channel(8);
-        tokio::spawn(run(addr, requests_rx, reports_tx));
+        let link = Link { addr, join_wait };
+        tokio::spawn(run(link, requests_rx, reports_tx));
         let connect = Request::Connect {
             name: "alice".into(),
             attempt: 0,
@@ -244,5 +278,58 @@ mod tests {
             reports.recv().await,
             Some(NetEvent::ConnectFailed(_))
         ));
+    }
+
+    #[tokio::test]
+    async fn the_join_wait_is_reported_once() {
+        bounded(join_wait_reported()).await;
+    }
+
+    async fn join_wait_reported() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let (_requests, mut reports) = connect_waiting(addr, Duration::from_millis(100)).await;
+        let (mut peer, _) = listener.accept().await.expect("accept");
+        peer.write_all(b"You are 127.0.0.1:5555\n")
+            .await
+            .expect("write");
+        assert_eq!(reports.recv().await, Some(NetEvent::Connecting));
+        assert_eq!(reports.recv().await, Some(NetEvent::Connected));
+        assert_eq!(
+            reports.recv().await,
+            Some(NetEvent::Line("You are 127.0.0.1:5555".into()))
+        );
+        assert_eq!(reports.recv().await, Some(NetEvent::JoinWaitOver));
+        peer.write_all(b"127.0.0.1:6666 has arrived\n")
+            .await
+            .expect("write");
+        assert!(matches!(reports.recv().await, Some(NetEvent::Line(_))));
+    }
+
+    #[test]
+    fn the_largest_legal_roster_is_read_whole() {
+        use bytes::BytesMut;
+        use tokio_util::codec::Decoder;
+        // 3,000 members with 24-character names of 4-byte characters.
+        let name = "𝒜".repeat(crate::protocol::name::MAX_NAME_CHARS);
+        let names = vec![name.as_str(); 3_000].join(", ");
+        let line = format!("-- online (3000): {names}\n");
+        let mut buf = BytesMut::from(line.as_bytes());
+        let frame = LineCodec::new(MAX_LINE_BYTES).decode(&mut buf);
+        assert!(matches!(frame, Ok(Some(Frame::Line(_)))), "read whole");
+        let widest = ROSTER_HEAD + MAX_ROOM * (24 * 4 + 2);
+        assert!(MAX_LINE_BYTES >= widest);
+    }
+
+    #[test]
+    fn the_room_bound_is_the_servers() {
+        use clap::Parser;
+        let parse = |n: usize| {
+            crate::cli::Cli::try_parse_from(["chatty", "serve", "--max-clients", &n.to_string()])
+        };
+        assert!(parse(MAX_ROOM).is_ok());
+        assert!(parse(MAX_ROOM + 1).is_err());
     }
 }

@@ -34,22 +34,23 @@ impl TerminalGuard {
     /// Switches the terminal to TUI mode and installs the panic hook.
     pub fn enter() -> io::Result<TerminalGuard> {
         install_panic_hook();
-        enable_raw_mode()?;
-        let mut stdout = io::stdout();
-        if let Err(err) = execute!(
-            stdout,
-            EnterAlternateScreen,
-            EnableBracketedPaste,
-            EnableMouseCapture
-        ) {
-            restore();
-            return Err(err);
-        }
-        let terminal = Terminal::new(CrosstermBackend::new(stdout)).inspect_err(|_| restore())?;
+        tui_mode()?;
+        let terminal =
+            Terminal::new(CrosstermBackend::new(io::stdout())).inspect_err(|_| restore())?;
         Ok(TerminalGuard {
             terminal,
             shown: Buffer::default(),
         })
+    }
+
+    /// Ctrl-Z: gives the terminal back, stops until `fg`, then takes it
+    /// again and clears it so the next frame is drawn whole.
+    pub fn suspend(&mut self) -> io::Result<()> {
+        restore();
+        super::signals::suspend()?;
+        tui_mode()?;
+        self.shown = Buffer::default();
+        self.terminal.clear()
     }
 
     /// Draws one frame with `render`, which returns where the cursor goes.
@@ -126,6 +127,19 @@ fn to_repaint(shown: &Buffer, next: &Buffer) -> Vec<u16> {
 /// A cell holding a grapheme of more than one code point.
 fn is_composite(cell: &Cell) -> bool {
     cell.symbol().chars().nth(1).is_some()
+}
+
+/// Raw mode, alternate screen, bracketed paste and mouse reporting on;
+/// all undone again if any step fails.
+fn tui_mode() -> io::Result<()> {
+    enable_raw_mode()?;
+    execute!(
+        io::stdout(),
+        EnterAlternateScreen,
+        EnableBracketedPaste,
+        EnableMouseCapture
+    )
+    .inspect_err(|_| restore())
 }
 
 /// Undoes everything `enter` did; safe to call more than once.

@@ -1,8 +1,11 @@
 //! Wrapping styled text to a width in terminal cells.
 //!
 //! Counts display width (CJK and most emoji take two cells), never splits a
-//! grapheme, prefers to break after a space, and never lets a line exceed
-//! the width: a wide glyph that would cross the edge moves to the next row.
+//! grapheme, breaks where UAX #14 allows (after a space, between two
+//! ideographs, ...) and never lets a line exceed the width: a wide glyph
+//! that would cross the edge moves to the next row.
+
+use std::collections::HashSet;
 
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -26,13 +29,28 @@ struct Cell<'a> {
 pub fn wrap(spans: &[Span<'_>], width: usize, indent: usize) -> Vec<Line<'static>> {
     let width = width.max(1);
     let indent = if indent * 2 <= width { indent } else { 0 };
+    let whole: String = spans.iter().map(|s| s.content.as_ref()).collect();
+    let breaks: HashSet<usize> = unicode_linebreak::linebreaks(&whole)
+        .map(|(at, _)| before_command_slash(&whole, at))
+        .collect();
     let mut rows = Rows::new(width, indent);
+    let mut at = 0;
     for span in spans {
         for text in span.content.graphemes(true) {
-            rows.push(cell(text, span.style, width));
+            rows.push(cell(text, span.style, width), breaks.contains(&at));
+            at += text.len();
         }
     }
     rows.finish()
+}
+
+/// UAX #14 breaks after a `/` and never before it; for a command word
+/// (`try /help`) the break moves to before the `/`, so the word stays whole.
+fn before_command_slash(whole: &str, at: usize) -> usize {
+    match whole[..at].strip_suffix('/') {
+        Some(rest) if rest.is_empty() || rest.ends_with(char::is_whitespace) => at - 1,
+        _ => at,
+    }
 }
 
 /// Display width of `text` in cells.
@@ -60,8 +78,8 @@ struct Rows<'a> {
     done: Vec<Vec<Cell<'a>>>,
     current: Vec<Cell<'a>>,
     used: usize,
-    /// Index in `current` of the last space a line may break after.
-    space: Option<usize>,
+    /// Index in `current` of the last cell a new line may start with.
+    brk: Option<usize>,
     /// Cells at the start of `current` that are indent, not text.
     lead: usize,
 }
@@ -74,30 +92,35 @@ impl<'a> Rows<'a> {
             done: Vec::new(),
             current: Vec::new(),
             used: 0,
-            space: None,
+            brk: None,
             lead: 0,
         }
     }
 
-    fn push(&mut self, cell: Cell<'a>) {
+    /// Adds a cell; `breakable` when a line may start with it (UAX #14).
+    fn push(&mut self, cell: Cell<'a>, breakable: bool) {
         if self.used + cell.width > self.width {
-            self.break_line(cell.width);
+            self.break_line(cell.width, breakable);
             if cell.text == " " && self.current.len() == self.lead {
                 return;
             }
-        }
-        if cell.text == " " {
-            self.space = Some(self.current.len());
+        } else if breakable {
+            self.brk = Some(self.current.len());
         }
         self.used += cell.width;
         self.current.push(cell);
     }
 
     /// Ends the current line so that a cell `next` wide fits on the new
-    /// one: after the last space when what follows it fits there too,
-    /// else right here; the indent goes when it would not leave room.
-    fn break_line(&mut self, next: usize) {
-        let carry_at = self.space.filter(|&at| at >= self.lead).map(|at| at + 1);
+    /// one: right here when a line may start with that cell, else at the
+    /// last break opportunity when what follows it fits there too, else
+    /// right here anyway; the indent goes when it would not leave room.
+    fn break_line(&mut self, next: usize, here: bool) {
+        let carry_at = if here {
+            None
+        } else {
+            self.brk.filter(|&at| at > self.lead)
+        };
         let carry_width: usize =
             carry_at.map_or(0, |at| self.current[at..].iter().map(|c| c.width).sum());
         let (carry, carry_width) = match carry_at {
@@ -127,7 +150,7 @@ impl<'a> Rows<'a> {
         };
         self.current = vec![pad; indent];
         self.lead = indent;
-        self.space = None;
+        self.brk = None;
         self.current.extend(carry);
         self.used = self.current.iter().map(|c| c.width).sum();
     }
@@ -174,6 +197,26 @@ mod tests {
     fn breaks_after_spaces() {
         assert_eq!(plain("hello big world", 10, 0), ["hello big", "world"]);
         assert_eq!(plain("hello big world", 10, 2), ["hello big", "  world"]);
+    }
+
+    #[test]
+    fn cjk_breaks_between_ideographs_not_after_the_name() {
+        assert_eq!(
+            plain("bob: 你好世界你好世界", 12, 2),
+            ["bob: 你好世", "  界你好世界"]
+        );
+        let spans = [
+            Span::raw("bob"),
+            Span::raw(": "),
+            Span::raw("日本語のテキスト"),
+        ];
+        let rows = wrap(&spans, 10, 0);
+        assert!(rows[0].to_string().starts_with("bob: 日本"), "{rows:?}");
+    }
+
+    #[test]
+    fn command_words_stay_whole() {
+        assert_eq!(plain("try /help now", 8, 0), ["try", "/help", "now"]);
     }
 
     #[test]

@@ -12,7 +12,7 @@ pub mod tags;
 
 pub use codec::{Frame, LineCodec};
 pub use command::Command;
-pub use name::{Name, NameError, NameKey};
-pub use sanitize::{sanitize, shorten, strip_controls};
+pub use name::{Name, NameError, NameKey, NameSkeleton};
+pub use sanitize::{sanitize, sanitize_reason, shorten, strip_controls};
 pub use server_line::{ByeReason, ServerLine};
 pub use tags::{Seq, Stamp, Tagged, Tags, Timestamp};

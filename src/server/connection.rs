@@ -29,8 +29,6 @@ use super::room::{ConnId, Leave, Request, RoomHandle};
 use super::writer::{self, WriterEnd};
 use crate::protocol::{Command, Frame, LineCodec, sanitize};
 
-/// How long unread input is drained after the last line was flushed.
-const LINGER: Duration = Duration::from_secs(2);
 /// The read buffer starts this small and grows only for long lines.
 const READ_BUFFER_BYTES: usize = 256;
 
@@ -77,7 +75,7 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, context: Context) {
                 let _ = context.room.send(Request::Leave { id, reason }).await;
             }
         }
-        linger(&mut lines, writer, &context.hard_stop).await;
+        linger(&mut lines, writer, config.linger, &context.hard_stop).await;
     }
     .instrument(span)
     .await;
@@ -223,6 +221,7 @@ pub async fn next_frame<R: AsyncRead + Unpin>(
 async fn linger<R: AsyncRead + Unpin>(
     lines: &mut FramedRead<R, LineCodec>,
     mut writer: WriterTask,
+    drain: Duration,
     hard_stop: &CancellationToken,
 ) {
     let mut input_open = true;
@@ -236,7 +235,7 @@ async fn linger<R: AsyncRead + Unpin>(
     if writer.flushed != Some(true) {
         return;
     }
-    let deadline = sleep(LINGER);
+    let deadline = sleep(drain);
     tokio::pin!(deadline);
     while input_open {
         tokio::select! {

@@ -8,7 +8,7 @@ use std::time::Duration;
 use socket2::{SockRef, TcpKeepalive};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
-use tokio::time::{sleep, timeout};
+use tokio::time::{Instant, sleep, sleep_until, timeout};
 
 use super::connection::{self, Context};
 use crate::protocol::{ByeReason, ServerLine};
@@ -19,15 +19,26 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 const MAX_REFUSING: usize = 64;
 /// How long a turned-away client gets to read its bye.
 const REFUSE_TIMEOUT: Duration = Duration::from_secs(2);
+/// File descriptors kept free beyond those open at start, the clients'
+/// and the refusals' (a history file compaction opens two).
+const SPARE_FILES: u64 = 8;
+/// Refused connections are logged as one count per this interval.
+const REFUSAL_REPORT: Duration = Duration::from_secs(10);
 
 /// Accepts connections until shutdown.
 pub async fn accept_loop(listener: TcpListener, context: Context) {
-    let slots = Arc::new(Semaphore::new(context.config.max_clients));
-    let refusing = Arc::new(Semaphore::new(MAX_REFUSING));
+    let capacity = Capacity::for_this_process(context.config.max_clients);
+    let slots = Arc::new(Semaphore::new(capacity.clients));
+    let refusing = Arc::new(Semaphore::new(capacity.refusing));
+    let mut refusals = Refusals::default();
     let mut out_of_files_logged = false;
     loop {
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
+            () = refusals.due() => {
+                refusals.report();
+                continue;
+            }
             () = context.shutdown.cancelled() => return,
         };
         let (stream, peer) = match accepted {
@@ -57,7 +68,7 @@ pub async fn accept_loop(listener: TcpListener, context: Context) {
                 });
             }
             Err(_) => {
-                tracing::warn!(%peer, "server full, connection refused");
+                refusals.record(peer);
                 if let Ok(permit) = refusing.clone().try_acquire_owned() {
                     context.tracker.spawn(async move {
                         refuse(stream).await;
@@ -69,9 +80,111 @@ pub async fn accept_loop(listener: TcpListener, context: Context) {
     }
 }
 
+/// How many clients, and refusals in progress, the open-files limit
+/// leaves room for.
+#[derive(Debug, PartialEq, Eq)]
+struct Capacity {
+    clients: usize,
+    refusing: usize,
+}
+
+impl Capacity {
+    /// The capacity under this process's soft RLIMIT_NOFILE (logged).
+    fn for_this_process(max_clients: usize) -> Capacity {
+        let limit = rlimit::Resource::NOFILE.get().ok().map(|(soft, _)| soft);
+        let open = std::fs::read_dir("/proc/self/fd").ok().map(Iterator::count);
+        let capacity = match (limit, open) {
+            (Some(limit), Some(open)) => Capacity::fit(max_clients, limit, open as u64),
+            _ => Capacity {
+                clients: max_clients,
+                refusing: MAX_REFUSING,
+            },
+        };
+        match limit {
+            Some(limit) if capacity.clients < max_clients => tracing::warn!(
+                "clients at most {} (the open files limit is {limit}; raise it for --max-clients {max_clients})",
+                capacity.clients
+            ),
+            _ => tracing::info!("clients at most {}", capacity.clients),
+        }
+        capacity
+    }
+
+    /// Splits what `limit` leaves beyond the `open` files and a spare few:
+    /// a quarter at most for refusals, the rest for clients (at least one).
+    fn fit(max_clients: usize, limit: u64, open: u64) -> Capacity {
+        let free = limit.saturating_sub(open + SPARE_FILES);
+        let refusing = (free / 4).min(MAX_REFUSING as u64);
+        let clients = usize::try_from(free - refusing).unwrap_or(usize::MAX);
+        Capacity {
+            clients: clients.clamp(1, max_clients),
+            refusing: usize::try_from(refusing).unwrap_or(MAX_REFUSING).max(1),
+        }
+    }
+}
+
+/// Refused connections, counted so that a flood of them logs one line
+/// per [`REFUSAL_REPORT`] instead of one each: the first refusal of an
+/// episode at once, then the count of each interval that had any.
+#[derive(Debug, Default)]
+struct Refusals {
+    count: u64,
+    /// The end of the current interval; `None` between episodes.
+    report_at: Option<Instant>,
+}
+
+impl Refusals {
+    fn record(&mut self, peer: std::net::SocketAddr) {
+        if self.report_at.is_none() {
+            tracing::warn!(%peer, "server full, refusing connections");
+            self.report_at = Some(Instant::now() + REFUSAL_REPORT);
+        }
+        self.count += 1;
+    }
+
+    /// Resolves when the current interval ends.
+    async fn due(&self) {
+        match self.report_at {
+            Some(at) => sleep_until(at).await,
+            None => std::future::pending().await,
+        }
+    }
+
+    /// Logs the interval's count; an interval without any ends the episode.
+    fn report(&mut self) {
+        if self.count == 0 {
+            self.report_at = None;
+            return;
+        }
+        self.log_count();
+        self.report_at = Some(Instant::now() + REFUSAL_REPORT);
+    }
+
+    fn log_count(&mut self) {
+        tracing::warn!(
+            "server full: {} connections refused in the last {}s or less",
+            std::mem::take(&mut self.count),
+            REFUSAL_REPORT.as_secs()
+        );
+    }
+}
+
+impl Drop for Refusals {
+    /// The last count is logged however the accept loop ends.
+    fn drop(&mut self) {
+        if self.count > 0 {
+            self.log_count();
+        }
+    }
+}
+
+/// Accept failed for lack of file descriptors or memory: worth a pause.
 fn is_out_of_resources(err: &io::Error) -> bool {
-    // EMFILE, ENFILE, ENOBUFS, ENOMEM
-    matches!(err.raw_os_error(), Some(24 | 23 | 105 | 12))
+    use rustix::io::Errno;
+    matches!(
+        Errno::from_io_error(err),
+        Some(Errno::MFILE | Errno::NFILE | Errno::NOBUFS | Errno::NOMEM)
+    )
 }
 
 async fn back_off(context: &Context) {
@@ -102,4 +215,39 @@ async fn refuse(mut stream: TcpStream) {
         io::Result::Ok(())
     })
     .await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clients_fit_in_the_open_files_limit() {
+        assert_eq!(
+            Capacity::fit(4096, 64, 16),
+            Capacity {
+                clients: 30,
+                refusing: 10
+            }
+        );
+        assert_eq!(
+            Capacity::fit(4096, 1 << 20, 16),
+            Capacity {
+                clients: 4096,
+                refusing: MAX_REFUSING
+            }
+        );
+        assert_eq!(Capacity::fit(4096, 10, 16).clients, 1);
+    }
+
+    #[test]
+    fn out_of_files_and_memory_are_out_of_resources() {
+        use rustix::io::Errno;
+        for errno in [Errno::MFILE, Errno::NFILE, Errno::NOBUFS, Errno::NOMEM] {
+            let err = io::Error::from_raw_os_error(errno.raw_os_error());
+            assert!(is_out_of_resources(&err), "{err}");
+        }
+        let reset = io::Error::from_raw_os_error(Errno::CONNABORTED.raw_os_error());
+        assert!(!is_out_of_resources(&reset));
+    }
 }

@@ -14,7 +14,9 @@ use super::connection::{Context, next_frame};
 use super::outbox::Outbox;
 use super::rate::TokenBucket;
 use super::room::{ConnId, JoinReply, Request, taken, too_long};
-use crate::protocol::{ByeReason, Command, Frame, LineCodec, Name, ServerLine, sanitize};
+use crate::protocol::{
+    ByeReason, Command, Frame, LineCodec, Name, NameError, ServerLine, sanitize,
+};
 
 /// The text after `-- ` of the first lines every connection gets.
 const GREETING: &str = include_str!("../../assets/greeting.txt");
@@ -46,7 +48,7 @@ pub async fn login<R: AsyncRead + Unpin>(
     }
     let deadline = sleep(context.config.login_timeout);
     tokio::pin!(deadline);
-    let mut first = true;
+    let mut http = HttpCheck::First;
     let mut tags = false;
     loop {
         let wait = bucket.wait(Instant::now());
@@ -60,6 +62,7 @@ pub async fn login<R: AsyncRead + Unpin>(
         let text = match frame {
             None => return Login::Ended,
             Some(Frame::TooLong) => {
+                http.too_long();
                 outbox.push(too_long(context.config.max_line_bytes).to_bytes());
                 continue;
             }
@@ -68,11 +71,10 @@ pub async fn login<R: AsyncRead + Unpin>(
         if text.is_empty() {
             continue;
         }
-        if (std::mem::take(&mut first) && is_http_request(&text)) || is_http_header(&text) {
+        if http.is_http(&text) {
             return refuse_http(outbox);
         }
         let attempt = match Command::parse(&text) {
-            Command::Quit(_) => return bye(outbox, ByeReason::Quit),
             Command::Tags => {
                 tags = true;
                 outbox.push(ServerLine::TagsOn.to_bytes());
@@ -91,6 +93,10 @@ pub async fn login<R: AsyncRead + Unpin>(
             }
             Command::Usage(usage @ "/resume TOKEN [SEQ]") => {
                 outbox.push(ServerLine::error(format!("usage: {usage}")).to_bytes());
+                continue;
+            }
+            _ if is_login_command(&text) => {
+                outbox.push(ServerLine::error("choose a name first").to_bytes());
                 continue;
             }
             _ => try_name(&text, outbox, peer, tags, context).await,
@@ -117,7 +123,7 @@ async fn try_name(
     let name = match Name::parse(text) {
         Ok(name) => name,
         Err(err) => {
-            outbox.push(ServerLine::error(err.to_string()).to_bytes());
+            outbox.push(refusal(&err, context).await.to_bytes());
             return Attempt::Again(outbox);
         }
     };
@@ -139,7 +145,7 @@ async fn try_join(
     match context.room.join(ask).await {
         Ok(JoinReply::Joined { id, kicked }) => Attempt::Joined(Login::Joined { id, kicked }),
         Ok(JoinReply::Taken { name, outbox }) => {
-            outbox.push(taken(&name).to_bytes());
+            outbox.push(taken(name.as_str()).to_bytes());
             Attempt::Again(outbox)
         }
         Ok(JoinReply::Refused { reason, outbox }) => {
@@ -150,6 +156,17 @@ async fn try_join(
         // The room has shut down; the outbox went with the request.
         Err(_) => Attempt::Joined(Login::Ended),
     }
+}
+
+/// The error for a refused name: "taken" when it only looks like a
+/// member's name in other scripts, else why it is invalid.
+async fn refusal(err: &NameError, context: &Context) -> ServerLine {
+    if let Some(skeleton) = err.lookalike()
+        && let Ok(true) = context.room.is_taken(skeleton.clone()).await
+    {
+        return taken(err.quoted());
+    }
+    ServerLine::error(err.to_string())
 }
 
 fn bye(outbox: Outbox, reason: ByeReason) -> Login {
@@ -164,6 +181,48 @@ fn refuse_http(outbox: Outbox) -> Login {
     Login::Ended
 }
 
+/// A line starting with `/`, which no name does. Apart from `/tags` and
+/// `/resume`, every command before the name gets `! choose a name
+/// first`, `/quit` included, and login goes on.
+fn is_login_command(line: &str) -> bool {
+    line.starts_with('/')
+}
+
+/// Where a login is in telling an HTTP request from a chat client: only
+/// the first non-empty line may be a request line, and a header-shaped
+/// line counts only right after a first line too long to read (a request
+/// with a huge URL). Everything else is a name, good or bad.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum HttpCheck {
+    /// No line yet.
+    First,
+    /// The first line was too long to read.
+    AfterLongFirst,
+    /// Past the lines that can tell.
+    Over,
+}
+
+impl HttpCheck {
+    /// A line too long to read arrived.
+    fn too_long(&mut self) {
+        *self = match self {
+            HttpCheck::First => HttpCheck::AfterLongFirst,
+            HttpCheck::AfterLongFirst | HttpCheck::Over => HttpCheck::Over,
+        };
+    }
+
+    /// Whether this non-empty line shows the client speaks HTTP.
+    fn is_http(&mut self, line: &str) -> bool {
+        let http = match self {
+            HttpCheck::First => is_http_request(line),
+            HttpCheck::AfterLongFirst => is_http_header(line),
+            HttpCheck::Over => false,
+        };
+        *self = HttpCheck::Over;
+        http
+    }
+}
+
 /// `METHOD TARGET HTTP/x`: a browser or a web request, not a chat client.
 fn is_http_request(line: &str) -> bool {
     let mut words = line.split_whitespace();
@@ -175,8 +234,7 @@ fn is_http_request(line: &str) -> bool {
     method.chars().all(|c| c.is_ascii_uppercase()) && version.starts_with("HTTP/")
 }
 
-/// `Field-Name: value`: an HTTP header. A request line too long to read
-/// is followed by these, and no name contains a `:`, so none is lost.
+/// `Field-Name: value`: an HTTP header, as it follows a request line.
 fn is_http_header(line: &str) -> bool {
     let Some((field, _value)) = line.split_once(':') else {
         return false;
@@ -189,7 +247,7 @@ fn is_http_header(line: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{is_http_header, is_http_request};
+    use super::{HttpCheck, is_http_header, is_http_request, is_login_command};
 
     #[test]
     fn recognizes_http_request_lines() {
@@ -208,5 +266,39 @@ mod tests {
         assert!(!is_http_header("alice"));
         assert!(!is_http_header("a name: with spaces"));
         assert!(!is_http_header(": nothing"));
+    }
+
+    #[test]
+    fn only_the_first_line_may_be_a_request_line() {
+        let mut check = HttpCheck::First;
+        assert!(check.is_http("GET / HTTP/1.1"));
+        let mut check = HttpCheck::First;
+        assert!(!check.is_http("alice"));
+        assert!(!check.is_http("GET / HTTP/1.1"));
+    }
+
+    #[test]
+    fn a_header_counts_only_right_after_a_long_first_line() {
+        let mut check = HttpCheck::First;
+        assert!(!check.is_http("Host: x"), "a first line is no header");
+        let mut check = HttpCheck::First;
+        check.too_long();
+        assert!(check.is_http("Host: x"));
+        let mut check = HttpCheck::First;
+        check.too_long();
+        assert!(!check.is_http("alice"));
+        assert!(!check.is_http("Host: x"), "not right after the long line");
+        let mut check = HttpCheck::First;
+        assert!(!check.is_http("alice"));
+        check.too_long();
+        assert!(!check.is_http("Host: x"), "the long line was not the first");
+    }
+
+    #[test]
+    fn every_slash_line_is_a_login_command() {
+        for line in ["/names", "/quit", "/tags", "/resume t 1", "/", "//x"] {
+            assert!(is_login_command(line), "{line}");
+        }
+        assert!(!is_login_command("alice"));
     }
 }

@@ -26,19 +26,15 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context as _;
+use anyhow::{Context as _, anyhow};
 use tokio::net::{TcpListener, TcpSocket};
+use tokio::task::{JoinError, JoinHandle};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use connection::Context;
 use history::History;
 use room::Room;
-
-/// How long queued lines may take to flush at shutdown.
-pub const SHUTDOWN_FLUSH: Duration = Duration::from_secs(5);
-/// How long a held seat waits for its member to resume.
-pub const RESUME_WINDOW: Duration = Duration::from_secs(120);
 
 /// The server's settings (see `chatty serve --help` for each).
 #[derive(Clone, Debug)]
@@ -56,29 +52,40 @@ pub struct Config {
     pub rate: u32,
     pub burst: usize,
     pub max_clients: usize,
+    /// How long queued lines may take to flush at shutdown.
     pub shutdown_flush: Duration,
+    /// How long a closing connection's unread input is drained after its
+    /// last line was flushed, so the kernel does not reset the bye away.
+    pub linger: Duration,
     /// How long a tagged member's seat is held after its link broke
     /// (`None`: not at all).
     pub resume_window: Option<Duration>,
 }
 
+impl Config {
+    /// The defaults, the one source for `Config::default()` and the
+    /// defaults `chatty serve --help` shows.
+    pub const DEFAULTS: Config = Config {
+        max_line_bytes: 4096,
+        login_timeout: Duration::from_secs(30),
+        idle_timeout: Some(Duration::from_secs(300)),
+        write_timeout: Duration::from_secs(30),
+        queue_lines: 1024,
+        queue_bytes: 256 * 1024,
+        history: 50,
+        history_file: None,
+        rate: 10,
+        burst: 40,
+        max_clients: 4096,
+        shutdown_flush: Duration::from_secs(5),
+        linger: Duration::from_secs(2),
+        resume_window: Some(Duration::from_secs(120)),
+    };
+}
+
 impl Default for Config {
     fn default() -> Self {
-        Config {
-            max_line_bytes: 4096,
-            login_timeout: Duration::from_secs(30),
-            idle_timeout: Some(Duration::from_secs(300)),
-            write_timeout: Duration::from_secs(30),
-            queue_lines: 1024,
-            queue_bytes: 256 * 1024,
-            history: 50,
-            history_file: None,
-            rate: 10,
-            burst: 40,
-            max_clients: 4096,
-            shutdown_flush: SHUTDOWN_FLUSH,
-            resume_window: Some(RESUME_WINDOW),
-        }
+        Config::DEFAULTS
     }
 }
 
@@ -131,7 +138,7 @@ pub async fn run(
         None => History::in_memory(config.history),
     };
     let hard_stop = CancellationToken::new();
-    let room = room::start(
+    let (room, mut room_task) = room::start(
         Room::new(history, config.room_settings()),
         shutdown.clone(),
         &tracker,
@@ -147,7 +154,8 @@ pub async fn run(
     if let Ok(addr) = listener.local_addr() {
         tracing::info!("listening on {addr}");
     }
-    listener::accept_loop(listener, context).await;
+    let accepting = listener::accept_loop(listener, context);
+    let room_ended = supervise(accepting, &mut room_task, &shutdown).await;
     tracing::info!("shutting down");
     tracker.close();
     if tokio::time::timeout(flush, tracker.wait()).await.is_err() {
@@ -155,7 +163,44 @@ pub async fn run(
         hard_stop.cancel();
         tracker.wait().await;
     }
-    Ok(())
+    match room_ended {
+        Some(outcome) => outcome,
+        None => room_outcome(room_task.await),
+    }
+}
+
+/// Accepts until shutdown, unless the room task ends first: then the
+/// server must not live on as a zombie that greets newcomers with a bye,
+/// so it shuts down. Returns the room's outcome if it has ended (an end
+/// before shutdown is an error), `None` if it still runs.
+async fn supervise(
+    accepting: impl Future<Output = ()>,
+    room_task: &mut JoinHandle<()>,
+    shutdown: &CancellationToken,
+) -> Option<anyhow::Result<()>> {
+    tokio::select! {
+        biased;
+        () = accepting => None,
+        ended = room_task => {
+            let outcome = match room_outcome(ended) {
+                Ok(()) if !shutdown.is_cancelled() => {
+                    Err(anyhow!("the room task ended before shutdown"))
+                }
+                outcome => outcome,
+            };
+            shutdown.cancel();
+            Some(outcome)
+        }
+    }
+}
+
+/// The room task's end as a result: a panic is an error.
+fn room_outcome(ended: Result<(), JoinError>) -> anyhow::Result<()> {
+    match ended {
+        Ok(()) => Ok(()),
+        Err(err) if err.is_panic() => Err(anyhow!("the room task panicked")),
+        Err(err) => Err(anyhow!("the room task failed: {err}")),
+    }
 }
 
 /// Raises the soft open-files limit to the hard one, so the server can
@@ -182,11 +227,44 @@ impl Signals {
         })
     }
 
-    /// Resolves at the next SIGINT or SIGTERM.
-    pub async fn next(&mut self) {
+    /// Resolves at the next SIGINT or SIGTERM, with its name. It does not
+    /// log: the caller acts on the signal first.
+    pub async fn next(&mut self) -> &'static str {
         tokio::select! {
-            _ = self.terminate.recv() => tracing::info!("SIGTERM received"),
-            _ = self.interrupt.recv() => tracing::info!("SIGINT received"),
+            _ = self.terminate.recv() => "SIGTERM",
+            _ = self.interrupt.recv() => "SIGINT",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panic_in_the_room_task_stops_the_server_with_an_error() {
+        let shutdown = CancellationToken::new();
+        let mut room_task = tokio::spawn(async { panic!("a bug in the room") });
+        let accepting = shutdown.clone().cancelled_owned();
+        let ended = supervise(accepting, &mut room_task, &shutdown).await;
+        let err = ended
+            .expect("the room ended")
+            .expect_err("a panicked room is an error");
+        assert!(err.to_string().contains("panicked"), "{err}");
+        assert!(shutdown.is_cancelled(), "the server shuts down");
+    }
+
+    #[tokio::test]
+    async fn a_room_that_ends_at_shutdown_is_fine() {
+        let shutdown = CancellationToken::new();
+        let room_shutdown = shutdown.clone();
+        let mut room_task = tokio::spawn(async move { room_shutdown.cancelled().await });
+        shutdown.cancel();
+        let accepting = shutdown.clone().cancelled_owned();
+        let outcome = match supervise(accepting, &mut room_task, &shutdown).await {
+            Some(outcome) => outcome,
+            None => room_outcome(room_task.await),
+        };
+        assert!(outcome.is_ok(), "{outcome:?}");
     }
 }

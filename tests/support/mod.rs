@@ -5,12 +5,13 @@
 
 pub mod proxy;
 
+use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, ChildStderr, Command, Stdio};
 use std::time::Duration;
 
 use chatty::server::{self, Config};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::task::JoinHandle;
@@ -23,10 +24,12 @@ pub const WELCOME: &str = "-- welcome to chatty! what's your name?";
 /// How long any single expected event may take before a test fails.
 pub const DEADLINE: Duration = Duration::from_secs(10);
 
-/// A config for tests: no flood control, so tests run at full speed.
+/// A config for tests: no flood control and a short linger, so tests
+/// run at full speed.
 pub fn config() -> Config {
     Config {
         rate: 0,
+        linger: Duration::from_millis(100),
         ..Config::default()
     }
 }
@@ -92,7 +95,7 @@ impl Drop for TestServer {
 
 /// A raw TCP client that reads whole lines, each within [`DEADLINE`].
 pub struct LineClient {
-    reader: BufReader<OwnedReadHalf>,
+    reader: tokio::io::BufReader<OwnedReadHalf>,
     writer: OwnedWriteHalf,
 }
 
@@ -108,13 +111,13 @@ impl LineClient {
     pub fn from_stream(stream: TcpStream) -> LineClient {
         let (read, writer) = stream.into_split();
         LineClient {
-            reader: BufReader::new(read),
+            reader: tokio::io::BufReader::new(read),
             writer,
         }
     }
 
     /// The buffered reading half and the writing half, to use apart.
-    pub fn into_parts(self) -> (BufReader<OwnedReadHalf>, OwnedWriteHalf) {
+    pub fn into_parts(self) -> (tokio::io::BufReader<OwnedReadHalf>, OwnedWriteHalf) {
         (self.reader, self.writer)
     }
 
@@ -229,10 +232,27 @@ pub struct ServerProcess {
 
 impl ServerProcess {
     pub fn start(args: &[&str]) -> ServerProcess {
-        use std::io::BufRead;
-        let mut child = Command::new(env!("CARGO_BIN_EXE_chatty"))
-            .args(["serve", "--addr", "127.0.0.1:0"])
-            .args(args)
+        let (server, stderr) = ServerProcess::start_with_stderr(args);
+        std::thread::spawn(move || std::io::copy(&mut { stderr }, &mut std::io::sink()));
+        server
+    }
+
+    /// Starts the server (with a short linger, so it exits fast) and
+    /// returns its stderr, read up to the line that
+    /// gives the address; the caller decides whether to read on, leave the
+    /// pipe full, or close it.
+    pub fn start_with_stderr(args: &[&str]) -> (ServerProcess, BufReader<ChildStderr>) {
+        ServerProcess::start_command(
+            Command::new(env!("CARGO_BIN_EXE_chatty"))
+                .args(["serve", "--addr", "127.0.0.1:0", "--linger", "100ms"])
+                .args(args),
+        )
+    }
+
+    /// Starts `command` (a `chatty serve` with `--addr 127.0.0.1:0`, maybe
+    /// behind a shell) with info logs on a pipe, as [`Self::start_with_stderr`].
+    pub fn start_command(command: &mut Command) -> (ServerProcess, BufReader<ChildStderr>) {
+        let mut child = command
             .env("RUST_LOG", "info")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -241,22 +261,27 @@ impl ServerProcess {
             .expect("start chatty serve");
         let stderr = child.stderr.take().expect("stderr");
         let (found, addr) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut sent = false;
-            for line in std::io::BufReader::new(stderr)
-                .lines()
-                .map_while(Result::ok)
-            {
-                if let (false, Some(at)) = (sent, line.find("listening on ")) {
+        let reader = std::thread::spawn(move || {
+            let mut stderr = BufReader::new(stderr);
+            let mut line = String::new();
+            loop {
+                line.clear();
+                match stderr.read_line(&mut line) {
+                    Ok(0) | Err(_) => return None,
+                    Ok(_) => {}
+                }
+                if let Some(at) = line.find("listening on ") {
                     let addr: SocketAddr = line[at + 13..].trim().parse().expect("address");
-                    sent = found.send(addr).is_ok();
+                    let _ = found.send(addr);
+                    return Some(stderr);
                 }
             }
         });
         let addr = addr
             .recv_timeout(DEADLINE)
             .expect("server reports its address");
-        ServerProcess { child, addr }
+        let stderr = reader.join().expect("stderr reader").expect("stderr open");
+        (ServerProcess { child, addr }, stderr)
     }
 
     pub fn pid(&self) -> u32 {
@@ -265,12 +290,21 @@ impl ServerProcess {
 
     /// Resident memory of the server, in KiB.
     pub fn rss_kib(&self) -> u64 {
+        self.status_kib("VmRSS:")
+    }
+
+    /// The most resident memory the server has had so far, in KiB.
+    pub fn peak_rss_kib(&self) -> u64 {
+        self.status_kib("VmHWM:")
+    }
+
+    fn status_kib(&self, field: &str) -> u64 {
         let status =
             std::fs::read_to_string(format!("/proc/{}/status", self.pid())).expect("status");
         let line = status
             .lines()
-            .find(|l| l.starts_with("VmRSS:"))
-            .expect("VmRSS");
+            .find(|l| l.starts_with(field))
+            .unwrap_or_else(|| panic!("{field} in /proc/PID/status"));
         line.split_whitespace()
             .nth(1)
             .expect("value")

@@ -16,7 +16,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         return;
     }
     let prompt = prompt(app);
-    let (visible, _) = window(app.input.text(), app.input.cursor(), room(prompt, area));
+    let (visible, _) = window(app.input.text(), app.input.cursor(), room(&prompt, area));
     let line = Line::from(vec![
         Span::styled(
             prompt,
@@ -36,7 +36,7 @@ pub fn cursor(app: &App, area: Rect) -> Option<Position> {
         return None;
     }
     let prompt = prompt(app);
-    let (_, column) = window(app.input.text(), app.input.cursor(), room(prompt, area));
+    let (_, column) = window(app.input.text(), app.input.cursor(), room(&prompt, area));
     let x = u16::try_from(prompt.width() + column)
         .unwrap_or(u16::MAX)
         .min(area.width.saturating_sub(1));
@@ -48,24 +48,29 @@ fn room(prompt: &str, area: Rect) -> usize {
     usize::from(area.width).saturating_sub(prompt.width() + 1)
 }
 
-fn prompt(app: &App) -> &'static str {
+/// The prompt: it also asks about a long paste and shows how far the
+/// lines that wait have got.
+fn prompt(app: &App) -> String {
+    if let Some(lines) = &app.paste {
+        return format!("paste {} lines? Enter sends, Esc cancels ", lines.len());
+    }
+    if let Some((sent, total)) = app.outbox.progress() {
+        return format!("sending {sent}/{total}, Esc stops > ");
+    }
+    if !app.outbox.is_empty() {
+        return format!("({} waiting) > ", app.outbox.len());
+    }
     match app.link {
-        Link::ChoosingName => "name> ",
-        _ => "> ",
+        Link::ChoosingName => "name> ".to_owned(),
+        Link::Plain => "plain> ".to_owned(),
+        _ => "> ".to_owned(),
     }
 }
-
-/// Stands for a line break kept in the input (a paste that could not be
-/// sent yet): Enter sends the parts as separate lines.
-const LINE_BREAK: &str = "↵";
 
 /// The part of `text` shown in `room` cells so that the cursor (a byte
 /// offset) is visible, and the cursor's column within it.
 pub fn window(text: &str, cursor: usize, room: usize) -> (String, usize) {
-    let graphemes: Vec<(usize, &str)> = text
-        .grapheme_indices(true)
-        .map(|(at, g)| (at, if g == "\n" { LINE_BREAK } else { g }))
-        .collect();
+    let graphemes: Vec<(usize, &str)> = text.grapheme_indices(true).collect();
     let before: usize = graphemes
         .iter()
         .filter(|(i, _)| *i < cursor)
@@ -97,11 +102,6 @@ mod tests {
     fn short_text_is_shown_whole() {
         assert_eq!(window("hello", 5, 10), ("hello".into(), 5));
         assert_eq!(window("hello", 2, 10), ("hello".into(), 2));
-    }
-
-    #[test]
-    fn line_breaks_kept_from_a_paste_show_as_a_mark() {
-        assert_eq!(window("one\ntwo", 7, 10), ("one↵two".into(), 7));
     }
 
     #[test]

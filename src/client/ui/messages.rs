@@ -175,7 +175,27 @@ fn body_spans(theme: Theme, kind: Kind, body: &Body) -> Vec<Span<'static>> {
         }
         ServerLine::Error(text) => vec![Span::styled(format!("! {}", clean(text)), theme.error())],
         ServerLine::Unknown(text) => vec![Span::raw(clean(text))],
-        notice => vec![Span::styled(clean(&notice.to_string()), theme.notice())],
+        notice @ (ServerLine::YouAre(_)
+        | ServerLine::Online(_)
+        | ServerLine::Arrived(_)
+        | ServerLine::Left { .. }
+        | ServerLine::Renamed { .. }
+        | ServerLine::Bye(_)
+        | ServerLine::Skipped(_)
+        | ServerLine::HistoryStart(_)
+        | ServerLine::HistoryEnd
+        | ServerLine::TagsOn
+        | ServerLine::Away { .. }
+        | ServerLine::Back(_)
+        | ServerLine::ResumedStart(_)
+        | ServerLine::ResumedEnd
+        | ServerLine::Session(_)
+        | ServerLine::Ignoring(_)
+        | ServerLine::NotIgnoring(_)
+        | ServerLine::IgnoreList(_)
+        | ServerLine::Notice(_)) => {
+            vec![Span::styled(clean(&notice.to_string()), theme.notice())]
+        }
     }
 }
 

@@ -30,3 +30,9 @@ pub fn cursor(app: &App, area: Rect) -> Option<Position> {
 
 #[cfg(test)]
 mod screen_tests;
+
+#[cfg(test)]
+mod hostile_tests;
+
+#[cfg(test)]
+mod prompt_tests;

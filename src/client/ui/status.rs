@@ -60,6 +60,7 @@ pub fn state(link: &Link) -> String {
         Link::Quitting => "quitting…".to_owned(),
         Link::Reconnecting { in_secs } => format!("reconnecting in {in_secs}s"),
         Link::Offline { reason } => format!("offline ({reason}): Enter reconnects"),
+        Link::Plain => "plain mode: not a chatty server".to_owned(),
     }
 }
 
@@ -73,6 +74,7 @@ fn short_state(link: &Link) -> std::borrow::Cow<'static, str> {
         Link::Quitting => "quitting".into(),
         Link::Reconnecting { in_secs } => format!("retry in {in_secs}s").into(),
         Link::Offline { .. } => "offline".into(),
+        Link::Plain => "plain".into(),
     }
 }
 

@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, BorderType, Paragraph};
 use unicode_segmentation::UnicodeSegmentation;
 use unicode_width::UnicodeWidthStr;
 
-use crate::client::app::App;
+use crate::client::app::{App, Link};
 use crate::client::classify::Me;
 use crate::protocol::{Name, sanitize};
 
@@ -18,7 +18,10 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     if area.width == 0 {
         return;
     }
-    let title = format!(" Users ({}) ", app.users.len());
+    let title = match app.link {
+        Link::Plain => " Users (?) ".to_owned(),
+        _ => format!(" Users ({}) ", app.users.len()),
+    };
     let block = Block::bordered()
         .border_type(BorderType::Rounded)
         .title(title);
@@ -29,20 +32,24 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
 
 /// One row per name; `+N more` on the last row when they do not fit.
 fn rows(app: &App, width: usize, height: usize) -> Vec<Line<'static>> {
-    let names = app.users.names();
+    if app.link == Link::Plain {
+        return vec![Line::from(truncate("unknown", width))];
+    }
+    let count = app.users.len();
     let me = Me::new(&app.name);
-    let shown = if names.len() > height {
+    let shown = if count > height {
         height.saturating_sub(1)
     } else {
-        names.len()
+        count
     };
-    let mut rows: Vec<Line<'static>> = names
+    let mut rows: Vec<Line<'static>> = app
+        .users
         .iter()
         .take(shown)
         .map(|n| row(app, &me, n, width))
         .collect();
-    if shown < names.len() {
-        rows.push(Line::from(format!("+{} more", names.len() - shown)));
+    if shown < count {
+        rows.push(Line::from(format!("+{} more", count - shown)));
     }
     rows
 }

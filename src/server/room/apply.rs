@@ -64,12 +64,10 @@ impl RoomState {
     }
 
     fn joined(&mut self, stamp: Stamp, member: MemberId, name: Name) -> Vec<Delivery> {
-        let key = name.key();
-        if self.names.contains_key(&key) || self.members.contains_key(&member) {
+        if self.is_taken(&name) || self.members.contains_key(&member) {
             return vec![Delivery::JoinLost { member, name }];
         }
-        self.roster.insert(self.listed_before(&key).as_ref(), &name);
-        self.names.insert(key, member);
+        self.reserve(member, &name);
         let away = None;
         self.members.insert(
             member,
@@ -126,19 +124,19 @@ impl RoomState {
     }
 
     fn renamed(&mut self, stamp: Stamp, member: MemberId, new: Name) -> Vec<Delivery> {
-        let key = new.key();
         let Some(old) = self.name(member).cloned() else {
             return Vec::new();
         };
-        if self.names.get(&key).is_some_and(|holder| *holder != member) {
+        if self
+            .holder(&new.skeleton())
+            .is_some_and(|holder| holder != member)
+        {
             return Vec::new(); // lost a race for the name
         }
-        self.names.remove(&old.key());
-        self.roster.remove(&old);
-        self.roster.insert(self.listed_before(&key).as_ref(), &new);
-        self.names.insert(key.clone(), member);
+        self.release(&old);
+        self.reserve(member, &new);
         if self.away.remove(&old.key()).is_some() {
-            self.away.insert(key, member);
+            self.away.insert(new.key(), member);
         }
         if let Some(entry) = self.members.get_mut(&member) {
             entry.name = new.clone();
@@ -181,10 +179,8 @@ impl RoomState {
         let Some(gone) = self.members.remove(&member) else {
             return Vec::new();
         };
-        let key = gone.name.key();
-        self.names.remove(&key);
-        self.away.remove(&key);
-        self.roster.remove(&gone.name);
+        self.away.remove(&gone.name.key());
+        self.release(&gone.name);
         let farewell = Delivery::Farewell {
             member,
             bye,

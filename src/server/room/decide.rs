@@ -9,7 +9,7 @@ use tokio::sync::oneshot;
 use super::event::{Event, MemberId};
 use super::seats::{Conn, Seat};
 use super::{JoinReply, Leave, Request, Room};
-use crate::protocol::sanitize::echo;
+use crate::protocol::sanitize::{echo, sanitize_reason};
 use crate::protocol::{ByeReason, Command, Name, ServerLine, shorten};
 
 /// Longest `/quit` reason or away message shown to the room, in characters.
@@ -52,6 +52,9 @@ impl Room {
                 }
             }
             Request::Leave { id, reason } => self.leave(id, reason),
+            Request::IsTaken { skeleton, reply } => {
+                let _ = reply.send(self.state.holder(&skeleton).is_some());
+            }
         }
     }
 
@@ -153,7 +156,16 @@ impl Room {
     fn rename(&mut self, member: MemberId, raw: &str) {
         let new = match Name::parse(raw) {
             Ok(new) => new,
-            Err(err) => return self.reply(member, ServerLine::error(err.to_string())),
+            Err(err) => {
+                let holder = err
+                    .lookalike()
+                    .and_then(|skeleton| self.state.holder(skeleton));
+                let line = match holder {
+                    Some(holder) if holder != member => taken(err.quoted()),
+                    _ => ServerLine::error(err.to_string()),
+                };
+                return self.reply(member, line);
+            }
         };
         let Some(old) = self.state.name(member).cloned() else {
             return;
@@ -162,7 +174,7 @@ impl Room {
             return;
         }
         if self.state.is_taken(&new) && !new.differs_only_in_case(&old) {
-            return self.reply(member, taken(&new));
+            return self.reply(member, taken(new.as_str()));
         }
         tracing::info!(id = member, old = ?old, new = ?new, "renamed");
         self.log.append(Event::Renamed { member, new });
@@ -211,8 +223,7 @@ impl Room {
 /// A reason or away message as the room shows it: no parentheses (they
 /// would close the notice's own), shortened.
 fn clean_reason(text: &str) -> String {
-    let text: String = text.chars().filter(|c| !matches!(c, '(' | ')')).collect();
-    shorten(text.trim(), REASON_CHARS)
+    shorten(&sanitize_reason(text), REASON_CHARS)
 }
 
 /// The error for a line over the length limit.
@@ -223,6 +234,6 @@ pub fn too_long(max_line_bytes: usize) -> ServerLine {
 }
 
 /// The error for a name someone else holds.
-pub fn taken(name: &Name) -> ServerLine {
+pub fn taken(name: &str) -> ServerLine {
     ServerLine::error(format!("name \"{name}\" is taken, choose another"))
 }

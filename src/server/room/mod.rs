@@ -35,7 +35,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::history::History;
 use super::outbox::Outbox;
-use crate::protocol::{ByeReason, Command, Name, Seq, ServerLine};
+use crate::protocol::{ByeReason, Command, Name, NameSkeleton, Seq, ServerLine};
 pub use decide::{taken, too_long};
 use event::MemberId;
 use log::{Log, MemoryLog};
@@ -77,6 +77,11 @@ pub enum Request {
     TooLong { id: ConnId },
     /// The connection is ending for `reason`.
     Leave { id: ConnId, reason: Leave },
+    /// Whether a member's name has this skeleton.
+    IsTaken {
+        skeleton: NameSkeleton,
+        reply: oneshot::Sender<bool>,
+    },
 }
 
 /// The room's answer to a join or resume.

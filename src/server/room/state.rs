@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use bytes::Bytes;
 
 use super::event::MemberId;
-use crate::protocol::{Name, NameKey, Seq, ServerLine};
+use crate::protocol::{Name, NameKey, NameSkeleton, Seq, ServerLine};
 use crate::server::history::History;
 use crate::server::roster::Roster;
 
@@ -26,6 +26,9 @@ pub struct RoomState {
     pub(super) members: HashMap<MemberId, Member>,
     /// Sorted by key, the roster's order.
     pub(super) names: BTreeMap<NameKey, MemberId>,
+    /// The same names by skeleton: what makes a name taken, so that
+    /// look-alikes of a member's name are taken too.
+    pub(super) skeletons: HashMap<NameSkeleton, MemberId>,
     /// The same names, rendered for `-- online`.
     pub(super) roster: Roster,
     /// The members who are away, in roster order.
@@ -42,6 +45,7 @@ impl RoomState {
         RoomState {
             members: HashMap::new(),
             names: BTreeMap::new(),
+            skeletons: HashMap::new(),
             roster: Roster::default(),
             away: BTreeMap::new(),
             epoch: history.epoch().to_owned(),
@@ -63,7 +67,12 @@ impl RoomState {
     }
 
     pub fn is_taken(&self, name: &Name) -> bool {
-        self.names.contains_key(&name.key())
+        self.skeletons.contains_key(&name.skeleton())
+    }
+
+    /// The member whose name looks like `skeleton`, if any.
+    pub fn holder(&self, skeleton: &NameSkeleton) -> Option<MemberId> {
+        self.skeletons.get(skeleton).copied()
     }
 
     pub fn is_away(&self, member: MemberId) -> bool {
@@ -73,7 +82,7 @@ impl RoomState {
     /// The member called `raw` (under the uniqueness rule), if any.
     pub fn find(&self, raw: &str) -> Option<MemberId> {
         let name = Name::parse(raw).ok()?;
-        self.names.get(&name.key()).copied()
+        self.holder(&name.skeleton())
     }
 
     /// `-- online (N): ...`, names in roster order.
@@ -102,6 +111,21 @@ impl RoomState {
 
     pub fn history(&self) -> &History {
         &self.history
+    }
+
+    /// Takes `name` for `member` and lists it in the roster.
+    pub(super) fn reserve(&mut self, member: MemberId, name: &Name) {
+        let key = name.key();
+        self.roster.insert(self.listed_before(&key).as_ref(), name);
+        self.names.insert(key, member);
+        self.skeletons.insert(name.skeleton(), member);
+    }
+
+    /// Frees `name` and takes it off the roster.
+    pub(super) fn release(&mut self, name: &Name) {
+        self.names.remove(&name.key());
+        self.skeletons.remove(&name.skeleton());
+        self.roster.remove(name);
     }
 
     /// The member listed just before `key` in the roster.

@@ -8,7 +8,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
 use super::{JoinReply, REQUEST_QUEUE, Request, Room};
-use crate::protocol::{ByeReason, ServerLine};
+use crate::protocol::{ByeReason, NameSkeleton, ServerLine};
 use crate::server::outbox::Outbox;
 
 /// The room as others see it: a queue of requests.
@@ -40,6 +40,13 @@ impl RoomHandle {
         answer.await.map_err(|_| RoomClosed)
     }
 
+    /// Whether a member holds a name that looks like `skeleton`.
+    pub async fn is_taken(&self, skeleton: NameSkeleton) -> Result<bool, RoomClosed> {
+        let (reply, answer) = oneshot::channel();
+        self.send(Request::IsTaken { skeleton, reply }).await?;
+        answer.await.map_err(|_| RoomClosed)
+    }
+
     /// Queues a request, waiting while the room is busy.
     pub async fn send(&self, request: Request) -> Result<(), RoomClosed> {
         self.requests.send(request).await.map_err(|_| RoomClosed)
@@ -51,15 +58,15 @@ fn into_outbox(request: Request) -> Option<Outbox> {
 }
 
 /// Starts the room task; it runs until `shutdown`, then says bye to every
-/// member.
+/// member. The task's handle lets the server notice if it dies.
 pub fn start(
     room: Room,
     shutdown: CancellationToken,
     tracker: &tokio_util::task::TaskTracker,
-) -> RoomHandle {
+) -> (RoomHandle, tokio::task::JoinHandle<()>) {
     let (requests, inbox) = mpsc::channel(REQUEST_QUEUE);
-    tracker.spawn(run(room, inbox, shutdown));
-    RoomHandle { requests }
+    let task = tracker.spawn(run(room, inbox, shutdown));
+    (RoomHandle { requests }, task)
 }
 
 async fn run(mut room: Room, mut inbox: mpsc::Receiver<Request>, shutdown: CancellationToken) {

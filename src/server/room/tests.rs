@@ -119,6 +119,49 @@ fn taken_names_fold_case_and_width() {
 }
 
 #[test]
+fn taken_names_compare_confusable_skeletons() {
+    let (mut room, _alice, mut bob) = alice_and_bob();
+    for name in ["a1ice", "аӏісе"] {
+        let (name_back, _) = try_join(&mut room, name).err().expect("taken");
+        assert_eq!(name_back.as_str(), name);
+    }
+    say(&mut room, &bob, "/nick a1ice");
+    assert_eq!(bob.lines(), ["! name \"a1ice\" is taken, choose another"]);
+    say(&mut room, &bob, "/nick rnary");
+    bob.lines();
+    assert!(try_join(&mut room, "mary").is_err(), "m looks like rn");
+    let mut bob2 = join(&mut room, "b0b");
+    assert_eq!(bob2.lines()[1], "-- online (3): alice, b0b, rnary");
+}
+
+#[test]
+fn a_mixed_script_look_alike_of_a_member_is_taken() {
+    let (mut room, mut alice, mut bob) = alice_and_bob();
+    say(&mut room, &bob, "/nick аlice");
+    assert_eq!(bob.lines(), ["! name \"аlice\" is taken, choose another"]);
+    say(&mut room, &alice, "/nick аlice");
+    assert_eq!(
+        alice.lines(),
+        ["! name \"аlice\" is invalid: 'а' (U+0430) is Cyrillic and does not mix with Latin"]
+    );
+    say(&mut room, &bob, "/nick bоb");
+    assert_eq!(
+        bob.lines(),
+        ["! name \"bоb\" is invalid: 'о' (U+043E) is Cyrillic and does not mix with Latin"]
+    );
+}
+
+#[test]
+fn messages_find_their_recipient_by_skeleton() {
+    let (mut room, mut alice, mut bob) = alice_and_bob();
+    say(&mut room, &alice, "/msg b0b hi");
+    assert_eq!(alice.lines(), ["! no user named \"b0b\""]);
+    say(&mut room, &alice, "/msg a1ice hi");
+    assert_eq!(alice.lines(), ["alice -> alice: hi"]);
+    assert!(bob.lines().is_empty());
+}
+
+#[test]
 fn newcomer_gets_history_framed() {
     let (mut room, alice, _bob) = alice_and_bob();
     for text in ["one", "two", "/me waves", "four"] {

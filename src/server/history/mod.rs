@@ -1,24 +1,28 @@
 //! The room's history: the last `--history` messages and actions, replayed
-//! to each newcomer, optionally kept in a file across restarts.
-//!
-//! The history also keeps the room's numbering: its epoch and the seq of
-//! the last room line, so with a file both continue across a restart.
+//! to each newcomer, optionally kept in a file across restarts. It also
+//! keeps the room's numbering: its epoch and the seq of the last room
+//! line, so with a file both continue across a restart.
 //!
 //! The file is plain tagged wire text, one line each, appended as the room
 //! talks: `@seq=N;time=T alice: hi` for talk, a bare `@seq=N` for any other
 //! room line (its text stays out of the file), and a first line
-//! `@epoch=E;seq=N`. At start it is read back (a torn last line from a
-//! crash is ignored, as is any line that is not one of those) and
+//! `@epoch=E;seq=N`. At start it is read back as a stream, keeping only
+//! the last lines (a torn last line from a crash is ignored, as is any line
+//! that is not one of those, and text is sanitized as client input is; a
+//! file from before numbering is numbered afresh under a new epoch), then
 //! rewritten compactly; while running it is rewritten whenever it holds
-//! twice the lines kept. A file from before numbering (untagged lines)
-//! starts a new epoch.
+//! twice the lines kept. A rewrite that fails (a full disk) leaves the old
+//! file in place, appended to, and is tried again later. The copy is
+//! synced before it replaces the file, so a power loss cannot empty it.
 //! The disk is written by a blocking task of its own, fed through a bounded
 //! queue, so a slow disk never stalls the room; if that queue is full the
 //! line is kept in memory but not in the file, and a warning is logged.
 
+mod disk;
+
 use std::collections::VecDeque;
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write};
+use std::fs::File;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 
@@ -27,6 +31,7 @@ use tokio_util::task::TaskTracker;
 
 use super::room::token::random_epoch;
 use crate::protocol::{Seq, ServerLine, Stamp, Tagged, Tags, Timestamp};
+use disk::{append_to, clean, load, rewrite};
 
 /// The last room lines, in order, with the room's numbering.
 #[derive(Debug)]
@@ -74,22 +79,34 @@ impl History {
     /// server returns.
     pub fn open(capacity: usize, path: &Path, tracker: &TaskTracker) -> anyhow::Result<History> {
         let mut history = History::in_memory(capacity);
-        let loaded = read_lines(path)?;
+        let mut loaded = Loaded::new(capacity);
+        let lines_in_file = load(path, |line| loaded.add(line))
+            .with_context(|| format!("cannot read history file {}", path.display()))?;
+        loaded.number_afresh_if_old();
         if let Some(epoch) = loaded.epoch {
             history.epoch = epoch;
         }
         history.head = loaded.head;
-        for line in loaded.talk {
-            history.remember(line);
-        }
-        let file = rewrite(path, &history.file_lines())
-            .with_context(|| format!("cannot write history file {}", path.display()))?;
+        history.lines = loaded.talk;
+        let lines = history.file_lines();
+        let (file, lines_in_file) = match rewrite(path, &lines) {
+            Ok(file) => (file, lines.len()),
+            Err(err) => {
+                tracing::warn!(
+                    path = %path.display(),
+                    "cannot compact the history file, will try again later: {err}"
+                );
+                let file = append_to(path)
+                    .with_context(|| format!("cannot write history file {}", path.display()))?;
+                (file, lines_in_file)
+            }
+        };
         let (writes, queue) = sync_channel(FILE_QUEUE);
         let path = path.to_owned();
         tracker.spawn_blocking(move || write_file(path, file, queue));
         history.file = Some(HistoryFile {
             writes,
-            lines_in_file: history.lines.len() + 1,
+            lines_in_file,
             behind: false,
         });
         Ok(history)
@@ -226,16 +243,30 @@ fn tagged(stamp: Stamp, line: &ServerLine) -> String {
     .to_string()
 }
 
-/// What a history file holds.
-#[derive(Debug, Default)]
+/// What a history file holds, read line by line: its numbering and its
+/// last `capacity` lines of talk.
+#[derive(Debug)]
 struct Loaded {
     /// `None`: a new file, or one from before numbering.
     epoch: Option<String>,
     head: Seq,
-    talk: Vec<(Stamp, ServerLine)>,
+    talk: VecDeque<(Stamp, ServerLine)>,
+    capacity: usize,
+    /// Lines of talk read, kept or not (to number an old file).
+    talk_read: Seq,
 }
 
 impl Loaded {
+    fn new(capacity: usize) -> Loaded {
+        Loaded {
+            epoch: None,
+            head: 0,
+            talk: VecDeque::new(),
+            capacity,
+            talk_read: 0,
+        }
+    }
+
     fn add(&mut self, line: &str) {
         let Tagged { tags, line } = match line.strip_prefix('@') {
             // A mark: tags and no line.
@@ -251,64 +282,44 @@ impl Loaded {
         {
             self.epoch = Some(epoch);
         }
-        let seq = match tags.seq {
-            Some(seq) => seq,
-            // An untagged line of talk, from before numbering.
-            None if line.is_room_talk() => self.head + 1,
-            None => return,
+        let talk = clean(line);
+        let seq = match (tags.seq, &talk) {
+            (Some(seq), _) => seq,
+            // Talk from before numbering: numbered afresh at the end.
+            (None, Some(_)) => 0,
+            (None, None) => return,
         };
         self.head = self.head.max(seq);
-        if line.is_room_talk() {
-            let time = tags.time.unwrap_or_else(Timestamp::now);
-            self.talk.push((Stamp { seq, time }, line));
+        let Some(talk) = talk else { return };
+        self.talk_read += 1;
+        if self.capacity == 0 {
+            return;
         }
+        if self.talk.len() == self.capacity {
+            self.talk.pop_front();
+        }
+        let time = tags.time.unwrap_or_else(Timestamp::now);
+        self.talk.push_back((Stamp { seq, time }, talk));
     }
-}
 
-/// The room lines and numbering of the file; a missing file is an empty
-/// history.
-fn read_lines(path: &Path) -> anyhow::Result<Loaded> {
-    let bytes = match fs::read(path) {
-        Ok(bytes) => bytes,
-        Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(Loaded::default()),
-        Err(err) => {
-            return Err(err)
-                .with_context(|| format!("cannot read history file {}", path.display()));
+    /// A file without an epoch is numbered afresh: a seq means something
+    /// only with its epoch.
+    fn number_afresh_if_old(&mut self) {
+        if self.epoch.is_some() {
+            return;
         }
-    };
-    let text = String::from_utf8_lossy(&bytes);
-    // Only lines ended by '\n' are whole: a crash may have torn the last.
-    let whole = text.rfind('\n').map_or("", |end| &text[..end]);
-    let mut loaded = Loaded::default();
-    whole.split('\n').for_each(|line| loaded.add(line));
-    if loaded.epoch.is_none() {
-        // Numbered afresh: a seq means something only with its epoch.
-        loaded.head = loaded.talk.len() as Seq;
-        for (seq, (stamp, _)) in (1..).zip(loaded.talk.iter_mut()) {
+        self.head = self.talk_read;
+        let first = self.talk_read - self.talk.len() as Seq + 1;
+        for (seq, (stamp, _)) in (first..).zip(self.talk.iter_mut()) {
             stamp.seq = seq;
         }
     }
-    Ok(loaded)
-}
-
-/// Replaces the file with `lines` (write to a temporary file, then rename)
-/// and returns it opened for appending.
-fn rewrite(path: &Path, lines: &[String]) -> io::Result<File> {
-    let mut temporary = path.as_os_str().to_owned();
-    temporary.push(".tmp");
-    let temporary = PathBuf::from(temporary);
-    let mut text = String::new();
-    for line in lines {
-        text.push_str(line);
-        text.push('\n');
-    }
-    fs::write(&temporary, text)?;
-    fs::rename(&temporary, path)?;
-    OpenOptions::new().append(true).open(path)
 }
 
 #[cfg(test)]
 mod tests {
+    use std::fs::{self, OpenOptions};
+
     use super::*;
     use crate::protocol::Name;
 
@@ -331,13 +342,6 @@ mod tests {
             time: Timestamp(1_000),
         };
         history.record(stamp, line);
-    }
-
-    fn temp_path(name: &str) -> PathBuf {
-        let dir =
-            std::env::temp_dir().join(format!("chatty-history-{}-{name}", std::process::id()));
-        fs::create_dir_all(&dir).expect("temp dir");
-        dir.join("history.txt")
     }
 
     #[test]
@@ -377,8 +381,8 @@ mod tests {
 
     #[tokio::test]
     async fn survives_a_restart_and_a_torn_last_line() {
-        let path = temp_path("torn");
-        let _ = fs::remove_file(&path);
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("history.txt");
         session(3, &path, &["one", "two"]).await;
         let mut file = OpenOptions::new().append(true).open(&path).expect("append");
         file.write_all(b"bob: torn without newl").expect("write");
@@ -395,8 +399,8 @@ mod tests {
 
     #[tokio::test]
     async fn epoch_and_seq_continue_across_a_restart() {
-        let path = temp_path("numbering");
-        let _ = fs::remove_file(&path);
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("history.txt");
         let tracker = TaskTracker::new();
         let mut history = History::open(3, &path, &tracker).expect("open");
         let epoch = history.epoch().to_owned();
@@ -426,7 +430,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_file_from_before_numbering_starts_a_new_epoch() {
-        let path = temp_path("v1");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("history.txt");
         fs::write(&path, "bob: one\n-- carol has arrived\n* bob waves\n").expect("write");
         let history = History::open(3, &path, &TaskTracker::new()).expect("open");
         let kept: Vec<Seq> = history.lines().map(|(stamp, _)| stamp.seq).collect();
@@ -436,8 +441,8 @@ mod tests {
 
     #[tokio::test]
     async fn file_is_compacted() {
-        let path = temp_path("compact");
-        let _ = fs::remove_file(&path);
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("history.txt");
         let texts: Vec<String> = (0..200).map(|i| i.to_string()).collect();
         let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
         session(2, &path, &texts).await;

@@ -1,0 +1,209 @@
+//! What the socket task reports: connecting, server lines, the link
+//! closing, and the wait for `-- you are` running out (a server that does
+//! not speak chatty: plain mode).
+
+use crate::client::app::{App, Body, Link};
+use crate::client::classify::{Me, classify, same_name};
+use crate::client::event::{Effect, NetEvent};
+use crate::protocol::{ByeReason, Name, ServerLine, sanitize};
+
+use super::connect;
+use super::scroll::{add, note};
+
+/// The start of the server's `!` reply to a line over its limit.
+const TOO_LONG: &str = "line too long";
+
+pub(super) fn on_net(app: &mut App, event: NetEvent) -> Vec<Effect> {
+    match event {
+        NetEvent::Connecting => {
+            app.link = Link::Connecting;
+            Vec::new()
+        }
+        NetEvent::Connected => {
+            connected(app);
+            Vec::new()
+        }
+        NetEvent::Line(raw) if app.link == Link::Plain => {
+            add(app, Body::Server(ServerLine::Notice(sanitize(&raw))));
+            Vec::new()
+        }
+        NetEvent::Line(raw) => on_line(app, &raw),
+        NetEvent::JoinWaitOver => {
+            join_wait_over(app);
+            Vec::new()
+        }
+        NetEvent::Closed(why) => on_closed(app, &why),
+        NetEvent::ConnectFailed(why) => {
+            if app.last_failure.as_ref() != Some(&why) {
+                note(app, format!("cannot reach {}: {why}; retrying", app.addr));
+                app.last_failure = Some(why);
+            }
+            retry(app)
+        }
+        NetEvent::TooLong => {
+            note(app, "the server sent an over-long line; it was dropped");
+            Vec::new()
+        }
+        NetEvent::RetryIn(in_secs) => {
+            app.link = Link::Reconnecting { in_secs };
+            Vec::new()
+        }
+    }
+}
+
+fn connected(app: &mut App) {
+    app.link = Link::Joining;
+    app.last_failure = None;
+    app.bye = None;
+    app.in_history = false;
+    note(
+        app,
+        format!("connected to {}, joining as {}", app.addr, app.name),
+    );
+}
+
+/// No `-- you are` in time: this server does not speak chatty. From now
+/// on lines go out as typed and come in as notices.
+fn join_wait_over(app: &mut App) {
+    if app.link != Link::Joining {
+        return;
+    }
+    app.link = Link::Plain;
+    app.users.clear();
+    note(
+        app,
+        "this server does not speak the chatty protocol: plain mode, \
+         lines go out as typed and come in as notices",
+    );
+}
+
+fn retry(app: &mut App) -> Vec<Effect> {
+    app.attempt = app.attempt.saturating_add(1);
+    app.link = Link::Reconnecting { in_secs: 0 };
+    vec![connect(app)]
+}
+
+/// The link ended: exit after our own `/quit`, stay offline after an idle
+/// or login-timeout bye, otherwise reconnect with backoff.
+fn on_closed(app: &mut App, why: &str) -> Vec<Effect> {
+    app.users.clear();
+    app.in_history = false;
+    if app.link == Link::Quitting || app.bye == Some(ByeReason::Quit) {
+        return vec![Effect::Exit];
+    }
+    match app.bye.take() {
+        Some(reason @ (ByeReason::Idle | ByeReason::LoginTimeout)) => {
+            note(
+                app,
+                format!("disconnected ({reason}); press Enter to reconnect"),
+            );
+            app.link = Link::Offline {
+                reason: reason.to_string(),
+            };
+            Vec::new()
+        }
+        Some(reason) => {
+            note(app, format!("disconnected ({reason}); reconnecting"));
+            retry(app)
+        }
+        None => {
+            note(app, format!("connection lost ({why}); reconnecting"));
+            retry(app)
+        }
+    }
+}
+
+/// A line from the server: sanitized, classified, applied, shown.
+fn on_line(app: &mut App, raw: &str) -> Vec<Effect> {
+    let line = ServerLine::parse(&sanitize(raw));
+    let mut effects = apply(app, &line);
+    let body = Body::Server(line.clone());
+    if app.bell && !app.in_history && classify(&body, &Me::new(&app.name)).wants_attention() {
+        effects.push(Effect::Bell);
+    }
+    add(app, body);
+    after_shown(app, &line);
+    effects
+}
+
+/// What a server line changes in the model.
+fn apply(app: &mut App, line: &ServerLine) -> Vec<Effect> {
+    match line {
+        ServerLine::YouAre(name) => {
+            app.name = name.to_string();
+            app.link = Link::Joined;
+            app.attempt = 0;
+        }
+        ServerLine::Online(names) => app.users.set(names.iter().cloned()),
+        ServerLine::Arrived(name) => app.users.add(name.clone()),
+        ServerLine::Left { name, .. } => app.users.remove(&name.key()),
+        ServerLine::Renamed { old, new } => renamed(app, old, new),
+        ServerLine::Bye(ByeReason::Quit) => {
+            app.bye = Some(ByeReason::Quit);
+            return vec![Effect::Exit];
+        }
+        ServerLine::Bye(reason) => app.bye = Some(reason.clone()),
+        ServerLine::HistoryStart(_) => app.in_history = true,
+        ServerLine::Error(_) if app.link == Link::Joining => app.link = Link::ChoosingName,
+        ServerLine::Skipped(_) if app.link == Link::Joined => {
+            // The roster may have drifted while lines were skipped.
+            return vec![Effect::Send("/names".to_owned())];
+        }
+        ServerLine::Message { .. }
+        | ServerLine::Action { .. }
+        | ServerLine::Private { .. }
+        | ServerLine::Skipped(_)
+        | ServerLine::HistoryEnd
+        | ServerLine::TagsOn
+        | ServerLine::Away { .. }
+        | ServerLine::Back(_)
+        | ServerLine::ResumedStart(_)
+        | ServerLine::ResumedEnd
+        | ServerLine::Session(_)
+        | ServerLine::Ignoring(_)
+        | ServerLine::NotIgnoring(_)
+        | ServerLine::IgnoreList(_)
+        | ServerLine::Notice(_)
+        | ServerLine::Error(_)
+        | ServerLine::Unknown(_) => {}
+    }
+    Vec::new()
+}
+
+/// What follows a line once it is on screen.
+fn after_shown(app: &mut App, line: &ServerLine) {
+    if *line == ServerLine::HistoryEnd {
+        app.in_history = false;
+    }
+    let ServerLine::Error(text) = line else {
+        return;
+    };
+    if app.link == Link::ChoosingName {
+        note(app, "type another name and press Enter");
+    } else if text.starts_with(TOO_LONG) {
+        give_back_too_long(app);
+    }
+}
+
+/// The server refused the last line as too long: it goes back into an
+/// empty input line to be shortened, instead of vanishing.
+fn give_back_too_long(app: &mut App) {
+    let Some(line) = app.last_sent.take() else {
+        return;
+    };
+    if app.input.is_empty() {
+        app.input.set(&line);
+        note(
+            app,
+            "that line is over the server's limit; it is back in the input line",
+        );
+    }
+}
+
+fn renamed(app: &mut App, old: &Name, new: &Name) {
+    app.users.remove(&old.key());
+    app.users.add(new.clone());
+    if same_name(old, &app.name) {
+        app.name = new.to_string();
+    }
+}
