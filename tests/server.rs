@@ -1,5 +1,5 @@
 //! The server over real TCP on 127.0.0.1, port 0: every rule of
-//! PROTOCOL.md as a client sees it.
+//! `docs/protocol.md` as a client sees it.
 
 mod support;
 
@@ -421,10 +421,8 @@ async fn shutdown_says_bye_to_everyone() {
 
 #[tokio::test]
 async fn history_survives_a_restart() {
-    let dir = std::env::temp_dir().join(format!("chatty-test-history-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let path = dir.join("history.txt");
-    let _ = std::fs::remove_file(&path);
+    let dir = support::temp_dir();
+    let path = dir.path().join("history.txt");
     let with_file = || Config {
         history: 2,
         history_file: Some(path.clone()),
@@ -452,7 +450,6 @@ async fn history_survives_a_restart() {
     ])
     .await;
     server.stop().await;
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[tokio::test]

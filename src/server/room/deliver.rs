@@ -11,6 +11,7 @@ use super::event::MemberId;
 use super::seats::{Seat, with_tags};
 use super::{JoinReply, Room};
 use crate::protocol::{ByeReason, Name, ServerLine, Stamp, Tagged, Tags};
+use crate::server::outbox::{LINE_OVERHEAD, Push, held};
 
 impl Room {
     pub(super) fn deliver(&mut self, deliveries: Vec<Delivery>) {
@@ -89,22 +90,34 @@ impl Room {
         let you_are = you_are(name, self.state.epoch(), stamp.seq, session);
         let online = self.state.online();
         let away = self.state.away_lines();
-        let Some(seat) = self.seats.get_mut(&member) else {
+        let Some(seat) = self.seats.get(&member) else {
             return;
         };
-        let replay = history_that_fits(seat, &self.state, you_are.len() + online.len(), away.len());
-        seat.send(you_are);
-        seat.send(online);
+        let used = held(&you_are) + held(&online);
+        let replay = history_that_fits(seat, &self.state, used, away.len());
+        let mut frame = vec![you_are, online];
         if !replay.is_empty() {
-            seat.send(ServerLine::HistoryStart(replay.len()).to_bytes());
-            for line in replay {
-                seat.send(line);
-            }
-            seat.send(ServerLine::HistoryEnd.to_bytes());
+            frame.push(ServerLine::HistoryStart(replay.len()).to_bytes());
+            frame.extend(replay);
+            frame.push(ServerLine::HistoryEnd.to_bytes());
         }
-        for line in away {
-            seat.send(line.to_bytes());
+        frame.extend(away.iter().map(ServerLine::to_bytes));
+        self.send_frame(member, frame);
+    }
+
+    /// Sends the lines of a welcome or resume frame; their places in the
+    /// queue (`None`: not queued). A member whose replies pile up is too
+    /// slow.
+    pub(super) fn send_frame(&mut self, member: MemberId, lines: Vec<Bytes>) -> Vec<Option<u64>> {
+        let Some(seat) = self.seats.get(&member) else {
+            return Vec::new();
+        };
+        let placed: Vec<Result<u64, Push>> =
+            lines.into_iter().map(|line| seat.frame(line)).collect();
+        if placed.contains(&Err(Push::Overflow)) {
+            self.too_slow(member);
         }
+        placed.into_iter().map(Result::ok).collect()
     }
 
     fn join_lost(&mut self, member: MemberId, name: Name) {
@@ -175,7 +188,7 @@ fn history_that_fits(
         return Vec::new();
     };
     let (free_lines, free_bytes) = conn.outbox.room_left();
-    let mut budget = free_bytes.saturating_sub(used + 40);
+    let mut budget = free_bytes.saturating_sub(used + 2 * (40 + LINE_OVERHEAD));
     let mut replay: Vec<Bytes> = state
         .history()
         .lines()
@@ -189,7 +202,7 @@ fn history_that_fits(
                 plain
             }
         })
-        .take_while(|line| match budget.checked_sub(line.len()) {
+        .take_while(|line| match budget.checked_sub(held(line)) {
             Some(left) => {
                 budget = left;
                 true

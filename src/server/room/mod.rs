@@ -185,6 +185,11 @@ impl Room {
         }
     }
 
+    /// `-- online (N): ...` as `/names` answers it.
+    pub fn online(&mut self) -> bytes::Bytes {
+        self.state.online()
+    }
+
     /// Says bye to every member and lets them go; used at shutdown.
     pub fn close_all(&mut self, reason: ByeReason) {
         self.conns.clear();

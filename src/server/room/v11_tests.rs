@@ -8,7 +8,7 @@ use tokio::sync::oneshot;
 use super::tests::{Client, alice_and_bob, join, room, say, settings, step, try_join_tagged};
 use super::*;
 use crate::protocol::{Tagged, Tags};
-use crate::server::outbox::outbox;
+use crate::server::outbox::{Budget, outbox};
 
 fn tagged(room: &mut Room, name: &str) -> Client {
     try_join_tagged(room, name, true).unwrap_or_else(|_| panic!("{name} joins"))
@@ -36,7 +36,7 @@ fn leave(room: &mut Room, client: &Client) {
 
 /// Asks to resume; the reply and the new client's queue.
 fn resume(room: &mut Room, token: &str, seq: Option<Seq>, tags: bool) -> Result<Client, String> {
-    let (sender, queue) = outbox(16, 4096);
+    let (sender, queue) = outbox(16, 4096, &Budget::unlimited());
     let (reply, mut answer) = oneshot::channel();
     let token = token.to_owned();
     let peer = "127.0.0.1:2".parse().expect("addr");
