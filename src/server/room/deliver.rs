@@ -39,7 +39,10 @@ impl Room {
         let plain = line.to_bytes();
         let mut tagged = None;
         let mut send = |seat: &mut Seat| {
-            if !from.is_some_and(|from| seat.ignoring.contains(&from)) {
+            // A join not yet applied gets its welcome first (a shared log
+            // may hand us lines in between).
+            let pending = seat.reply.is_some();
+            if !pending && !from.is_some_and(|from| seat.ignoring.contains(&from)) {
                 seat.send_room_line(stamp, &plain, &mut tagged);
             }
         };

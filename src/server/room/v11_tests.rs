@@ -365,3 +365,62 @@ fn the_oldest_hold_ends_early_past_the_limit() {
     }
     assert_eq!(alice.lines(), ["-- b1 has left (connection lost)"]);
 }
+
+/// A log that hands entries back only up to a released seq, as a shared
+/// engine may lag behind its appends.
+#[derive(Debug)]
+struct LaggingLog {
+    head: Seq,
+    unread: std::collections::VecDeque<event::Entry>,
+    released: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl log::Log for LaggingLog {
+    fn append(&mut self, event: event::Event) {
+        self.head += 1;
+        let time = crate::protocol::Timestamp(0);
+        let stamp = crate::protocol::Stamp {
+            seq: self.head,
+            time,
+        };
+        self.unread.push_back(event::Entry { stamp, event });
+    }
+
+    fn next(&mut self) -> Option<event::Entry> {
+        let released = self.released.load(std::sync::atomic::Ordering::SeqCst);
+        let ready = self.unread.front()?.stamp.seq <= released;
+        if ready { self.unread.pop_front() } else { None }
+    }
+
+    fn head(&self) -> Seq {
+        self.head
+    }
+}
+
+#[test]
+fn only_applied_events_reach_members_and_ping_waits_for_the_log() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let released = std::sync::Arc::new(AtomicU64::new(u64::MAX));
+    let log = LaggingLog {
+        head: 0,
+        unread: std::collections::VecDeque::new(),
+        released: released.clone(),
+    };
+    let state = RoomState::new(History::in_memory(3));
+    let mut room = Room::with_log(state, Box::new(log), settings());
+    let alice = join(&mut room, "alice");
+    let mut bob = join(&mut room, "bob");
+    bob.lines();
+    released.store(2, Ordering::SeqCst);
+    say(&mut room, &alice, "one");
+    say(&mut room, &bob, "/ping");
+    say(&mut room, &bob, "/names");
+    assert_eq!(
+        bob.lines(),
+        ["-- online (2): alice, bob"],
+        "nothing applied yet"
+    );
+    released.store(u64::MAX, Ordering::SeqCst);
+    step(&mut room, Request::TooLong { id: alice.id });
+    assert_eq!(bob.lines(), ["alice: one", "-- pong"]);
+}
