@@ -106,7 +106,7 @@ async fn a_ghost_is_replaced_and_the_new_link_gets_exactly_what_it_missed() {
 #[tokio::test]
 async fn a_held_seat_expires_with_connection_lost() {
     let server = TestServer::start(Config {
-        resume_window: Some(Duration::from_millis(300)),
+        resume_window: Some(Duration::from_secs(1)),
         ..config()
     })
     .await;
