@@ -130,16 +130,16 @@ impl History {
         }
         self.head = self.head.max(stamp.seq);
         if self.capacity == 0 {
-            return self.write(FileWrite::Append(format!("@seq={}", stamp.seq)));
+            return self.append(|| format!("@seq={}", stamp.seq));
         }
         self.remember((stamp, line.clone()));
-        self.write(FileWrite::Append(tagged(stamp, line)));
+        self.append(|| tagged(stamp, line));
     }
 
     /// Notes a room line that is not kept (an arrival, a private line).
     pub fn advance(&mut self, stamp: Stamp) {
         self.head = self.head.max(stamp.seq);
-        self.write(FileWrite::Append(format!("@seq={}", stamp.seq)));
+        self.append(|| format!("@seq={}", stamp.seq));
     }
 
     /// The lines a newcomer gets, oldest first.
@@ -149,9 +149,9 @@ impl History {
         self.lines.iter()
     }
 
-    /// Queues `write`, or a compacting rewrite once the file holds twice
-    /// what is kept.
-    fn write(&mut self, write: FileWrite) {
+    /// Queues the append of `line()` (rendered only with a file), or a
+    /// compacting rewrite once the file holds twice what is kept.
+    fn append(&mut self, line: impl FnOnce() -> String) {
         let Some(file) = &self.file else { return };
         let compact = file.lines_in_file >= self.capacity.saturating_mul(2).max(64);
         let (write, lines_in_file) = if compact {
@@ -159,7 +159,7 @@ impl History {
             let count = lines.len();
             (FileWrite::Rewrite(lines), count)
         } else {
-            (write, file.lines_in_file + 1)
+            (FileWrite::Append(line()), file.lines_in_file + 1)
         };
         if let Some(file) = &mut self.file {
             file.lines_in_file = lines_in_file;
