@@ -125,6 +125,31 @@ async fn a_held_seat_expires_with_connection_lost() {
 }
 
 #[tokio::test]
+async fn an_enormous_window_holds_the_seat_without_overflowing() {
+    let server = TestServer::start(Config {
+        resume_window: Some(Duration::MAX),
+        ..config()
+    })
+    .await;
+    let mut bob = server.join("bob").await;
+    let mut alice = server.connect().await;
+    let tags = alice.login_tagged("alice").await;
+    bob.expect("-- alice has arrived").await;
+    drop_link(alice).await;
+    let seq = tags.seq.expect("seq");
+    let mut again = resume(&server, false, &format!("/resume {} {seq}", token(&tags))).await;
+    again
+        .expect_lines(&[
+            "-- you are alice",
+            "-- online (2): alice, bob",
+            "-- resumed (0)",
+        ])
+        .await;
+    assert!(bob.sync().await.is_empty());
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn without_tags_or_window_a_broken_link_leaves_at_once() {
     let server = TestServer::start(Config {
         resume_window: None,

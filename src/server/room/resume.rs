@@ -3,7 +3,7 @@
 //! it back, gets exactly the lines it missed (or how many were lost), and
 //! nobody else notices.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use tokio::sync::oneshot;
@@ -39,7 +39,11 @@ impl Room {
             self.conns.remove(&conn.id);
             conn.close(None);
         }
-        let until = Instant::now() + window;
+        // A window too long to add to a clock reading means a year.
+        let now = Instant::now();
+        let until = now
+            .checked_add(window)
+            .unwrap_or(now + Duration::from_secs(365 * 24 * 3600));
         seat.held_until = Some(until);
         self.make_room_for_a_hold();
         self.holds.push_back((until, member));
