@@ -30,6 +30,7 @@ use anyhow::Context;
 use tokio_util::task::TaskTracker;
 
 use super::room::token::random_epoch;
+use crate::protocol::tags::is_tag_value;
 use crate::protocol::{Seq, ServerLine, Stamp, Tagged, Tags, Timestamp};
 use disk::{append_to, clean, load, rewrite};
 
@@ -43,6 +44,12 @@ pub struct History {
     head: Seq,
     file: Option<HistoryFile>,
 }
+
+/// Longest epoch read back from a file (the room writes 16 hex digits).
+const MAX_EPOCH_CHARS: usize = 64;
+/// Highest seq read back from a file: far beyond any room's life, and far
+/// from where counting on would overflow.
+const MAX_LOADED_SEQ: Seq = 1 << 53;
 
 /// Disk writes waiting for the history file's task.
 const FILE_QUEUE: usize = 1024;
@@ -276,14 +283,17 @@ impl Loaded {
             },
             _ => Tagged::parse(line),
         };
-        if let Some(epoch) = tags
+        let epoch = tags
             .epoch
-            .filter(|e| crate::protocol::tags::is_tag_value(e))
-        {
+            .filter(|e| e.len() <= MAX_EPOCH_CHARS && is_tag_value(e));
+        if let Some(epoch) = epoch {
             self.epoch = Some(epoch);
         }
         let talk = clean(line);
-        let seq = match (tags.seq, &talk) {
+        // A seq no room could reach is a damaged line, not a number to
+        // count on from.
+        let seq = tags.seq.filter(|seq| *seq <= MAX_LOADED_SEQ);
+        let seq = match (seq, &talk) {
             (Some(seq), _) => seq,
             // Talk from before numbering: numbered afresh at the end.
             (None, Some(_)) => 0,
@@ -426,6 +436,20 @@ mod tests {
         let fresh = History::in_memory(3);
         assert_ne!(fresh.epoch(), epoch, "without the file, a new epoch");
         assert_eq!(fresh.head(), 0);
+    }
+
+    #[tokio::test]
+    async fn damaged_numbering_is_not_counted_on() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("history.txt");
+        let huge = format!("@epoch={};seq=18446744073709551615\n", "e".repeat(100));
+        fs::write(
+            &path,
+            format!("@epoch=ab;seq=7\n{huge}@seq=99999999999999999999\n"),
+        )
+        .expect("write");
+        let history = History::open(3, &path, &TaskTracker::new()).expect("open");
+        assert_eq!((history.epoch(), history.head()), ("ab", 7));
     }
 
     #[tokio::test]
