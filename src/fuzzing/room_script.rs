@@ -68,6 +68,7 @@ impl RoomScript {
                     // No clock here: a broken link leaves at once.
                     resume_window: None,
                     max_held: 0,
+                    backlog_budget: usize::MAX,
                 },
             ),
             seats: Vec::new(),

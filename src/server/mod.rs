@@ -101,6 +101,7 @@ impl Config {
             queue_bytes: self.queue_bytes,
             resume_window: self.resume_window,
             max_held: self.max_clients,
+            backlog_budget: self.queue_budget,
         }
     }
 }

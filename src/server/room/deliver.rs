@@ -38,12 +38,14 @@ impl Room {
     fn send_line(&mut self, stamp: Stamp, line: &ServerLine, to: Audience, from: Option<MemberId>) {
         let plain = line.to_bytes();
         let mut tagged = None;
+        let (mut taken, mut freed) = (0, 0);
         let mut send = |seat: &mut Seat| {
             // A join not yet applied gets its welcome first (a shared log
             // may hand us lines in between).
             let pending = seat.reply.is_some();
             if !pending && !from.is_some_and(|from| seat.ignoring.contains(&from)) {
-                seat.send_room_line(stamp, &plain, &mut tagged);
+                let (took, gave) = seat.send_room_line(stamp, &plain, &mut tagged);
+                (taken, freed) = (taken + took, freed + gave);
             }
         };
         match to {
@@ -62,6 +64,24 @@ impl Room {
                         send(seat);
                     }
                 }
+            }
+        }
+        self.backlogs_changed(taken, freed);
+    }
+
+    /// Keeps every backlog together within the backlog budget: past it,
+    /// each is trimmed to three quarters of an even share (what it drops
+    /// is counted, so skipped counts stay exact).
+    fn backlogs_changed(&mut self, taken: usize, freed: usize) {
+        self.backlog_held = (self.backlog_held + taken).saturating_sub(freed);
+        if self.backlog_held <= self.settings.backlog_budget {
+            return;
+        }
+        let share = self.settings.backlog_budget / 4 * 3 / self.tokens.len().max(1);
+        for seat in self.seats.values_mut() {
+            if let Some(resumable) = &mut seat.resumable {
+                let freed = resumable.backlog.trim_to(share);
+                self.backlog_held = self.backlog_held.saturating_sub(freed);
             }
         }
     }
@@ -127,7 +147,7 @@ impl Room {
         let Some(mut seat) = self.seats.remove(&member) else {
             return;
         };
-        self.forget_token(&seat);
+        self.forget_seat(&seat);
         if let (Some(reply), Some(conn)) = (seat.reply.take(), seat.conn.take()) {
             self.conns.remove(&conn.id);
             let outbox = conn.outbox;
@@ -148,7 +168,7 @@ impl Room {
         let Some(seat) = self.seats.remove(&member) else {
             return;
         };
-        self.forget_token(&seat);
+        self.forget_seat(&seat);
         let members = self.seats.len();
         let reason = reason.unwrap_or("closed");
         match seat.conn {

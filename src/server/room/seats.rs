@@ -103,7 +103,13 @@ impl Seat {
 
     /// Sends a room line: tagged or not, as the member asked, and into the
     /// backlog if it keeps one. `tagged` caches the tagged rendering.
-    pub fn send_room_line(&mut self, stamp: Stamp, plain: &Bytes, tagged: &mut Option<Bytes>) {
+    /// Returns the bytes the backlog took and gave back.
+    pub fn send_room_line(
+        &mut self,
+        stamp: Stamp,
+        plain: &Bytes,
+        tagged: &mut Option<Bytes>,
+    ) -> (usize, usize) {
         let ordinal = self.conn.as_ref().and_then(|conn| {
             let line = if self.tags {
                 tagged
@@ -114,14 +120,15 @@ impl Seat {
             };
             conn.outbox.push_counted(line).ok()
         });
-        if let Some(resumable) = &mut self.resumable {
-            let line = plain.clone();
-            resumable.backlog.record(Kept {
-                stamp,
-                line,
-                ordinal,
-            });
-        }
+        let Some(resumable) = &mut self.resumable else {
+            return (0, 0);
+        };
+        let line = plain.clone();
+        resumable.backlog.record(Kept {
+            stamp,
+            line,
+            ordinal,
+        })
     }
 
     /// Sends a reply to the member's own line (never skipped; `Overflow`

@@ -35,6 +35,7 @@ pub(super) fn settings() -> Settings {
         queue_bytes: 4096,
         resume_window: Some(std::time::Duration::from_secs(60)),
         max_held: 2,
+        backlog_budget: usize::MAX,
     }
 }
 

@@ -424,3 +424,36 @@ fn only_applied_events_reach_members_and_ping_waits_for_the_log() {
     step(&mut room, Request::TooLong { id: alice.id });
     assert_eq!(bob.lines(), ["alice: one", "-- pong"]);
 }
+
+#[test]
+fn backlogs_together_stay_within_their_budget_and_counts_stay_exact() {
+    let budget = Settings {
+        backlog_budget: 400,
+        ..settings()
+    };
+    let mut room = Room::new(History::in_memory(3), budget);
+    let alice = join(&mut room, "alice");
+    let mut bob = tagged(&mut room, "bob");
+    let mut carol = tagged(&mut room, "carol");
+    let token = split(&bob.lines()).0[0].session.clone().expect("token");
+    carol.lines();
+    leave(&mut room, &bob);
+    leave(&mut room, &carol);
+    for i in 0..10 {
+        say(&mut room, &alice, &format!("line {i}"));
+    }
+    assert!(room.backlog_held <= 400, "{} held", room.backlog_held);
+    let mut bob = resume(&mut room, &token, Some(2), false).expect("resumed");
+    let lines = bob.lines();
+    let kept: usize = lines[2]
+        .strip_prefix("-- resumed (")
+        .and_then(|rest| rest.trim_end_matches(')').parse().ok())
+        .expect("-- resumed (K)");
+    let lost: usize = lines[3]
+        .strip_prefix("-- ")
+        .and_then(|rest| rest.strip_suffix(" messages skipped"))
+        .and_then(|count| count.parse().ok())
+        .expect("-- N messages skipped");
+    assert_eq!(kept + lost, 11, "carol's arrival and ten lines: {lines:?}");
+    assert_eq!(lines[lines.len() - 2], "alice: line 9");
+}
