@@ -39,6 +39,11 @@ static EXEMPT: LazyLock<String> = LazyLock::new(|| format_cidrs(&Config::DEFAULT
 /// How long `join` waits for `-- you are` before it takes the server for
 /// one that does not speak chatty.
 pub const DEFAULT_JOIN_WAIT: &str = "5s";
+static RESUME_WINDOW: LazyLock<String> = LazyLock::new(|| {
+    Config::DEFAULTS
+        .resume_window
+        .map_or_else(|| "0".to_owned(), human)
+});
 
 pub const DEFAULT_BENCH_CLIENTS: &str = "100";
 pub const DEFAULT_BENCH_SENDERS: &str = "10";
@@ -260,6 +265,10 @@ pub struct ServeArgs {
     /// Serve Prometheus metrics at http://HOST:PORT/metrics.
     #[arg(long, value_name = "HOST:PORT", value_parser = parse_addr)]
     pub metrics: Option<SocketAddr>,
+    /// How long the seat of a member that reads tags is held after its link
+    /// broke, for /resume (0 = not held).
+    #[arg(long, value_name = "DURATION", default_value = RESUME_WINDOW.as_str(), value_parser = parse_duration)]
+    pub resume_window: Duration,
 }
 
 impl ServeArgs {
@@ -285,6 +294,7 @@ impl ServeArgs {
             exempt: self.exempt.clone().into(),
             trusted_proxies: self.trusted_proxy.clone().unwrap_or_default().into(),
             metrics: self.metrics,
+            resume_window: (!self.resume_window.is_zero()).then_some(self.resume_window),
             ..Config::default()
         }
     }

@@ -99,7 +99,8 @@ async fn a_request_line_first_is_still_refused() {
 async fn commands_before_the_name_get_choose_a_name_first() {
     let server = TestServer::start(config()).await;
     let mut client = server.greeted().await;
-    for command in ["/names", "/quit", "/tags", "/resume abc 7", "/", "//x"] {
+    // `/tags` and `/resume` are login commands (tests/resume.rs).
+    for command in ["/names", "/quit", "/away", "/session", "/", "//x"] {
         client.send(command).await;
         client.expect("! choose a name first").await;
     }

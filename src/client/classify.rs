@@ -107,6 +107,15 @@ pub fn classify(body: &Body, me: &Me) -> Kind {
         | ServerLine::Skipped(_)
         | ServerLine::HistoryStart(_)
         | ServerLine::HistoryEnd
+        | ServerLine::TagsOn
+        | ServerLine::Away { .. }
+        | ServerLine::Back(_)
+        | ServerLine::ResumedStart(_)
+        | ServerLine::ResumedEnd
+        | ServerLine::Session(_)
+        | ServerLine::Ignoring(_)
+        | ServerLine::NotIgnoring(_)
+        | ServerLine::IgnoreList(_)
         | ServerLine::Notice(_) => Kind::Notice,
     }
 }

@@ -7,7 +7,7 @@ use tokio_util::sync::CancellationToken;
 use crate::protocol::{Command, Name, sanitize};
 use crate::server::history::History;
 use crate::server::outbox::{Budget, OutboxReceiver, outbox};
-use crate::server::room::{JoinReply, Leave, MemberId, Request, Room};
+use crate::server::room::{ConnId, JoinReply, Leave, Request, Room, Settings};
 
 /// A room without sockets or a runtime, and every seat ever taken in it.
 #[derive(Debug)]
@@ -20,7 +20,7 @@ pub struct RoomScript {
 
 #[derive(Debug)]
 struct Seat {
-    id: MemberId,
+    id: ConnId,
     queue: OutboxReceiver,
     kicked: CancellationToken,
 }
@@ -59,7 +59,18 @@ impl RoomScript {
         queue_bytes: usize,
     ) -> RoomScript {
         RoomScript {
-            room: Room::new(History::in_memory(history), max_line_bytes),
+            room: Room::new(
+                History::in_memory(history),
+                Settings {
+                    max_line_bytes,
+                    queue_lines,
+                    queue_bytes,
+                    // No clock here: a broken link leaves at once.
+                    resume_window: None,
+                    max_held: 0,
+                    backlog_budget: usize::MAX,
+                },
+            ),
             seats: Vec::new(),
             queue_lines,
             queue_bytes,
@@ -84,6 +95,7 @@ impl RoomScript {
             name,
             outbox,
             peer,
+            tags: false,
             reply,
         });
         match answer.try_recv() {
@@ -92,6 +104,7 @@ impl RoomScript {
                 JoinOutcome::Joined(self.seats.len() - 1)
             }
             Ok(JoinReply::Taken { .. }) => JoinOutcome::Taken,
+            Ok(JoinReply::Refused { .. }) => JoinOutcome::Unanswered,
             Err(_) => JoinOutcome::Unanswered,
         }
     }
@@ -169,13 +182,12 @@ impl RoomScript {
         String::from_utf8_lossy(&self.room.online()).into_owned()
     }
 
-    fn id(&self, seat: usize) -> Option<MemberId> {
+    fn id(&self, seat: usize) -> Option<ConnId> {
         self.seats.get(seat).map(|s| s.id)
     }
 
     fn step(&mut self, request: Request) {
-        let deliveries = self.room.handle(request);
-        self.room.deliver(deliveries);
+        self.room.handle(request);
     }
 }
 

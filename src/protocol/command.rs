@@ -1,5 +1,7 @@
 //! `Command::parse`: what a joined client's (sanitized) line asks for.
 
+use super::tags::Seq;
+
 /// One line from a joined client.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
@@ -21,6 +23,20 @@ pub enum Command {
     Help,
     /// `/stats`
     Stats,
+    /// `/away [MESSAGE]` (1.1)
+    Away(Option<String>),
+    /// `/back` (1.1)
+    Back,
+    /// `/ignore [NAME]`: without a name, list (1.1)
+    Ignore(Option<String>),
+    /// `/unignore NAME` (1.1)
+    Unignore(String),
+    /// `/session`: tell me my resume token (1.1)
+    Session,
+    /// `/tags`, a login command (1.1)
+    Tags,
+    /// `/resume TOKEN [SEQ]`, a login command (1.1)
+    Resume { token: String, seq: Option<Seq> },
     /// A command used without what it needs; holds its usage text.
     Usage(&'static str),
     /// Any other `/word`; holds the word with its slash.
@@ -43,10 +59,19 @@ impl Command {
             "msg" => parse_msg(args),
             "nick" => required(args, "/nick NEW", |name| Command::Nick(name.to_owned())),
             "names" | "who" => Command::Names,
-            "quit" => Command::Quit((!args.is_empty()).then(|| args.to_owned())),
+            "quit" => Command::Quit(optional(args)),
             "ping" => Command::Ping,
             "help" => Command::Help,
             "stats" => Command::Stats,
+            "away" => Command::Away(optional(args)),
+            "back" => Command::Back,
+            "ignore" => Command::Ignore(optional(args)),
+            "unignore" => required(args, "/unignore NAME", |name| {
+                Command::Unignore(name.to_owned())
+            }),
+            "session" => Command::Session,
+            "tags" => Command::Tags,
+            "resume" => parse_resume(args),
             _ => Command::Unknown(format!("/{word}")),
         }
     }
@@ -65,6 +90,28 @@ fn required(args: &str, usage: &'static str, make: impl FnOnce(&str) -> Command)
     } else {
         make(args)
     }
+}
+
+fn optional(args: &str) -> Option<String> {
+    (!args.is_empty()).then(|| args.to_owned())
+}
+
+fn parse_resume(args: &str) -> Command {
+    let mut words = args.split_whitespace();
+    let usage = Command::Usage("/resume TOKEN [SEQ]");
+    let Some(token) = words.next() else {
+        return usage;
+    };
+    let seq = match words.next().map(str::parse) {
+        None => None,
+        Some(Ok(seq)) => Some(seq),
+        Some(Err(_)) => return usage,
+    };
+    if words.next().is_some() {
+        return usage;
+    }
+    let token = token.to_owned();
+    Command::Resume { token, seq }
 }
 
 fn parse_msg(args: &str) -> Command {
@@ -115,6 +162,48 @@ mod tests {
         assert_eq!(Command::parse("/ping"), Command::Ping);
         assert_eq!(Command::parse("/help"), Command::Help);
         assert_eq!(Command::parse("/PING"), Command::Ping);
+    }
+
+    #[test]
+    fn version_1_1_commands() {
+        assert_eq!(Command::parse("/away"), Command::Away(None));
+        assert_eq!(
+            Command::parse("/away at lunch"),
+            Command::Away(Some("at lunch".into()))
+        );
+        assert_eq!(Command::parse("/back"), Command::Back);
+        assert_eq!(Command::parse("/ignore"), Command::Ignore(None));
+        assert_eq!(
+            Command::parse("/ignore bob"),
+            Command::Ignore(Some("bob".into()))
+        );
+        assert_eq!(
+            Command::parse("/unignore bob"),
+            Command::Unignore("bob".into())
+        );
+        assert_eq!(
+            Command::parse("/unignore"),
+            Command::Usage("/unignore NAME")
+        );
+        assert_eq!(Command::parse("/session"), Command::Session);
+        assert_eq!(Command::parse("/tags"), Command::Tags);
+        assert_eq!(
+            Command::parse("/resume ab12 42"),
+            Command::Resume {
+                token: "ab12".into(),
+                seq: Some(42)
+            }
+        );
+        assert_eq!(
+            Command::parse("/resume ab12"),
+            Command::Resume {
+                token: "ab12".into(),
+                seq: None
+            }
+        );
+        for bad in ["/resume", "/resume ab12 x", "/resume a 1 2"] {
+            assert_eq!(Command::parse(bad), Command::Usage("/resume TOKEN [SEQ]"));
+        }
     }
 
     #[test]

@@ -8,9 +8,11 @@ pub mod command;
 pub mod name;
 pub mod sanitize;
 pub mod server_line;
+pub mod tags;
 
 pub use codec::{Frame, LineCodec};
 pub use command::Command;
 pub use name::{Name, NameError, NameKey, NameSkeleton};
 pub use sanitize::{sanitize, sanitize_reason, shorten, strip_controls};
 pub use server_line::{ByeReason, ServerLine};
+pub use tags::{Seq, Stamp, Tagged, Tags, Timestamp};

@@ -21,6 +21,8 @@ pub enum ByeReason {
     ServerFull,
     /// Over a per-address limit (open connections, or new ones per window).
     TooManyConnections,
+    /// Another connection took the seat back (`/resume`).
+    ResumedElsewhere,
     /// A reason this version does not know (parsed from another server).
     Other(String),
 }
@@ -52,6 +54,24 @@ pub enum ServerLine {
     HistoryStart(usize),
     /// `-- end of history`
     HistoryEnd,
+    /// `-- tags on` (1.1)
+    TagsOn,
+    /// `-- NAME is away` or `-- NAME is away (MESSAGE)` (1.1)
+    Away { name: Name, message: Option<String> },
+    /// `-- NAME is back` (1.1)
+    Back(Name),
+    /// `-- resumed (N)` (1.1)
+    ResumedStart(usize),
+    /// `-- end of resumed` (1.1)
+    ResumedEnd,
+    /// `-- session TOKEN` (1.1)
+    Session(String),
+    /// `-- ignoring NAME` (1.1)
+    Ignoring(Name),
+    /// `-- no longer ignoring NAME` (1.1)
+    NotIgnoring(Name),
+    /// `-- ignoring (N): NAME, ...` or `-- ignoring (0)` (1.1)
+    IgnoreList(Vec<Name>),
     /// Any other notice: `-- TEXT` (welcome, help, pong).
     Notice(String),
     /// `! TEXT`: an error about the recipient's own last line.
@@ -139,8 +159,14 @@ fn parse_notice(text: &str) -> ServerLine {
 }
 
 fn parse_known_notice(text: &str) -> Option<ServerLine> {
-    if text == "end of history" {
-        return Some(ServerLine::HistoryEnd);
+    match text {
+        "end of history" => return Some(ServerLine::HistoryEnd),
+        "end of resumed" => return Some(ServerLine::ResumedEnd),
+        "tags on" => return Some(ServerLine::TagsOn),
+        _ => {}
+    }
+    if let Some(line) = parse_v11_notice(text) {
+        return Some(line);
     }
     if let Some(who) = text.strip_prefix("you are ") {
         return name(who).map(ServerLine::YouAre);
@@ -161,6 +187,38 @@ fn parse_known_notice(text: &str) -> Option<ServerLine> {
         return count.parse().ok().map(ServerLine::Skipped);
     }
     parse_event(text)
+}
+
+/// The notices of version 1.1 that are not events about a name.
+fn parse_v11_notice(text: &str) -> Option<ServerLine> {
+    if let Some(count) = text
+        .strip_prefix("resumed (")
+        .and_then(|r| r.strip_suffix(')'))
+    {
+        return count.parse().ok().map(ServerLine::ResumedStart);
+    }
+    if let Some(token) = text.strip_prefix("session ") {
+        let hex = !token.is_empty() && token.chars().all(|c| c.is_ascii_hexdigit());
+        return hex.then(|| ServerLine::Session(token.to_owned()));
+    }
+    if let Some(rest) = text.strip_prefix("ignoring (") {
+        return parse_ignore_list(rest);
+    }
+    if let Some(who) = text.strip_prefix("ignoring ") {
+        return name(who).map(ServerLine::Ignoring);
+    }
+    let who = text.strip_prefix("no longer ignoring ")?;
+    name(who).map(ServerLine::NotIgnoring)
+}
+
+fn parse_ignore_list(rest: &str) -> Option<ServerLine> {
+    if rest == "0)" {
+        return Some(ServerLine::IgnoreList(Vec::new()));
+    }
+    let (count, list) = rest.split_once("): ")?;
+    let count: usize = count.parse().ok()?;
+    let names: Vec<Name> = list.split(", ").map(name).collect::<Option<_>>()?;
+    (names.len() == count && count > 0).then_some(ServerLine::IgnoreList(names))
 }
 
 fn parse_online(rest: &str) -> Option<ServerLine> {
@@ -191,6 +249,22 @@ fn parse_event(text: &str) -> Option<ServerLine> {
         let reason = Some(reason.to_owned());
         return Some(ServerLine::Left { name: who, reason });
     }
+    if event == "is away" {
+        return Some(ServerLine::Away {
+            name: who,
+            message: None,
+        });
+    }
+    if let Some(message) = event
+        .strip_prefix("is away (")
+        .and_then(|r| r.strip_suffix(')'))
+    {
+        let message = Some(message.to_owned());
+        return Some(ServerLine::Away { name: who, message });
+    }
+    if event == "is back" {
+        return Some(ServerLine::Back(who));
+    }
     let new = name(event.strip_prefix("is now known as ")?)?;
     Some(ServerLine::Renamed { old: who, new })
 }
@@ -205,6 +279,7 @@ impl ByeReason {
             "login timeout" => ByeReason::LoginTimeout,
             "server full" => ByeReason::ServerFull,
             "too many connections" => ByeReason::TooManyConnections,
+            "resumed elsewhere" => ByeReason::ResumedElsewhere,
             other => ByeReason::Other(other.to_owned()),
         }
     }
@@ -220,6 +295,7 @@ impl fmt::Display for ByeReason {
             ByeReason::LoginTimeout => "login timeout",
             ByeReason::ServerFull => "server full",
             ByeReason::TooManyConnections => "too many connections",
+            ByeReason::ResumedElsewhere => "resumed elsewhere",
             ByeReason::Other(text) => text,
         })
     }
@@ -246,6 +322,26 @@ impl fmt::Display for ServerLine {
             ServerLine::Skipped(count) => write!(f, "-- {count} messages skipped"),
             ServerLine::HistoryStart(count) => write!(f, "-- history ({count})"),
             ServerLine::HistoryEnd => f.write_str("-- end of history"),
+            ServerLine::TagsOn => f.write_str("-- tags on"),
+            ServerLine::Away {
+                name,
+                message: None,
+            } => write!(f, "-- {name} is away"),
+            ServerLine::Away {
+                name,
+                message: Some(message),
+            } => write!(f, "-- {name} is away ({message})"),
+            ServerLine::Back(name) => write!(f, "-- {name} is back"),
+            ServerLine::ResumedStart(count) => write!(f, "-- resumed ({count})"),
+            ServerLine::ResumedEnd => f.write_str("-- end of resumed"),
+            ServerLine::Session(token) => write!(f, "-- session {token}"),
+            ServerLine::Ignoring(name) => write!(f, "-- ignoring {name}"),
+            ServerLine::NotIgnoring(name) => write!(f, "-- no longer ignoring {name}"),
+            ServerLine::IgnoreList(names) if names.is_empty() => f.write_str("-- ignoring (0)"),
+            ServerLine::IgnoreList(names) => {
+                f.write_str("-- ignoring ")?;
+                write_names(f, names)
+            }
             ServerLine::Notice(text) => write!(f, "-- {text}"),
             ServerLine::Error(text) => write!(f, "! {text}"),
             ServerLine::Unknown(text) => f.write_str(text),
@@ -254,7 +350,13 @@ impl fmt::Display for ServerLine {
 }
 
 fn write_online(f: &mut fmt::Formatter<'_>, names: &[Name]) -> fmt::Result {
-    write!(f, "-- online ({}): ", names.len())?;
+    f.write_str("-- online ")?;
+    write_names(f, names)
+}
+
+/// `(N): NAME, NAME, ...`
+fn write_names(f: &mut fmt::Formatter<'_>, names: &[Name]) -> fmt::Result {
+    write!(f, "({}): ", names.len())?;
     for (i, name) in names.iter().enumerate() {
         if i > 0 {
             f.write_str(", ")?;
@@ -360,6 +462,50 @@ mod tests {
             (ServerLine::HistoryStart(1), "-- history (1)"),
             (ServerLine::HistoryEnd, "-- end of history"),
             (ServerLine::notice("pong"), "-- pong"),
+            (ServerLine::TagsOn, "-- tags on"),
+            (
+                ServerLine::Away {
+                    name: n("bob"),
+                    message: None,
+                },
+                "-- bob is away",
+            ),
+            (
+                ServerLine::Away {
+                    name: n("bob"),
+                    message: Some(text("lunch, back at 2")),
+                },
+                "-- bob is away (lunch, back at 2)",
+            ),
+            (ServerLine::Back(n("bob")), "-- bob is back"),
+            (ServerLine::ResumedStart(3), "-- resumed (3)"),
+            (ServerLine::ResumedEnd, "-- end of resumed"),
+            (ServerLine::Session(text("0a1b2c")), "-- session 0a1b2c"),
+            (ServerLine::Ignoring(n("bob")), "-- ignoring bob"),
+            (
+                ServerLine::NotIgnoring(n("bob")),
+                "-- no longer ignoring bob",
+            ),
+            (ServerLine::IgnoreList(Vec::new()), "-- ignoring (0)"),
+            (
+                ServerLine::IgnoreList(vec![n("bob"), n("carol")]),
+                "-- ignoring (2): bob, carol",
+            ),
+            (
+                ServerLine::Bye(ByeReason::ResumedElsewhere),
+                "-- bye (resumed elsewhere)",
+            ),
+            (
+                ServerLine::Left {
+                    name: n("session"),
+                    reason: Some(text("connection lost")),
+                },
+                "-- session has left (connection lost)",
+            ),
+            (
+                ServerLine::Arrived(n("ignoring")),
+                "-- ignoring has arrived",
+            ),
             (
                 ServerLine::error("no user named \"x\""),
                 "! no user named \"x\"",

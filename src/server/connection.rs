@@ -28,7 +28,7 @@ use super::metrics::Metrics;
 use super::outbox::{Budget, Outbox, ReplyMeter, outbox};
 use super::proxy;
 use super::rate::TokenBucket;
-use super::room::{Leave, MemberId, Request, RoomHandle};
+use super::room::{ConnId, Leave, Request, RoomHandle};
 use super::writer::{self, WriterEnd};
 use crate::protocol::{ByeReason, Command, Frame, LineCodec, ServerLine, sanitize};
 
@@ -222,7 +222,7 @@ async fn session<R: AsyncRead + Unpin>(
     lines: &mut FramedRead<R, LineCodec>,
     writer: &mut WriterTask,
     flood: &mut FloodControl,
-    id: MemberId,
+    id: ConnId,
     kicked: &CancellationToken,
     context: &Context,
 ) -> Option<Leave> {

@@ -13,8 +13,10 @@ use tokio_util::sync::CancellationToken;
 use super::connection::{Context, next_frame};
 use super::outbox::Outbox;
 use super::rate::TokenBucket;
-use super::room::{JoinReply, MemberId, taken, too_long};
-use crate::protocol::{ByeReason, Frame, LineCodec, Name, NameError, ServerLine, sanitize};
+use super::room::{ConnId, JoinReply, Request, taken, too_long};
+use crate::protocol::{
+    ByeReason, Command, Frame, LineCodec, Name, NameError, ServerLine, sanitize,
+};
 
 /// The text after `-- ` of the first lines every connection gets.
 const GREETING: &str = include_str!("../../assets/greeting.txt");
@@ -24,7 +26,7 @@ const GREETING: &str = include_str!("../../assets/greeting.txt");
 pub enum Login {
     /// In the room under this id; `kicked` fires when the room closes it.
     Joined {
-        id: MemberId,
+        id: ConnId,
         kicked: CancellationToken,
     },
     /// Not joined; any last line is already queued.
@@ -47,6 +49,7 @@ pub async fn login<R: AsyncRead + Unpin>(
     let deadline = sleep(context.config.login_timeout);
     tokio::pin!(deadline);
     let mut http = HttpCheck::First;
+    let mut tags = false;
     loop {
         let wait = bucket.wait(Instant::now());
         let frame = tokio::select! {
@@ -80,11 +83,34 @@ pub async fn login<R: AsyncRead + Unpin>(
             context.metrics.disconnect("http");
             return refuse_http(outbox);
         }
-        if is_login_command(&text) {
-            outbox.push(ServerLine::error("choose a name first").to_bytes());
-            continue;
-        }
-        match try_name(&text, outbox, peer, context).await {
+        let attempt = match Command::parse(&text) {
+            Command::Tags => {
+                tags = true;
+                outbox.push(ServerLine::TagsOn.to_bytes());
+                continue;
+            }
+            Command::Resume { token, seq } => {
+                let ask = |reply| Request::Resume {
+                    token,
+                    seq,
+                    outbox,
+                    peer,
+                    tags,
+                    reply,
+                };
+                try_join(ask, context).await
+            }
+            Command::Usage(usage @ "/resume TOKEN [SEQ]") => {
+                outbox.push(ServerLine::error(format!("usage: {usage}")).to_bytes());
+                continue;
+            }
+            _ if is_login_command(&text) => {
+                outbox.push(ServerLine::error("choose a name first").to_bytes());
+                continue;
+            }
+            _ => try_name(&text, outbox, peer, tags, context).await,
+        };
+        match attempt {
             Attempt::Joined(login) => return login,
             Attempt::Again(back) => outbox = back,
         }
@@ -96,7 +122,13 @@ enum Attempt {
     Again(Outbox),
 }
 
-async fn try_name(text: &str, outbox: Outbox, peer: SocketAddr, context: &Context) -> Attempt {
+async fn try_name(
+    text: &str,
+    outbox: Outbox,
+    peer: SocketAddr,
+    tags: bool,
+    context: &Context,
+) -> Attempt {
     let name = match Name::parse(text) {
         Ok(name) => name,
         Err(err) => {
@@ -104,10 +136,30 @@ async fn try_name(text: &str, outbox: Outbox, peer: SocketAddr, context: &Contex
             return Attempt::Again(outbox);
         }
     };
-    match context.room.join(name, outbox, peer).await {
+    let ask = |reply| Request::Join {
+        name,
+        outbox,
+        peer,
+        tags,
+        reply,
+    };
+    try_join(ask, context).await
+}
+
+/// Asks the room to join or resume; a refusal hands the outbox back.
+async fn try_join(
+    ask: impl FnOnce(tokio::sync::oneshot::Sender<JoinReply>) -> Request,
+    context: &Context,
+) -> Attempt {
+    match context.room.join(ask).await {
         Ok(JoinReply::Joined { id, kicked }) => Attempt::Joined(Login::Joined { id, kicked }),
         Ok(JoinReply::Taken { name, outbox }) => {
             outbox.push(taken(name.as_str()).to_bytes());
+            Attempt::Again(outbox)
+        }
+        Ok(JoinReply::Refused { reason, outbox }) => {
+            let error = format!("cannot resume: {reason}");
+            outbox.push(ServerLine::error(error).to_bytes());
             Attempt::Again(outbox)
         }
         // The room has shut down; the outbox went with the request.
@@ -142,10 +194,9 @@ fn refuse_http(outbox: Outbox) -> Login {
     Login::Ended
 }
 
-/// A line starting with `/`, which no name does. Protocol 1.1 gives
-/// `/tags` and `/resume` a meaning here; until they have one, every
-/// command before the name gets `! choose a name first`, `/quit` included,
-/// and login goes on.
+/// A line starting with `/`, which no name does. Apart from `/tags` and
+/// `/resume`, every command before the name gets `! choose a name
+/// first`, `/quit` included, and login goes on.
 fn is_login_command(line: &str) -> bool {
     line.starts_with('/')
 }

@@ -82,6 +82,9 @@ pub struct Config {
     pub trusted_proxies: Cow<'static, [IpNet]>,
     /// Where to serve `/metrics`, if anywhere.
     pub metrics: Option<SocketAddr>,
+    /// How long a tagged member's seat is held after its link broke
+    /// (`None`: not at all).
+    pub resume_window: Option<Duration>,
 }
 
 impl Config {
@@ -108,6 +111,7 @@ impl Config {
         exempt: Cow::Borrowed(&LOOPBACK),
         trusted_proxies: Cow::Borrowed(&[]),
         metrics: None,
+        resume_window: Some(Duration::from_secs(120)),
     };
 
     /// The per-address limits these settings ask for.
@@ -117,6 +121,18 @@ impl Config {
             max_new: self.max_new_per_address,
             window: self.new_per_address_window,
             exempt: self.exempt.to_vec(),
+        }
+    }
+
+    /// What the room needs of these settings.
+    pub fn room_settings(&self) -> room::Settings {
+        room::Settings {
+            max_line_bytes: self.max_line_bytes,
+            queue_lines: self.queue_lines,
+            queue_bytes: self.queue_bytes,
+            resume_window: self.resume_window,
+            max_held: self.max_clients,
+            backlog_budget: self.queue_budget,
         }
     }
 }
@@ -187,7 +203,7 @@ pub async fn serve(
     };
     let hard_stop = CancellationToken::new();
     let (room, mut room_task) = room::start(
-        Room::new(history, config.max_line_bytes).with_metrics(metrics.clone()),
+        Room::new(history, config.room_settings()).with_metrics(metrics.clone()),
         shutdown.clone(),
         &tracker,
     );

@@ -70,10 +70,6 @@ impl Roster {
         }
     }
 
-    pub fn clear(&mut self) {
-        *self = Roster::default();
-    }
-
     /// Byte offset of the entry that is exactly `name`.
     fn find(&self, name: &str) -> Option<usize> {
         let text = &self.joined;

@@ -48,9 +48,9 @@ pub async fn run<W: AsyncWrite + Unpin>(
             received = outbox.recv_batch(&mut batch, BATCH_LINES) => received,
             () = hard_stop.cancelled() => return WriterEnd::Stopped,
         };
-        if received == Received::Closed {
+        let Received::Lines(taken) = received else {
             return close(&mut socket, write_timeout).await;
-        }
+        };
         let bytes: usize = batch.iter().map(held).sum();
         let skipped = outbox.take_skipped();
         add_skipped(&mut batch, skipped, outbox.got_last());
@@ -61,7 +61,7 @@ pub async fn run<W: AsyncWrite + Unpin>(
         if let Err(end) = written {
             return end;
         }
-        outbox.release(bytes);
+        outbox.release(bytes, taken);
     }
 }
 

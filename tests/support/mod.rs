@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod proxy;
+
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::process::{Child, ChildStderr, Command, Stdio};
@@ -207,6 +209,21 @@ impl LineClient {
         self.expect(&format!("-- you are {name}")).await;
         let online = self.next_line().await.expect("roster");
         assert!(online.starts_with("-- online ("), "{online}");
+    }
+
+    /// Joins as `name` after `/tags`: reads the welcome, `-- tags on`,
+    /// `-- you are` (whose tags it returns) and the roster.
+    pub async fn login_tagged(&mut self, name: &str) -> chatty::protocol::Tags {
+        self.expect(WELCOME).await;
+        self.send("/tags").await;
+        self.expect("-- tags on").await;
+        self.send(name).await;
+        let line = self.next_line().await.expect("-- you are");
+        let tagged = chatty::protocol::Tagged::parse(&line);
+        assert!(line.ends_with(&format!(" -- you are {name}")), "{line}");
+        let online = self.next_line().await.expect("roster");
+        assert!(online.starts_with("-- online ("), "{online}");
+        tagged.tags
     }
 
     /// Sends `/ping` and returns every line that arrived before `-- pong`.

@@ -242,6 +242,15 @@ fn body_spans(theme: Theme, kind: Kind, body: &Body) -> Vec<Span<'static>> {
         | ServerLine::Skipped(_)
         | ServerLine::HistoryStart(_)
         | ServerLine::HistoryEnd
+        | ServerLine::TagsOn
+        | ServerLine::Away { .. }
+        | ServerLine::Back(_)
+        | ServerLine::ResumedStart(_)
+        | ServerLine::ResumedEnd
+        | ServerLine::Session(_)
+        | ServerLine::Ignoring(_)
+        | ServerLine::NotIgnoring(_)
+        | ServerLine::IgnoreList(_)
         | ServerLine::Notice(_)) => {
             vec![Span::styled(clean(&notice.to_string()), theme.notice())]
         }

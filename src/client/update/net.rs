@@ -152,6 +152,15 @@ fn apply(app: &mut App, line: &ServerLine) -> Vec<Effect> {
         | ServerLine::Private { .. }
         | ServerLine::Skipped(_)
         | ServerLine::HistoryEnd
+        | ServerLine::TagsOn
+        | ServerLine::Away { .. }
+        | ServerLine::Back(_)
+        | ServerLine::ResumedStart(_)
+        | ServerLine::ResumedEnd
+        | ServerLine::Session(_)
+        | ServerLine::Ignoring(_)
+        | ServerLine::NotIgnoring(_)
+        | ServerLine::IgnoreList(_)
         | ServerLine::Notice(_)
         | ServerLine::Error(_)
         | ServerLine::Unknown(_) => {}

@@ -10,9 +10,9 @@ use crate::protocol::{ServerLine, sanitize};
 /// lines are shorter: `--max-line-bytes` is at most 16 MiB.
 const MAX_LOADED_LINE_BYTES: usize = (16 << 20) + 1024;
 
-/// Streams the file's room lines to `keep`, sanitized; returns how many
-/// lines the file holds. A missing file is an empty history.
-pub(super) fn load(path: &Path, mut keep: impl FnMut(ServerLine)) -> io::Result<usize> {
+/// Streams the file's whole lines to `keep`; returns how many lines the
+/// file holds. A missing file is an empty history.
+pub(super) fn load(path: &Path, mut keep: impl FnMut(&str)) -> io::Result<usize> {
     let file = match File::open(path) {
         Ok(file) => file,
         Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(0),
@@ -24,16 +24,14 @@ pub(super) fn load(path: &Path, mut keep: impl FnMut(ServerLine)) -> io::Result<
     // Only lines ended by '\n' are whole: a crash may have torn the last.
     while next_line(&mut reader, &mut line, MAX_LOADED_LINE_BYTES)? {
         count += 1;
-        if let Some(line) = clean(ServerLine::parse(&String::from_utf8_lossy(&line))) {
-            keep(line);
-        }
+        keep(&String::from_utf8_lossy(&line));
     }
     Ok(count)
 }
 
 /// A loaded line as the room would have made it from client input: only
 /// messages and actions, their text sanitized, empty ones dropped.
-fn clean(line: ServerLine) -> Option<ServerLine> {
+pub(super) fn clean(line: ServerLine) -> Option<ServerLine> {
     let sanitized = |text: &str| Some(sanitize(text)).filter(|text| !text.is_empty());
     match line {
         ServerLine::Message { from, text } => {
@@ -52,6 +50,15 @@ fn clean(line: ServerLine) -> Option<ServerLine> {
         | ServerLine::Skipped(_)
         | ServerLine::HistoryStart(_)
         | ServerLine::HistoryEnd
+        | ServerLine::TagsOn
+        | ServerLine::Away { .. }
+        | ServerLine::Back(_)
+        | ServerLine::ResumedStart(_)
+        | ServerLine::ResumedEnd
+        | ServerLine::Session(_)
+        | ServerLine::Ignoring(_)
+        | ServerLine::NotIgnoring(_)
+        | ServerLine::IgnoreList(_)
         | ServerLine::Notice(_)
         | ServerLine::Error(_)
         | ServerLine::Unknown(_) => None,

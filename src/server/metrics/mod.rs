@@ -157,6 +157,7 @@ impl Metrics {
             ByeReason::LoginTimeout => "login timeout",
             ByeReason::ServerFull => "server full",
             ByeReason::TooManyConnections => "too many connections",
+            ByeReason::ResumedElsewhere => "resumed elsewhere",
             ByeReason::Other(_) => "other",
         });
     }

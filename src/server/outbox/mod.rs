@@ -89,6 +89,9 @@ struct State {
     skipped: u64,
     /// Lines ever queued: the position of the next one.
     pushed: u64,
+    /// Lines ever taken from the queue and written (a resume without a
+    /// seq starts after the last line written).
+    written: u64,
     /// Replies not yet taken by the writer: position and bytes.
     replies: VecDeque<(u64, usize)>,
     reply_bytes: usize,
@@ -181,32 +184,46 @@ impl Outbox {
     /// Queues a line without waiting; skips it when the queue is full.
     /// A line always fits an empty queue, however long.
     pub fn push(&self, line: Bytes) -> Push {
-        let (push, depth) = self.enqueue(line);
-        self.count(push, depth)
+        outcome(self.push_counted(line))
+    }
+
+    /// Like [`Outbox::push`]; a queued line's place among every line ever
+    /// queued (1 for the first), which [`Outbox::written`] is compared to.
+    /// Counted into the metrics like [`Outbox::push`].
+    pub fn push_counted(&self, line: Bytes) -> Result<u64, Push> {
+        let (queued, depth) = self.enqueue(line);
+        self.count(queued, depth)
     }
 
     /// [`Self::push`] for one recipient of a broadcast: counted into
     /// `tally`, which goes into the metrics once per line, so a delivery
     /// costs no atomic operation of its own.
     pub fn push_tallied(&self, line: Bytes, tally: &mut PushTally) -> Push {
-        let (push, depth) = self.enqueue(line);
-        tally.add(push, depth);
-        push
+        outcome(self.push_counted_tallied(line, tally))
+    }
+
+    /// [`Self::push_tallied`] that gives the line's place, as
+    /// [`Self::push_counted`] does.
+    pub fn push_counted_tallied(&self, line: Bytes, tally: &mut PushTally) -> Result<u64, Push> {
+        let (queued, depth) = self.enqueue(line);
+        tally.add(outcome(queued), depth);
+        queued
     }
 
     /// Counts a push outside a broadcast into the metrics, if set.
-    fn count(&self, push: Push, depth: usize) -> Push {
+    fn count(&self, queued: Result<u64, Push>, depth: usize) -> Result<u64, Push> {
         if let Some(metrics) = &self.metrics {
-            metrics.count_push(push, depth);
+            metrics.count_push(outcome(queued), depth);
         }
-        push
+        queued
     }
 
-    /// Queues or skips `line`; returns what happened and the queue's depth.
-    fn enqueue(&self, line: Bytes) -> (Push, usize) {
+    /// Queues or skips `line`; returns the line's place (or what became of
+    /// it) and the queue's depth.
+    fn enqueue(&self, line: Bytes) -> (Result<u64, Push>, usize) {
         let mut state = self.shared.lock();
         if state.receiver_gone {
-            return (Push::Closed, 0);
+            return (Err(Push::Closed), 0);
         }
         let size = held(&line);
         let too_many_bytes = state.bytes > 0 && state.bytes + size > self.max_bytes;
@@ -219,9 +236,15 @@ impl Outbox {
             if first {
                 self.shared.ready.notify_one();
             }
-            return (Push::Skipped, depth);
+            return (Err(Push::Skipped), depth);
         }
-        (Push::Queued, self.queue(state, line))
+        let (at, depth) = self.queue(state, line);
+        (Ok(at), depth)
+    }
+
+    /// How many queued lines the writer has written so far.
+    pub fn written(&self) -> u64 {
+        self.shared.lock().written
     }
 
     /// Queues a reply to the client's own line: never skipped for room
@@ -229,30 +252,37 @@ impl Outbox {
     /// waiting are within it, however long (a roster may be longer than
     /// the reserve), so the replies held stay below the reserve plus one.
     pub fn push_reply(&self, line: Bytes) -> Push {
-        let (push, depth) = self.reply(line, true);
-        self.count(push, depth)
+        let (queued, depth) = self.reply(line, true);
+        outcome(self.count(queued, depth))
     }
 
     /// Queues a line of the welcome (who you are, the roster, the
     /// history) like a reply, but without charging flood control: it
     /// comes once per connection, not per command.
     pub fn push_welcome(&self, line: Bytes) -> Push {
-        let (push, depth) = self.reply(line, false);
-        self.count(push, depth)
+        outcome(self.push_welcome_counted(line))
     }
 
-    /// Queues a reply; returns what happened and the queue's depth. The
-    /// count of skipped lines queued before it is no delivery of its own.
-    fn reply(&self, line: Bytes, charged: bool) -> (Push, usize) {
+    /// Like [`Outbox::push_welcome`]; a queued line's place, as
+    /// [`Outbox::push_counted`] gives it.
+    pub fn push_welcome_counted(&self, line: Bytes) -> Result<u64, Push> {
+        let (queued, depth) = self.reply(line, false);
+        self.count(queued, depth)
+    }
+
+    /// Queues a reply; returns its place (or what became of it) and the
+    /// queue's depth. The count of skipped lines queued before it is no
+    /// delivery of its own.
+    fn reply(&self, line: Bytes, charged: bool) -> (Result<u64, Push>, usize) {
         let mut state = self.shared.lock();
         if state.receiver_gone {
-            return (Push::Closed, 0);
+            return (Err(Push::Closed), 0);
         }
         let reserve_lines = self.max_lines.max(RESERVE_MIN_LINES);
         let reserve_bytes = self.max_bytes.max(RESERVE_MIN_BYTES);
         let too_many_bytes = state.reply_bytes >= reserve_bytes;
         if state.replies.len() >= reserve_lines || too_many_bytes {
-            return (Push::Overflow, state.lines.len());
+            return (Err(Push::Overflow), state.lines.len());
         }
         let cost = if charged { line.len() } else { 0 };
         if state.skipped > 0 {
@@ -263,9 +293,9 @@ impl Outbox {
         }
         let mut state = self.queue_reply(state, line);
         state.uncharged = state.uncharged.saturating_add(cost);
-        let depth = state.lines.len();
+        let (at, depth) = (state.pushed, state.lines.len());
         drop(state);
-        (Push::Queued, depth)
+        (Ok(at), depth)
     }
 
     fn queue_reply<'a>(
@@ -284,17 +314,17 @@ impl Outbox {
         state
     }
 
-    /// Appends `line` and wakes the writer if the queue was empty;
-    /// returns the queue's depth.
-    fn queue(&self, mut state: MutexGuard<'_, State>, line: Bytes) -> usize {
+    /// Appends `line` and wakes the writer if the queue was empty; returns
+    /// the line's place and the queue's depth.
+    fn queue(&self, mut state: MutexGuard<'_, State>, line: Bytes) -> (u64, usize) {
         let was_empty = state.lines.is_empty();
         state.append(line, &self.shared.budget);
-        let depth = state.lines.len();
+        let (at, depth) = (state.pushed, state.lines.len());
         drop(state);
         if was_empty {
             self.shared.ready.notify_one();
         }
-        depth
+        (at, depth)
     }
 
     /// Lines and bytes that can still be queued before lines are skipped.
@@ -314,6 +344,11 @@ impl Outbox {
         state.last_queued = true;
         // Dropping `self` wakes the writer.
     }
+}
+
+/// What became of a line whose place [`Outbox::push_counted`] gave.
+fn outcome(queued: Result<u64, Push>) -> Push {
+    queued.map_or_else(|push| push, |_| Push::Queued)
 }
 
 impl Drop for Outbox {

@@ -73,9 +73,12 @@ impl OutboxReceiver {
         }
     }
 
-    /// Frees `bytes` (as [`held`] counts them) once they are written.
-    pub fn release(&self, bytes: usize) {
-        self.shared.lock().release(bytes, &self.shared.budget);
+    /// Frees `bytes` (as [`held`] counts them) once the `lines` queued
+    /// lines holding them are written.
+    pub fn release(&self, bytes: usize, lines: usize) {
+        let mut state = self.shared.lock();
+        state.release(bytes, &self.shared.budget);
+        state.written += lines as u64;
     }
 
     /// Once the queue is empty: how many lines were skipped since the last
@@ -88,14 +91,15 @@ impl OutboxReceiver {
         std::mem::take(&mut state.skipped)
     }
 
-    /// Takes every line queued right now, without waiting (for tests and
-    /// tools that inspect a queue).
+    /// Takes every line queued right now, without waiting, as a writer
+    /// that wrote them (for tests and tools that inspect a queue).
     pub fn take_queued(&mut self) -> Vec<Bytes> {
         let mut lines = Vec::new();
         let mut state = self.shared.lock();
         take(&mut state, &mut lines, usize::MAX);
         let bytes: usize = lines.iter().map(held).sum();
         state.release(bytes, &self.shared.budget);
+        state.written += lines.len() as u64;
         lines
     }
 

@@ -38,7 +38,7 @@ async fn byte_bound_skips_until_written() {
         Push::Skipped,
         "held until written"
     );
-    receiver.release(9 + LINE_OVERHEAD);
+    receiver.release(9 + LINE_OVERHEAD, 1);
     assert_eq!(
         outbox.push(line("xy\n")),
         Push::Queued,
@@ -66,7 +66,7 @@ async fn a_skip_wakes_a_waiting_writer() {
     // The writer still holds "a" (its bytes count) when a skip happens,
     // then waits on an empty queue: the skip must wake it.
     assert_eq!(outbox.push(line("b\n")), Push::Skipped);
-    receiver.release(2 + LINE_OVERHEAD);
+    receiver.release(2 + LINE_OVERHEAD, 1);
     let received = receiver.recv_batch(&mut batch, 10).await;
     assert_eq!(received, Received::Lines(0));
     assert_eq!(receiver.take_skipped(), 1);

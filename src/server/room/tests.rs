@@ -1,5 +1,5 @@
-//! `Room::handle` and `Room::deliver`, driven without sockets or a runtime:
-//! each member's outbox is read back as wire text.
+//! `Room::handle`, driven without sockets or a runtime: each member's
+//! outbox is read back as wire text.
 
 use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
@@ -7,15 +7,15 @@ use tokio_util::sync::CancellationToken;
 use super::*;
 use crate::server::outbox::{Budget, OutboxReceiver, outbox};
 
-struct Client {
-    id: MemberId,
-    queue: OutboxReceiver,
-    kicked: CancellationToken,
+pub(super) struct Client {
+    pub id: ConnId,
+    pub queue: OutboxReceiver,
+    pub kicked: CancellationToken,
 }
 
 impl Client {
     /// Every line delivered since the last call, without newlines.
-    fn lines(&mut self) -> Vec<String> {
+    pub fn lines(&mut self) -> Vec<String> {
         self.queue
             .take_queued()
             .iter()
@@ -28,24 +28,35 @@ impl Client {
     }
 }
 
-fn room() -> Room {
-    Room::new(History::in_memory(3), 100)
+pub(super) fn settings() -> Settings {
+    Settings {
+        max_line_bytes: 100,
+        queue_lines: 16,
+        queue_bytes: 4096,
+        resume_window: Some(std::time::Duration::from_secs(60)),
+        max_held: 2,
+        backlog_budget: usize::MAX,
+    }
 }
 
-fn step(room: &mut Room, request: Request) {
-    let deliveries = room.handle(request);
-    room.deliver(deliveries);
+pub(super) fn room() -> Room {
+    Room::new(History::in_memory(3), settings())
+}
+
+pub(super) fn step(room: &mut Room, request: Request) {
+    room.handle(request);
 }
 
 fn try_join(room: &mut Room, name: &str) -> Result<Client, (Name, OutboxReceiver)> {
-    try_join_with(room, name, outbox(16, 4096, &Budget::unlimited()))
+    try_join_tagged(room, name, false)
 }
 
-fn try_join_with(
+pub(super) fn try_join_tagged(
     room: &mut Room,
     name: &str,
-    (sender, queue): (Outbox, OutboxReceiver),
+    tags: bool,
 ) -> Result<Client, (Name, OutboxReceiver)> {
+    let (sender, queue) = outbox(16, 4096, &Budget::unlimited());
     let (reply, mut answer) = oneshot::channel();
     let name = Name::parse(name).expect("valid name");
     step(
@@ -54,20 +65,22 @@ fn try_join_with(
             peer: "127.0.0.1:1".parse().expect("addr"),
             name,
             outbox: sender,
+            tags,
             reply,
         },
     );
     match answer.try_recv().expect("join answered") {
         JoinReply::Joined { id, kicked } => Ok(Client { id, queue, kicked }),
         JoinReply::Taken { name, .. } => Err((name, queue)),
+        JoinReply::Refused { reason, .. } => panic!("refused: {reason}"),
     }
 }
 
-fn join(room: &mut Room, name: &str) -> Client {
+pub(super) fn join(room: &mut Room, name: &str) -> Client {
     try_join(room, name).unwrap_or_else(|_| panic!("{name} could not join"))
 }
 
-fn say(room: &mut Room, client: &Client, line: &str) {
+pub(super) fn say(room: &mut Room, client: &Client, line: &str) {
     step(
         room,
         Request::Command {
@@ -78,7 +91,7 @@ fn say(room: &mut Room, client: &Client, line: &str) {
 }
 
 /// alice and bob in the room, their welcome lines read.
-fn alice_and_bob() -> (Room, Client, Client) {
+pub(super) fn alice_and_bob() -> (Room, Client, Client) {
     let mut room = room();
     let mut alice = join(&mut room, "alice");
     let mut bob = join(&mut room, "bob");
@@ -173,7 +186,7 @@ fn newcomer_gets_history_framed() {
 
 #[test]
 fn history_replay_fits_the_newcomers_queue() {
-    let mut room = Room::new(History::in_memory(50), 100);
+    let mut room = Room::new(History::in_memory(50), settings());
     let alice = join(&mut room, "alice");
     for i in 0..50 {
         say(&mut room, &alice, &format!("line {i}"));
@@ -377,8 +390,7 @@ fn too_long_and_usage_errors_go_to_the_sender_only() {
 #[test]
 fn shutdown_says_bye_to_everyone() {
     let (mut room, mut alice, mut bob) = alice_and_bob();
-    let farewells = room.close_all(ByeReason::ShuttingDown);
-    room.deliver(farewells);
+    room.close_all(ByeReason::ShuttingDown);
     for client in [&mut alice, &mut bob] {
         assert_eq!(client.lines(), ["-- bye (server shutting down)"]);
         assert!(client.queue.is_closed());
@@ -436,19 +448,23 @@ fn a_client_whose_replies_pile_up_is_too_slow() {
 #[test]
 fn an_unknown_member_id_never_panics_the_room() {
     let (mut room, mut alice, _bob) = alice_and_bob();
-    let gone: MemberId = 999;
-    let name = Name::parse("ghost").expect("valid name");
-    assert!(room.welcome(gone, name).is_empty());
+    let gone: ConnId = 999;
     for line in [
         "hi",
         "/me waves",
         "/msg alice psst",
         "/msg ghost hi",
         "/nick casper",
+        "/ignore alice",
+        "/away",
+        "/session",
     ] {
-        let deliveries = room.command(gone, Command::parse(line));
-        room.deliver(deliveries);
+        let command = Command::parse(line);
+        step(&mut room, Request::Command { id: gone, command });
     }
+    step(&mut room, Request::TooLong { id: gone });
+    let reason = Leave::Closed;
+    step(&mut room, Request::Leave { id: gone, reason });
     assert!(alice.lines().is_empty(), "nobody hears of a ghost");
 }
 

@@ -1,0 +1,114 @@
+//! The room's task: the handle others hold, the loop that feeds
+//! requests (and held-seat expiries) to [`Room::handle`], and the goodbye
+//! at shutdown.
+
+use std::time::Instant;
+
+use tokio::sync::{mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
+
+use super::{JoinReply, REQUEST_QUEUE, Request, Room};
+use crate::protocol::{ByeReason, NameSkeleton, ServerLine};
+use crate::server::outbox::Outbox;
+
+/// The room as others see it: a queue of requests.
+#[derive(Clone, Debug)]
+pub struct RoomHandle {
+    requests: mpsc::Sender<Request>,
+}
+
+/// The room task is gone (the server is shutting down).
+#[derive(Debug)]
+pub struct RoomClosed;
+
+impl RoomHandle {
+    /// Asks to join or resume with the request `ask` makes around the
+    /// reply channel. If the room has shut down, the client has been told
+    /// so.
+    pub async fn join(
+        &self,
+        ask: impl FnOnce(oneshot::Sender<JoinReply>) -> Request,
+    ) -> Result<JoinReply, RoomClosed> {
+        let (reply, answer) = oneshot::channel();
+        let request = ask(reply);
+        if let Err(mpsc::error::SendError(request)) = self.requests.send(request).await {
+            if let Some(outbox) = into_outbox(request) {
+                say_shutting_down(outbox);
+            }
+            return Err(RoomClosed);
+        }
+        answer.await.map_err(|_| RoomClosed)
+    }
+
+    /// Whether a member holds a name that looks like `skeleton`.
+    pub async fn is_taken(&self, skeleton: NameSkeleton) -> Result<bool, RoomClosed> {
+        let (reply, answer) = oneshot::channel();
+        self.send(Request::IsTaken { skeleton, reply }).await?;
+        answer.await.map_err(|_| RoomClosed)
+    }
+
+    /// Queues a request, waiting while the room is busy.
+    pub async fn send(&self, request: Request) -> Result<(), RoomClosed> {
+        self.requests.send(request).await.map_err(|_| RoomClosed)
+    }
+}
+
+fn into_outbox(request: Request) -> Option<Outbox> {
+    into_outbox_if_login(request).ok()
+}
+
+/// Starts the room task; it runs until `shutdown`, then says bye to every
+/// member. The task's handle lets the server notice if it dies.
+pub fn start(
+    room: Room,
+    shutdown: CancellationToken,
+    tracker: &tokio_util::task::TaskTracker,
+) -> (RoomHandle, tokio::task::JoinHandle<()>) {
+    let (requests, inbox) = mpsc::channel(REQUEST_QUEUE);
+    let task = tracker.spawn(run(room, inbox, shutdown));
+    (RoomHandle { requests }, task)
+}
+
+async fn run(mut room: Room, mut inbox: mpsc::Receiver<Request>, shutdown: CancellationToken) {
+    loop {
+        let expiry = room.next_expiry().map(tokio::time::Instant::from_std);
+        let request = tokio::select! {
+            biased;
+            () = shutdown.cancelled() => break,
+            () = sleep_until(expiry) => {
+                room.expire(Instant::now());
+                continue;
+            }
+            request = inbox.recv() => request,
+        };
+        let Some(request) = request else { break };
+        room.handle(request);
+    }
+    // What was already asked is still answered; newcomers get their bye.
+    inbox.close();
+    while let Ok(request) = inbox.try_recv() {
+        match into_outbox_if_login(request) {
+            Ok(outbox) => say_shutting_down(outbox),
+            Err(request) => room.handle(request),
+        }
+    }
+    room.close_all(ByeReason::ShuttingDown);
+}
+
+async fn sleep_until(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+fn into_outbox_if_login(request: Request) -> Result<Outbox, Request> {
+    match request {
+        Request::Join { outbox, .. } | Request::Resume { outbox, .. } => Ok(outbox),
+        other => Err(other),
+    }
+}
+
+fn say_shutting_down(outbox: Outbox) {
+    outbox.push_last(ServerLine::Bye(ByeReason::ShuttingDown).to_bytes());
+}
