@@ -12,6 +12,9 @@
 //! - [`client`]: `chatty join`: the terminal client, in the Elm shape (app
 //!   model, events, a pure update, a pure draw) around a socket task.
 //! - `fuzzing` (hidden): what the fuzz targets in `fuzz/` drive.
+//!
+//! Inside each subsystem the modules are `pub(crate)`: the binary and the
+//! tests see only what they use, so `dead_code` (denied) finds the rest.
 
 pub mod bench;
 pub mod cli;

@@ -12,10 +12,10 @@
 //! - [`report`]: the figures, as text or JSON.
 
 mod client;
-pub mod payload;
-pub mod procfs;
-pub mod report;
-pub mod stats;
+pub(crate) mod payload;
+pub(crate) mod procfs;
+pub(crate) mod report;
+pub(crate) mod stats;
 
 use std::net::SocketAddr;
 use std::rc::Rc;

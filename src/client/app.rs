@@ -11,7 +11,8 @@ use super::input::{Completion, History, LineEditor};
 use super::outbox::Outbox;
 use super::prefs::Prefs;
 use super::quiet::QuietJoins;
-pub use super::scrollback::SCROLLBACK_LINES;
+#[cfg(test)]
+pub(crate) use super::scrollback::SCROLLBACK_LINES;
 use super::scrollback::Scrollback;
 use super::search::Search;
 
@@ -78,6 +79,7 @@ impl Users {
         self.names.len()
     }
 
+    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.names.is_empty()
     }

@@ -126,6 +126,7 @@ pub fn same_name(name: &Name, me: &str) -> bool {
 }
 
 /// Whether `text` names `me` as a whole word, ignoring case.
+#[cfg(test)]
 pub fn mentions(text: &str, me: &str) -> bool {
     mentions_lower(text, &me.to_lowercase())
 }

@@ -69,8 +69,6 @@ pub enum Effect {
     Send(String),
     /// Connect (after the backoff for `attempt`; 0 = at once) and send `name`.
     Connect { name: String, attempt: u32 },
-    /// Ring the terminal bell.
-    Bell,
     /// Notify the person of this line (a desktop notification where the
     /// terminal shows them, else the bell).
     Notify(String),

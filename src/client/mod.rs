@@ -17,28 +17,28 @@
 //! [`text`] renders a line as plain text, and [`plain`] runs the same
 //! client without the full-screen UI.
 
-pub mod app;
-pub mod classify;
-pub mod clock;
-pub mod config;
-pub mod event;
-pub mod input;
-pub mod links;
-pub mod logfile;
-pub mod net;
-pub mod notify;
-pub mod outbox;
-pub mod plain;
-pub mod prefs;
-pub mod quiet;
-pub mod scrollback;
-pub mod search;
-pub mod signals;
-pub mod terminal;
-pub mod text;
-pub mod ui;
-pub mod update;
-pub mod wrap;
+pub(crate) mod app;
+pub(crate) mod classify;
+pub(crate) mod clock;
+pub(crate) mod config;
+pub(crate) mod event;
+pub(crate) mod input;
+pub(crate) mod links;
+pub(crate) mod logfile;
+pub(crate) mod net;
+pub(crate) mod notify;
+pub(crate) mod outbox;
+pub(crate) mod plain;
+pub(crate) mod prefs;
+pub(crate) mod quiet;
+pub(crate) mod scrollback;
+pub(crate) mod search;
+pub(crate) mod signals;
+pub(crate) mod terminal;
+pub(crate) mod text;
+pub(crate) mod ui;
+pub(crate) mod update;
+pub(crate) mod wrap;
 
 use std::io::IsTerminal;
 use std::net::SocketAddr;
@@ -220,7 +220,6 @@ impl Loop {
                 Effect::Connect { name, attempt } => {
                     self.request(Request::Connect { name, attempt }).await?;
                 }
-                Effect::Bell => self.guard.bell()?,
                 Effect::Notify(text) => self.guard.write_raw(&notify::sequence(self.way, &text))?,
                 Effect::Open(url) => {
                     if let Err(err) = links::open(&url) {

@@ -66,6 +66,7 @@ impl Outbox {
         (!self.lines.is_empty() && self.total > PASTE_ASK_LINES).then_some((self.sent, self.total))
     }
 
+    #[cfg(test)]
     pub fn iter(&self) -> impl Iterator<Item = &str> {
         self.lines.iter().map(String::as_str)
     }

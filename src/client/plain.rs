@@ -159,11 +159,7 @@ async fn perform(
             Effect::Connect { name, attempt } => Request::Connect { name, attempt },
             Effect::Exit => return Ok(Some(Ending::Quit)),
             Effect::Abort => return Ok(Some(Ending::Abort)),
-            Effect::Bell
-            | Effect::Notify(_)
-            | Effect::Open(_)
-            | Effect::Redraw
-            | Effect::Suspend => continue,
+            Effect::Notify(_) | Effect::Open(_) | Effect::Redraw | Effect::Suspend => continue,
         };
         requests
             .send(request)

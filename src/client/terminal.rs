@@ -59,11 +59,6 @@ impl TerminalGuard {
         paint(&mut self.terminal, &mut self.shown, render)
     }
 
-    /// Rings the terminal bell.
-    pub fn bell(&mut self) -> io::Result<()> {
-        self.write_raw("\x07")
-    }
-
     /// Writes bytes the frame does not hold (a notification's escapes).
     pub fn write_raw(&mut self, bytes: &str) -> io::Result<()> {
         let out = self.terminal.backend_mut();

@@ -3,12 +3,12 @@
 //! Nothing here touches a socket: these are the pure rules of
 //! `docs/protocol.md`, so every side classifies and renders lines the same way.
 
-pub mod codec;
-pub mod command;
-pub mod name;
-pub mod sanitize;
-pub mod server_line;
-pub mod tags;
+pub(crate) mod codec;
+pub(crate) mod command;
+pub(crate) mod name;
+pub(crate) mod sanitize;
+pub(crate) mod server_line;
+pub(crate) mod tags;
 
 pub use codec::{Frame, LineCodec};
 pub use command::Command;

@@ -276,7 +276,11 @@ fn leave_reason(wake: Wake) -> Option<Leave> {
         Wake::Idle => Some(Leave::Idle),
         Wake::Kicked => None,
         Wake::Writer(WriterEnd::TooSlow) => Some(Leave::TooSlow),
-        Wake::Writer(_) => Some(Leave::Closed),
+        Wake::Writer(WriterEnd::Failed(err)) => {
+            tracing::debug!(%err, "write failed");
+            Some(Leave::Closed)
+        }
+        Wake::Writer(WriterEnd::Flushed | WriterEnd::Stopped) => Some(Leave::Closed),
     }
 }
 

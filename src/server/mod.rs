@@ -17,17 +17,17 @@
 //! only and serves `/metrics` on its own listener.
 
 mod connection;
-pub mod history;
+pub(crate) mod history;
 pub mod limits;
 mod listener;
 mod login;
-pub mod metrics;
-pub mod outbox;
-pub mod proxy;
-pub mod rate;
-pub mod room;
+pub(crate) mod metrics;
+pub(crate) mod outbox;
+pub(crate) mod proxy;
+pub(crate) mod rate;
+pub(crate) mod room;
 mod roster;
-pub mod writer;
+pub(crate) mod writer;
 
 use std::borrow::Cow;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};

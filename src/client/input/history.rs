@@ -27,12 +27,9 @@ impl History {
         }
     }
 
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.lines.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.lines.is_empty()
     }
 
     /// Up: the previous line, if any; `current` is kept as the draft.

@@ -8,7 +8,7 @@ mod history;
 use unicode_segmentation::UnicodeSegmentation;
 
 pub use self::completion::Completion;
-pub use self::history::{HISTORY_LINES, History};
+pub use self::history::History;
 
 /// Text plus a cursor, which always sits on a grapheme boundary (a byte
 /// offset into `text`).

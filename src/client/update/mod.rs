@@ -17,8 +17,6 @@ mod sending;
 use super::app::App;
 use super::event::{Effect, Event};
 
-pub use self::scroll::WHEEL_ROWS;
-
 /// The effects to start with: connect at once.
 pub fn start(app: &App) -> Vec<Effect> {
     vec![connect(app)]

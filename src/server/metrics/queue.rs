@@ -38,6 +38,7 @@ impl QueueHistogram {
     }
 
     /// Observations so far.
+    #[cfg(test)]
     pub fn count(&self) -> u64 {
         let buckets = &self.inner.buckets;
         buckets.iter().map(|b| b.load(Ordering::Relaxed)).sum()

@@ -195,15 +195,9 @@ impl Outbox {
         self.count(queued, depth)
     }
 
-    /// [`Self::push`] for one recipient of a broadcast: counted into
-    /// `tally`, which goes into the metrics once per line, so a delivery
-    /// costs no atomic operation of its own.
-    pub fn push_tallied(&self, line: Bytes, tally: &mut PushTally) -> Push {
-        outcome(self.push_counted_tallied(line, tally))
-    }
-
-    /// [`Self::push_tallied`] that gives the line's place, as
-    /// [`Self::push_counted`] does.
+    /// [`Self::push_counted`] for one recipient of a broadcast: counted
+    /// into `tally`, which goes into the metrics once per line, so a
+    /// delivery costs no atomic operation of its own.
     pub fn push_counted_tallied(&self, line: Bytes, tally: &mut PushTally) -> Result<u64, Push> {
         let (queued, depth) = self.enqueue(line);
         tally.add(outcome(queued), depth);
@@ -258,12 +252,7 @@ impl Outbox {
 
     /// Queues a line of the welcome (who you are, the roster, the
     /// history) like a reply, but without charging flood control: it
-    /// comes once per connection, not per command.
-    pub fn push_welcome(&self, line: Bytes) -> Push {
-        outcome(self.push_welcome_counted(line))
-    }
-
-    /// Like [`Outbox::push_welcome`]; a queued line's place, as
+    /// comes once per connection, not per command. Gives a queued line's place, as
     /// [`Outbox::push_counted`] gives it.
     pub fn push_welcome_counted(&self, line: Bytes) -> Result<u64, Push> {
         let (queued, depth) = self.reply(line, false);

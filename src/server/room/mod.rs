@@ -44,7 +44,7 @@ use log::{Log, MemoryLog};
 pub use seats::ConnId;
 use seats::Seat;
 pub use state::RoomState;
-pub use task::{RoomClosed, RoomHandle, start};
+pub use task::{RoomHandle, start};
 
 /// Requests waiting for the room. Readers `send().await` into it, so a full
 /// queue slows readers down (and TCP slows their clients); the room never
