@@ -10,6 +10,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::bench::Plan;
 use crate::server::Config;
+use crate::server::tls::{CertSource, TlsPlan, cert};
 
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8000";
 pub const DEFAULT_MAX_LINE_BYTES: &str = "4096";
@@ -73,9 +74,28 @@ pub struct JoinArgs {
 /// turns the timeout off where that is allowed.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Address to listen on, HOST:PORT (port 0 picks a free port).
-    #[arg(long, default_value = DEFAULT_ADDR, value_parser = parse_addr)]
-    pub addr: SocketAddr,
+    /// Address to listen on, HOST:PORT (port 0 picks a free port); `none`
+    /// for no plain listener (then --tls-addr is needed).
+    #[arg(long, default_value = DEFAULT_ADDR, value_parser = parse_listen_addr)]
+    pub addr: ListenAddr,
+
+    /// Also listen for TLS on HOST:PORT, into the same room.
+    #[arg(long, value_name = "HOST:PORT", value_parser = parse_addr)]
+    pub tls_addr: Option<SocketAddr>,
+
+    /// TLS certificate chain (PEM); without it a self-signed certificate is
+    /// made once and kept in --state-dir.
+    #[arg(long, value_name = "PEM", requires_all = ["tls_key", "tls_addr"])]
+    pub tls_cert: Option<PathBuf>,
+
+    /// Private key of --tls-cert (PEM).
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+
+    /// Where the self-signed certificate is kept (cert.pem, key.pem)
+    /// [default: $XDG_STATE_HOME/chatty, or ~/.local/state/chatty]
+    #[arg(long, value_name = "PATH")]
+    pub state_dir: Option<PathBuf>,
 
     /// Longest client line in bytes; longer lines are dropped with an error.
     #[arg(long, value_name = "BYTES", default_value = DEFAULT_MAX_LINE_BYTES, value_parser = parse_count::<1, { 16 << 20 }>)]
@@ -126,7 +146,45 @@ pub struct ServeArgs {
     pub max_clients: usize,
 }
 
+/// A listen address, or `none` (`ListenAddr(None)`) for no listener.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ListenAddr(pub Option<SocketAddr>);
+
+/// Reads `HOST:PORT` or `none`.
+pub fn parse_listen_addr(text: &str) -> Result<ListenAddr, String> {
+    if text.trim() == "none" {
+        return Ok(ListenAddr(None));
+    }
+    parse_addr(text).map(|addr| ListenAddr(Some(addr)))
+}
+
 impl ServeArgs {
+    /// Whether these flags leave anything to listen on.
+    pub fn listens(&self) -> bool {
+        self.addr.0.is_some() || self.tls_addr.is_some()
+    }
+
+    /// The TLS listener asked for, if any, with where its certificate is.
+    pub fn tls(&self) -> anyhow::Result<Option<TlsPlan>> {
+        let Some(addr) = self.tls_addr else {
+            return Ok(None);
+        };
+        let source = match (&self.tls_cert, &self.tls_key) {
+            (Some(cert), Some(key)) => CertSource::Files {
+                cert: cert.clone(),
+                key: key.clone(),
+            },
+            _ => CertSource::SelfSigned {
+                state_dir: match &self.state_dir {
+                    Some(dir) => dir.clone(),
+                    None => crate::dirs::state_dir()?,
+                },
+                names: cert::default_names(addr),
+            },
+        };
+        Ok(Some(TlsPlan { addr, source }))
+    }
+
     /// The server's settings from these flags.
     pub fn config(&self) -> Config {
         Config {

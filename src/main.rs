@@ -4,7 +4,7 @@
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory as _, Parser};
 use tokio_util::sync::CancellationToken;
 use tracing_subscriber::EnvFilter;
 
@@ -15,6 +15,14 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Serve(args) => {
+            if !args.listens() {
+                Cli::command()
+                    .error(
+                        clap::error::ErrorKind::MissingRequiredArgument,
+                        "--addr none leaves nothing to listen on: add --tls-addr HOST:PORT",
+                    )
+                    .exit();
+            }
             init_logging();
             serve(args)
         }
@@ -45,7 +53,8 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     server::raise_open_files_limit();
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
-        let listener = server::bind(args.addr).await?;
+        let tls = args.tls()?;
+        let listeners = server::Listeners::bind(args.addr.0, tls.as_ref()).await?;
         let shutdown = CancellationToken::new();
         let on_signal = shutdown.clone();
         let mut signals = server::Signals::watch()?;
@@ -56,7 +65,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
             eprintln!("error: second signal during shutdown, exiting without flushing");
             std::process::exit(1);
         });
-        server::run(listener, args.config(), shutdown).await
+        server::run_on(listeners, args.config(), shutdown).await
     })
 }
 

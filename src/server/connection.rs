@@ -13,7 +13,6 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use tokio::io::AsyncRead;
-use tokio::net::TcpStream;
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, sleep, sleep_until};
 use tokio_util::codec::FramedRead;
@@ -26,6 +25,7 @@ use super::login::{Login, login};
 use super::outbox::outbox;
 use super::rate::TokenBucket;
 use super::room::{Leave, MemberId, Request, RoomHandle};
+use super::stream::Split;
 use super::writer::{self, WriterEnd};
 use crate::protocol::{Command, Frame, LineCodec, sanitize};
 
@@ -46,11 +46,11 @@ pub struct Context {
     pub tracker: TaskTracker,
 }
 
-/// Serves one accepted connection to its end.
-pub async fn serve(stream: TcpStream, peer: SocketAddr, context: Context) {
+/// Serves one accepted connection (plain or TLS) to its end.
+pub async fn serve<S: Split>(stream: S, peer: SocketAddr, context: Context) {
     let span = tracing::debug_span!("conn", %peer);
     async move {
-        let (read, write) = stream.into_split();
+        let (read, write) = stream.split();
         let config = &context.config;
         let (outbox, queue) = outbox(config.queue_lines, config.queue_bytes);
         let writer = context.tracker.spawn(

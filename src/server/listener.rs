@@ -1,16 +1,22 @@
 //! The accept loop: one connection task per client, a bounded number of
-//! them, and no giving up when the process runs out of file descriptors.
+//! them (shared by every listener), and no giving up when the process runs
+//! out of file descriptors. A TLS listener's connections do the handshake
+//! in their own task, then take the same path as plain ones.
 
 use std::io;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use socket2::{SockRef, TcpKeepalive};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 use tokio::time::{sleep, timeout};
+use tokio_rustls::TlsAcceptor;
 
 use super::connection::{self, Context};
+use super::tls;
 use crate::protocol::{ByeReason, ServerLine};
 
 /// Pause after accept fails for lack of resources, so the loop does not spin.
@@ -20,9 +26,14 @@ const MAX_REFUSING: usize = 64;
 /// How long a turned-away client gets to read its bye.
 const REFUSE_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// Accepts connections until shutdown.
-pub async fn accept_loop(listener: TcpListener, context: Context) {
-    let slots = Arc::new(Semaphore::new(context.config.max_clients));
+/// Accepts connections until shutdown; `tls` makes it a TLS listener.
+/// `slots` bounds the connections of every listener together.
+pub async fn accept_loop(
+    listener: TcpListener,
+    tls: Option<TlsAcceptor>,
+    slots: Arc<Semaphore>,
+    context: Context,
+) {
     let refusing = Arc::new(Semaphore::new(MAX_REFUSING));
     let mut out_of_files_logged = false;
     loop {
@@ -51,16 +62,18 @@ pub async fn accept_loop(listener: TcpListener, context: Context) {
         match slots.clone().try_acquire_owned() {
             Ok(slot) => {
                 let context = context.clone();
+                let tls = tls.clone();
                 context.tracker.clone().spawn(async move {
-                    connection::serve(stream, peer, context).await;
+                    serve(stream, peer, tls, context).await;
                     drop(slot);
                 });
             }
             Err(_) => {
                 tracing::warn!(%peer, "server full, connection refused");
                 if let Ok(permit) = refusing.clone().try_acquire_owned() {
+                    let tls = tls.clone();
                     context.tracker.spawn(async move {
-                        refuse(stream).await;
+                        refuse(stream, tls).await;
                         drop(permit);
                     });
                 }
@@ -90,16 +103,34 @@ fn configure(stream: &TcpStream) {
     let _ = SockRef::from(stream).set_tcp_keepalive(&keepalive);
 }
 
-/// Tells a client the server is full, then closes gracefully.
-async fn refuse(mut stream: TcpStream) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let bye = ServerLine::Bye(ByeReason::ServerFull).to_bytes();
+/// Serves a connection, after the TLS handshake if there is one.
+async fn serve(stream: TcpStream, peer: SocketAddr, tls: Option<TlsAcceptor>, context: Context) {
+    let Some(acceptor) = tls else {
+        return connection::serve(stream, peer, context).await;
+    };
+    let deadline = context.config.login_timeout;
+    if let Some(stream) = tls::handshake(&acceptor, stream, deadline, &context.shutdown).await {
+        connection::serve(stream, peer, context).await;
+    }
+}
+
+/// Tells a client the server is full (over TLS on a TLS listener), then
+/// closes gracefully.
+async fn refuse(stream: TcpStream, tls: Option<TlsAcceptor>) {
     let _ = timeout(REFUSE_TIMEOUT, async {
-        stream.write_all(&bye).await?;
-        stream.shutdown().await?;
-        let mut sink = [0u8; 512];
-        while stream.read(&mut sink).await? > 0 {}
-        io::Result::Ok(())
+        match tls {
+            None => say_full(stream).await,
+            Some(acceptor) => say_full(acceptor.accept(stream).await?).await,
+        }
     })
     .await;
+}
+
+async fn say_full<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S) -> io::Result<()> {
+    let bye = ServerLine::Bye(ByeReason::ServerFull).to_bytes();
+    stream.write_all(&bye).await?;
+    stream.shutdown().await?;
+    let mut sink = [0u8; 512];
+    while stream.read(&mut sink).await? > 0 {}
+    Ok(())
 }

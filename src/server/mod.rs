@@ -19,6 +19,8 @@ pub mod outbox;
 pub mod rate;
 pub mod room;
 mod roster;
+mod stream;
+pub mod tls;
 pub mod writer;
 
 use std::net::SocketAddr;
@@ -28,6 +30,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use tokio::net::{TcpListener, TcpSocket};
+use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -99,10 +102,52 @@ fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
     socket.listen(LISTEN_BACKLOG)
 }
 
+/// The sockets one room is served on: plain TCP, TLS, or both.
+#[derive(Default)]
+pub struct Listeners {
+    pub plain: Option<TcpListener>,
+    pub tls: Option<tls::TlsListener>,
+}
+
+impl Listeners {
+    /// Binds what is asked for; at least one of them.
+    pub async fn bind(
+        plain: Option<SocketAddr>,
+        tls: Option<&tls::TlsPlan>,
+    ) -> anyhow::Result<Listeners> {
+        anyhow::ensure!(
+            plain.is_some() || tls.is_some(),
+            "nothing to listen on: --addr none needs --tls-addr HOST:PORT"
+        );
+        let plain = match plain {
+            Some(addr) => Some(bind(addr).await?),
+            None => None,
+        };
+        let tls = match tls {
+            Some(plan) => Some(tls::TlsListener::bind(plan).await?),
+            None => None,
+        };
+        Ok(Listeners { plain, tls })
+    }
+}
+
 /// Serves the room on `listener` until `shutdown` is cancelled, then says
 /// bye to everyone, flushes, and returns once every task has ended.
 pub async fn run(
     listener: TcpListener,
+    config: Config,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    let listeners = Listeners {
+        plain: Some(listener),
+        tls: None,
+    };
+    run_on(listeners, config, shutdown).await
+}
+
+/// [`run`] on every listener of `listeners`, all into the same room.
+pub async fn run_on(
+    listeners: Listeners,
     config: Config,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
@@ -125,10 +170,7 @@ pub async fn run(
         hard_stop: hard_stop.clone(),
         tracker: tracker.clone(),
     };
-    if let Ok(addr) = listener.local_addr() {
-        tracing::info!("listening on {addr}");
-    }
-    listener::accept_loop(listener, context).await;
+    accept_all(listeners, context).await;
     tracing::info!("shutting down");
     tracker.close();
     if tokio::time::timeout(flush, tracker.wait()).await.is_err() {
@@ -137,6 +179,31 @@ pub async fn run(
         tracker.wait().await;
     }
     Ok(())
+}
+
+/// Runs the accept loop of every listener until shutdown; they share the
+/// connection slots.
+async fn accept_all(listeners: Listeners, context: Context) {
+    let slots = Arc::new(Semaphore::new(context.config.max_clients));
+    let plain = listeners.plain.map(|listener| {
+        if let Ok(addr) = listener.local_addr() {
+            tracing::info!("listening on {addr}");
+        }
+        listener::accept_loop(listener, None, slots.clone(), context.clone())
+    });
+    let tls = listeners.tls.map(|tls| {
+        if let Ok(addr) = tls.listener.local_addr() {
+            tracing::info!("listening for TLS on {addr}");
+        }
+        listener::accept_loop(tls.listener, Some(tls.acceptor), slots, context)
+    });
+    tokio::join!(maybe(plain), maybe(tls));
+}
+
+async fn maybe(accept: Option<impl Future<Output = ()>>) {
+    if let Some(accept) = accept {
+        accept.await;
+    }
 }
 
 /// Raises the soft open-files limit to the hard one, so the server can

@@ -1,0 +1,1 @@
+//! Trust on first use in the real `chatty join`.
