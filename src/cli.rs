@@ -63,11 +63,49 @@ pub struct JoinArgs {
     #[arg(long)]
     pub name: String,
     /// Server address, HOST:PORT.
-    #[arg(long, default_value = DEFAULT_ADDR, value_parser = parse_addr)]
-    pub addr: SocketAddr,
+    #[arg(long, default_value = DEFAULT_ADDR, value_parser = parse_server_addr)]
+    pub addr: ServerAddr,
     /// Ring the terminal bell on a mention or a private message.
     #[arg(long)]
     pub bell: bool,
+    /// Speak TLS. A certificate from a trusted authority is accepted; any
+    /// other is trusted on first use (asked once, then pinned).
+    #[arg(long)]
+    pub tls: bool,
+    /// Also trust the authorities (or the self-signed certificate) in this
+    /// PEM file.
+    #[arg(long, value_name = "PEM", requires = "tls")]
+    pub tls_ca: Option<PathBuf>,
+}
+
+/// A server to join: the host as written (TLS checks and pins it) and the
+/// address it resolved to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServerAddr {
+    /// Without brackets, lower case.
+    pub host: String,
+    pub socket: SocketAddr,
+}
+
+impl ServerAddr {
+    /// `HOST:PORT`, as `known_servers` names the server.
+    pub fn key(&self) -> String {
+        match self.host.contains(':') {
+            true => format!("[{}]:{}", self.host, self.socket.port()),
+            false => format!("{}:{}", self.host, self.socket.port()),
+        }
+    }
+}
+
+/// Reads `HOST:PORT`, keeping the host as written beside the address.
+pub fn parse_server_addr(text: &str) -> Result<ServerAddr, String> {
+    let socket = parse_addr(text)?;
+    let host = text.trim().rsplit_once(':').map_or("", |(host, _)| host);
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    Ok(ServerAddr {
+        host: host.to_ascii_lowercase(),
+        socket,
+    })
 }
 
 /// Flags of `chatty serve`. Durations read like `30s`, `5m`, `1h`; `0`
@@ -454,12 +492,27 @@ mod tests {
             panic!("expected join");
         };
         assert_eq!(args.name, "alice");
-        assert_eq!(args.addr, SocketAddr::from(([127, 0, 0, 1], 8000)));
+        assert_eq!(args.addr.socket, SocketAddr::from(([127, 0, 0, 1], 8000)));
+        assert_eq!(args.addr.key(), "127.0.0.1:8000");
         assert!(!args.bell);
+        assert!(!args.tls);
         assert!(
             Cli::try_parse_from(["chatty", "join"]).is_err(),
             "--name is required"
         );
+    }
+
+    #[test]
+    fn server_addresses_keep_the_host_as_written() {
+        let v6 = parse_server_addr("[::1]:7000").expect("v6");
+        assert_eq!(
+            (v6.host.as_str(), v6.key()),
+            ("::1", "[::1]:7000".to_owned())
+        );
+        let named = parse_server_addr("LocalHost:7000").expect("name");
+        assert_eq!(named.key(), "localhost:7000");
+        assert_eq!(named.socket.port(), 7000);
+        assert!(parse_server_addr("localhost").is_err());
     }
 
     #[test]

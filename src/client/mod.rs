@@ -13,9 +13,11 @@ pub mod classify;
 pub mod clock;
 pub mod event;
 pub mod input;
+pub mod link;
 pub mod net;
 pub mod scrollback;
 pub mod terminal;
+pub mod tls;
 pub mod ui;
 pub mod update;
 pub mod wrap;
@@ -42,13 +44,18 @@ const REQUESTS: usize = 1024;
 /// Runs the client until the person quits. `offset` is the local UTC offset
 /// in seconds, read before the runtime started.
 pub async fn run(args: JoinArgs, offset: i32) -> anyhow::Result<()> {
-    let mut app = App::new(args.addr, args.name);
+    // Before the screen is taken: this may ask whether to trust the server.
+    let connector = match args.tls {
+        true => tls::prepare(&args.addr, args.tls_ca.as_deref()).await?,
+        false => link::Connector::from(args.addr.socket),
+    };
+    let mut app = App::new(args.addr.socket, args.name);
     app.bell = args.bell;
     app.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     app.clock = Clock::now(offset);
     let (requests, requests_rx) = mpsc::channel(REQUESTS);
     let (reports_tx, reports) = mpsc::channel(REPORTS);
-    tokio::spawn(net::run(args.addr, requests_rx, reports_tx));
+    tokio::spawn(net::run(connector, requests_rx, reports_tx));
     let guard = TerminalGuard::enter().context("cannot set up the terminal")?;
     let size = guard.terminal.size()?;
     app.size = (size.width, size.height);

@@ -9,20 +9,17 @@
 //! the server slows the reading instead of growing memory; `requests`
 //! (app -> task) is bounded too.
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use futures::StreamExt;
-use socket2::{SockRef, TcpKeepalive};
 use tokio::io::AsyncWriteExt;
-use tokio::net::TcpStream;
-use tokio::net::tcp::OwnedWriteHalf;
 use tokio::sync::mpsc;
 use tokio_util::codec::FramedRead;
 
 use crate::protocol::{Frame, LineCodec};
 
 use super::event::NetEvent;
+use super::link::{Connector, Reader, Writer};
 
 /// Longest server line accepted; longer ones are shown as a note.
 pub const MAX_LINE_BYTES: usize = 64 * 1024;
@@ -49,12 +46,13 @@ pub fn backoff(attempt: u32, jitter: f64) -> Duration {
     base.mul_f64(0.5 + 0.5 * jitter.clamp(0.0, 1.0))
 }
 
-/// Runs until `requests` closes.
+/// Runs until `requests` closes. `connector` is a `SocketAddr` for plain TCP.
 pub async fn run(
-    addr: SocketAddr,
+    connector: impl Into<Connector>,
     mut requests: mpsc::Receiver<Request>,
     reports: mpsc::Sender<NetEvent>,
 ) {
+    let connector = connector.into();
     while let Some(request) = requests.recv().await {
         let Request::Connect { name, attempt } = request else {
             continue;
@@ -65,7 +63,10 @@ pub async fn run(
         {
             return;
         }
-        if session(addr, &name, &mut requests, &reports).await.is_err() {
+        if session(&connector, &name, &mut requests, &reports)
+            .await
+            .is_err()
+        {
             return;
         }
     }
@@ -92,18 +93,16 @@ async fn report(reports: &mpsc::Sender<NetEvent>, event: NetEvent) -> Result<(),
 
 /// One connection, from connect to close.
 async fn session(
-    addr: SocketAddr,
+    connector: &Connector,
     name: &str,
     requests: &mut mpsc::Receiver<Request>,
     reports: &mpsc::Sender<NetEvent>,
 ) -> Result<(), Gone> {
     report(reports, NetEvent::Connecting).await?;
-    let stream = match TcpStream::connect(addr).await {
-        Ok(stream) => stream,
+    let (read, mut write) = match connector.connect().await {
+        Ok(halves) => halves,
         Err(err) => return report(reports, NetEvent::ConnectFailed(err.to_string())).await,
     };
-    keep_alive(&stream);
-    let (read, mut write) = stream.into_split();
     if let Err(err) = send(&mut write, name).await {
         return report(reports, NetEvent::Closed(err.to_string())).await;
     }
@@ -115,8 +114,8 @@ async fn session(
 
 /// Moves lines both ways until the link ends; returns why it ended.
 async fn pump(
-    mut lines: FramedRead<tokio::net::tcp::OwnedReadHalf, LineCodec>,
-    mut write: OwnedWriteHalf,
+    mut lines: FramedRead<Reader, LineCodec>,
+    mut write: Writer,
     requests: &mut mpsc::Receiver<Request>,
     reports: &mpsc::Sender<NetEvent>,
 ) -> Result<String, Gone> {
@@ -141,17 +140,10 @@ async fn pump(
     }
 }
 
-async fn send(write: &mut OwnedWriteHalf, line: &str) -> std::io::Result<()> {
-    write.write_all(format!("{line}\n").as_bytes()).await
-}
-
-/// TCP keepalive notices a vanished server without us sending any line.
-fn keep_alive(stream: &TcpStream) {
-    let keepalive = TcpKeepalive::new()
-        .with_time(Duration::from_secs(30))
-        .with_interval(Duration::from_secs(10));
-    let _ = SockRef::from(stream).set_tcp_keepalive(&keepalive);
-    let _ = stream.set_nodelay(true);
+/// Writes one line; the flush puts TLS records on the wire (free on TCP).
+async fn send(write: &mut Writer, line: &str) -> std::io::Result<()> {
+    write.write_all(format!("{line}\n").as_bytes()).await?;
+    write.flush().await
 }
 
 #[cfg(test)]

@@ -1,1 +1,243 @@
-//! Trust on first use in the real `chatty join`.
+//! Trust on first use: the client's connector against a real TLS room, and
+//! the real `chatty join` asking, pinning and refusing.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use chatty::cli::parse_server_addr;
+use chatty::client::tls::{KnownServers, Untrusted, connector, untrusted};
+
+use crate::helpers::{Chatty, TlsLines, TlsRoom};
+use crate::support::{self, WELCOME};
+
+fn localhost(room: &TlsRoom) -> String {
+    format!("localhost:{}", room.tls.port())
+}
+
+#[tokio::test]
+async fn an_unknown_certificate_is_refused_until_pinned_and_a_changed_one_after() {
+    let room = TlsRoom::start(support::config()).await;
+    let data = tempfile::tempdir().expect("data");
+    let known = KnownServers::new(data.path().join("known_servers"));
+    let server = parse_server_addr(&localhost(&room)).expect("addr");
+    let link = connector(&server, None, known.clone()).expect("connector");
+    let err = link.connect().await.err().expect("refused while unknown");
+    let expected = Untrusted::Unknown {
+        server: localhost(&room),
+        fingerprint: room.fingerprint,
+        file: known.path().display().to_string(),
+    };
+    assert_eq!(untrusted(&err), Some(expected));
+    known.add(&localhost(&room), room.fingerprint).expect("pin");
+    link.connect().await.expect("pinned: accepted");
+
+    let other = TlsRoom::start(support::config()).await;
+    let moved = parse_server_addr(&localhost(&other)).expect("addr");
+    known
+        .add(&localhost(&other), room.fingerprint)
+        .expect("pin");
+    let link = connector(&moved, None, known.clone()).expect("connector");
+    let err = link.connect().await.err().expect("refused: changed");
+    let message = err.to_string();
+    for part in [
+        room.fingerprint.to_string(),
+        other.fingerprint.to_string(),
+        known.path().display().to_string(),
+    ] {
+        assert!(message.contains(&part), "{message} lacks {part}");
+    }
+    room.stop().await;
+    other.stop().await;
+}
+
+#[tokio::test]
+async fn a_certificate_from_a_trusted_authority_needs_no_pin() {
+    let room = TlsRoom::start(support::config()).await;
+    let data = tempfile::tempdir().expect("data");
+    let known = KnownServers::new(data.path().join("known_servers"));
+    let server = parse_server_addr(&localhost(&room)).expect("addr");
+    let link = connector(&server, Some(&room.cert_pem()), known.clone()).expect("connector");
+    let (read, _write) = link.connect().await.expect("accepted by --tls-ca");
+    let mut lines = tokio::io::BufReader::new(read);
+    let mut line = String::new();
+    let read = tokio::io::AsyncBufReadExt::read_line(&mut lines, &mut line);
+    tokio::time::timeout(support::DEADLINE, read)
+        .await
+        .expect("in time")
+        .expect("read");
+    assert_eq!(line, format!("{WELCOME}\n"));
+    assert!(!known.path().exists(), "nothing pinned");
+    room.stop().await;
+}
+
+/// `chatty join --tls` with no terminal, its data under `data`.
+fn join_without_a_terminal(addr: &str, data: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_chatty"))
+        .args(["join", "--tls", "--name", "alice", "--addr", addr])
+        .env("XDG_DATA_HOME", data)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run chatty join")
+}
+
+// The room runs on other threads while this one waits for the client.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn join_refuses_an_unknown_certificate_without_a_terminal_to_ask_on() {
+    let room = TlsRoom::start(support::config()).await;
+    let data = tempfile::tempdir().expect("data");
+    let output = join_without_a_terminal(&localhost(&room), data.path());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("no terminal to ask on"), "{stderr}");
+    assert!(stderr.contains(&room.fingerprint.to_string()), "{stderr}");
+    assert!(!data.path().join("chatty").exists(), "nothing pinned");
+    room.stop().await;
+}
+
+#[test]
+fn join_refuses_a_changed_certificate_naming_both_fingerprints() {
+    let state = tempfile::tempdir().expect("state");
+    let args = ["serve", "--addr", "none", "--tls-addr", "127.0.0.1:0"];
+    let mut server = Chatty::start(&args, &[("XDG_STATE_HOME", state.path())]);
+    let presented = server.fingerprint();
+    let addr = format!(
+        "localhost:{}",
+        server.addr_after("listening for TLS on ").port()
+    );
+    let data = tempfile::tempdir().expect("data");
+    let pinned = format!("sha256:{}", "ab".repeat(32));
+    let file = data.path().join("chatty").join("known_servers");
+    std::fs::create_dir_all(file.parent().expect("dir")).expect("mkdir");
+    std::fs::write(&file, format!("# mine\n{addr} {pinned}\n")).expect("pin");
+    let output = join_without_a_terminal(&addr, data.path());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    for part in [
+        "has changed",
+        &pinned,
+        &presented,
+        &file.display().to_string(),
+    ] {
+        assert!(stderr.contains(part), "{stderr} lacks {part}");
+    }
+}
+
+/// A private tmux server (its own socket), killed when dropped.
+struct Tmux {
+    socket: PathBuf,
+}
+
+impl Tmux {
+    /// Runs `command` in a new session, or `None` without tmux (a failure under CI).
+    fn start(command: &str) -> Option<Tmux> {
+        if Command::new("tmux").arg("-V").output().is_err() {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "tmux is required under CI"
+            );
+            eprintln!("notice: tmux is not installed; skipping the terminal test");
+            return None;
+        }
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let name = format!("chatty-tls-{}-{nanos}", std::process::id());
+        let tmux = Tmux {
+            socket: std::env::temp_dir().join(name),
+        };
+        let size = ["-x", "100", "-y", "30"];
+        let out = tmux.run(&[
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            size[0],
+            size[1],
+            size[2],
+            size[3],
+            command,
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Some(tmux)
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .arg("-S")
+            .arg(&self.socket)
+            .args(args)
+            .env_remove("TMUX")
+            .output()
+            .expect("tmux runs")
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "0"];
+        args.extend_from_slice(keys);
+        assert!(self.run(&args).status.success());
+    }
+
+    async fn wait_for(&self, what: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let out = self.run(&["capture-pane", "-p", "-J", "-t", "0"]);
+            let screen = String::from_utf8_lossy(&out.stdout).into_owned();
+            if screen.contains(what) {
+                return screen;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "no {what:?} on:\n{screen}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.run(&["kill-server"]);
+        let _ = std::fs::remove_file(&self.socket);
+    }
+}
+
+#[tokio::test]
+async fn join_asks_on_the_terminal_pins_on_yes_and_then_chats() {
+    let room = TlsRoom::start(support::config()).await;
+    let data = tempfile::tempdir().expect("data");
+    let command = format!(
+        "XDG_DATA_HOME='{}' '{}' join --tls --name alice --addr {}; echo EXIT=$?; sleep 30",
+        data.path().display(),
+        env!("CARGO_BIN_EXE_chatty"),
+        localhost(&room)
+    );
+    let Some(tmux) = Tmux::start(&command) else {
+        return;
+    };
+    let screen = tmux.wait_for("[y/N]").await;
+    assert!(screen.contains(&room.fingerprint.to_string()), "{screen}");
+    tmux.keys(&["y", "Enter"]);
+    tmux.wait_for("-- you are alice").await;
+    let file = data.path().join("chatty").join("known_servers");
+    let pinned = std::fs::read_to_string(&file).expect("pinned");
+    assert_eq!(
+        pinned,
+        format!("{} {}\n", localhost(&room), room.fingerprint)
+    );
+    let mut bob = TlsLines::connect(room.tls, &room.cert_pem()).await;
+    bob.expect(WELCOME).await;
+    bob.send("bob").await;
+    bob.expect("-- you are bob").await;
+    bob.expect("-- online (2): alice, bob").await;
+    bob.send("hi alice").await;
+    tmux.wait_for("bob: hi alice").await;
+    tmux.keys(&["-l", "/quit"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("EXIT=0").await;
+    room.stop().await;
+}
