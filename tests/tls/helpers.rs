@@ -88,16 +88,26 @@ pub struct TlsLines {
     reader: BufReader<ReadHalf<TlsStream<TcpStream>>>,
     writer: WriteHalf<TlsStream<TcpStream>>,
     pub fingerprint: Fingerprint,
+    pub version: rustls::ProtocolVersion,
 }
 
 impl TlsLines {
     pub async fn connect(addr: SocketAddr, ca: &Path) -> TlsLines {
+        TlsLines::connect_with(addr, ca, rustls::DEFAULT_VERSIONS).await
+    }
+
+    /// Connects offering only `versions`.
+    pub async fn connect_with(
+        addr: SocketAddr,
+        ca: &Path,
+        versions: &[&'static rustls::SupportedProtocolVersion],
+    ) -> TlsLines {
         let mut roots = rustls::RootCertStore::empty();
         roots
             .add(CertificateDer::from_pem_file(ca).expect("ca pem"))
             .expect("ca");
         let config = rustls::ClientConfig::builder_with_provider(chatty::tls::provider())
-            .with_safe_default_protocol_versions()
+            .with_protocol_versions(versions)
             .expect("versions")
             .with_root_certificates(roots)
             .with_no_client_auth();
@@ -108,13 +118,15 @@ impl TlsLines {
             .await
             .expect("handshake in time")
             .expect("handshake");
-        let certificate = &stream.get_ref().1.peer_certificates().expect("certs")[0];
-        let fingerprint = Fingerprint::of(certificate);
+        let session = stream.get_ref().1;
+        let fingerprint = Fingerprint::of(&session.peer_certificates().expect("certs")[0]);
+        let version = session.protocol_version().expect("version");
         let (read, writer) = tokio::io::split(stream);
         TlsLines {
             reader: BufReader::new(read),
             writer,
             fingerprint,
+            version,
         }
     }
 

@@ -169,3 +169,76 @@ fn addr_none_alone_is_a_usage_error() {
     assert!(stderr.starts_with("error: "), "{stderr}");
     assert!(stderr.contains("--tls-addr"), "{stderr}");
 }
+
+#[tokio::test]
+async fn tls_1_2_is_still_accepted() {
+    let room = TlsRoom::start(support::config()).await;
+    let tls12 = &[&rustls::version::TLS12];
+    let mut old = TlsLines::connect_with(room.tls, &room.cert_pem(), tls12).await;
+    assert_eq!(old.version, rustls::ProtocolVersion::TLSv1_2);
+    old.expect(WELCOME).await;
+    let new = TlsLines::connect(room.tls, &room.cert_pem()).await;
+    assert_eq!(new.version, rustls::ProtocolVersion::TLSv1_3);
+    room.stop().await;
+}
+
+#[tokio::test]
+async fn both_listeners_share_the_connection_slots_and_tls_hears_server_full() {
+    let config = chatty::server::Config {
+        max_clients: 1,
+        ..support::config()
+    };
+    let room = TlsRoom::start(config).await;
+    let mut bob = LineClient::connect(room.plain).await;
+    bob.login("bob").await;
+    let mut late = TlsLines::connect(room.tls, &room.cert_pem()).await;
+    late.expect("-- bye (server full)").await;
+    assert_eq!(late.next_line().await, None);
+    room.stop().await;
+}
+
+#[tokio::test]
+async fn an_operators_certificate_and_key_are_used() {
+    let dir = tempfile::tempdir().expect("dir");
+    let made = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).expect("cert");
+    let (cert, key) = (
+        dir.path().join("fullchain.pem"),
+        dir.path().join("privkey.pem"),
+    );
+    std::fs::write(&cert, made.cert.pem()).expect("cert");
+    std::fs::write(&key, made.signing_key.serialize_pem()).expect("key");
+    let (cert_arg, key_arg) = (cert.display().to_string(), key.display().to_string());
+    let args = [
+        "serve",
+        "--addr",
+        "none",
+        "--tls-addr",
+        "127.0.0.1:0",
+        "--tls-cert",
+        &cert_arg,
+        "--tls-key",
+        &key_arg,
+    ];
+    let state = dir.path().join("state");
+    let mut server = Chatty::start(&args, &[("XDG_STATE_HOME", &state)]);
+    assert_eq!(server.fingerprint(), fingerprint_of(&cert).to_string());
+    let addr = server.addr_after("listening for TLS on ");
+    let mut alice = TlsLines::connect(addr, &cert).await;
+    alice.expect(WELCOME).await;
+    assert!(!state.exists(), "no self-signed certificate made");
+}
+
+#[test]
+fn a_certificate_needs_its_key_and_a_tls_address() {
+    for args in [
+        &["serve", "--tls-addr", "127.0.0.1:0", "--tls-cert", "c.pem"][..],
+        &["serve", "--tls-addr", "127.0.0.1:0", "--tls-key", "k.pem"][..],
+        &["serve", "--tls-cert", "c.pem", "--tls-key", "k.pem"][..],
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_chatty"))
+            .args(args)
+            .output()
+            .expect("run chatty");
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+    }
+}
