@@ -39,7 +39,13 @@ impl TlsListener {
         let identity = Identity::load(&plan.source)?;
         let (acceptor, fingerprint) = acceptor(identity)?;
         tracing::info!("TLS certificate fingerprint {fingerprint}");
-        let listener = super::bind(plan.addr).await.context("for --tls-addr")?;
+        let listener = super::listen(plan.addr).with_context(|| {
+            format!(
+                "cannot listen for TLS on {}: is another server running there? \
+                 choose another --tls-addr",
+                plan.addr
+            )
+        })?;
         Ok(TlsListener {
             listener,
             acceptor,
