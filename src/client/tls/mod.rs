@@ -12,6 +12,7 @@ pub mod verifier;
 use std::io::{BufRead, IsTerminal as _, Write};
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use rustls::RootCertStore;
@@ -25,6 +26,10 @@ use super::link::Connector;
 use crate::cli::ServerAddr;
 use crate::tls::{Fingerprint, VERSIONS, provider};
 
+/// How long the first check of the server may take before the client
+/// starts anyway (and retries as usual).
+const CHECK_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// A TLS connector for `server`, after making sure its certificate is
 /// trusted or pinned (asking on the terminal to pin an unknown one).
 pub async fn prepare(server: &ServerAddr, ca: Option<&Path>) -> anyhow::Result<Connector> {
@@ -32,7 +37,8 @@ pub async fn prepare(server: &ServerAddr, ca: Option<&Path>) -> anyhow::Result<C
     let connector = connector(server, ca, known.clone())?;
     // Unreachable now: the client shows that and retries; the check runs
     // again on each connection.
-    let Err(err) = connector.connect().await else {
+    let checked = tokio::time::timeout(CHECK_TIMEOUT, connector.connect()).await;
+    let Ok(Err(err)) = checked else {
         return Ok(connector);
     };
     match untrusted(&err) {
