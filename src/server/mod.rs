@@ -103,7 +103,6 @@ fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
 }
 
 /// The sockets one room is served on: plain TCP, TLS, or both.
-#[derive(Default)]
 pub struct Listeners {
     pub plain: Option<TcpListener>,
     pub tls: Option<tls::TlsListener>,
