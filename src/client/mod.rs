@@ -4,7 +4,8 @@
 //! happens, [`update::update`] the pure rules returning [`event::Effect`]s,
 //! [`ui::draw`] the pure view. This module is the thin loop around them: it
 //! reads terminal and socket events, performs effects, and draws after each
-//! event. [`net`] owns the socket; [`terminal`] restores the terminal on
+//! event. [`net`] owns the socket, opened by [`link`] (plain TCP or TLS,
+//! whose certificates [`tls`] checks); [`terminal`] restores the terminal on
 //! every exit path; [`scrollback`] keeps the bounded history with each
 //! line's wrapped row count, so scrolling stays cheap.
 

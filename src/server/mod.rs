@@ -8,6 +8,10 @@
 //!                                              | per member: outbox.push(line)
 //!  writer: outbox -> socket (write timeout) <--+  full => skipped += 1
 //! ```
+//! A TLS listener's connections do their handshake (within the login
+//! timeout) before the connection task; from then on they are served by the
+//! same generic code as plain ones.
+//!
 //! Shutdown: cancel the token -> stop accepting -> the room says bye to
 //! every member -> writers flush (bounded by a deadline) -> `run` returns.
 
