@@ -11,8 +11,10 @@ use chatty::client::tls::{KnownServers, Untrusted, connector, untrusted};
 use crate::helpers::{Chatty, TlsLines, TlsRoom};
 use crate::support::{self, WELCOME};
 
-fn localhost(room: &TlsRoom) -> String {
-    format!("localhost:{}", room.tls.port())
+/// The room's TLS address as a user types it (an IP, so that no resolver
+/// can pick `::1` where nothing listens).
+fn typed(room: &TlsRoom) -> String {
+    room.tls.to_string()
 }
 
 #[tokio::test]
@@ -20,23 +22,21 @@ async fn an_unknown_certificate_is_refused_until_pinned_and_a_changed_one_after(
     let room = TlsRoom::start(support::config()).await;
     let data = tempfile::tempdir().expect("data");
     let known = KnownServers::new(data.path().join("known_servers"));
-    let server = parse_server_addr(&localhost(&room)).expect("addr");
+    let server = parse_server_addr(&typed(&room)).expect("addr");
     let link = connector(&server, None, known.clone()).expect("connector");
     let err = link.connect().await.err().expect("refused while unknown");
     let expected = Untrusted::Unknown {
-        server: localhost(&room),
+        server: typed(&room),
         fingerprint: room.fingerprint,
         file: known.path().display().to_string(),
     };
     assert_eq!(untrusted(&err), Some(expected));
-    known.add(&localhost(&room), room.fingerprint).expect("pin");
+    known.add(&typed(&room), room.fingerprint).expect("pin");
     link.connect().await.expect("pinned: accepted");
 
     let other = TlsRoom::start(support::config()).await;
-    let moved = parse_server_addr(&localhost(&other)).expect("addr");
-    known
-        .add(&localhost(&other), room.fingerprint)
-        .expect("pin");
+    let moved = parse_server_addr(&typed(&other)).expect("addr");
+    known.add(&typed(&other), room.fingerprint).expect("pin");
     let link = connector(&moved, None, known.clone()).expect("connector");
     let err = link.connect().await.err().expect("refused: changed");
     let message = err.to_string();
@@ -56,7 +56,7 @@ async fn a_certificate_from_a_trusted_authority_needs_no_pin() {
     let room = TlsRoom::start(support::config()).await;
     let data = tempfile::tempdir().expect("data");
     let known = KnownServers::new(data.path().join("known_servers"));
-    let server = parse_server_addr(&localhost(&room)).expect("addr");
+    let server = parse_server_addr(&typed(&room)).expect("addr");
     let link = connector(&server, Some(&room.cert_pem()), known.clone()).expect("connector");
     let (read, _write) = link.connect().await.expect("accepted by --tls-ca");
     let mut lines = tokio::io::BufReader::new(read);
@@ -86,7 +86,7 @@ fn join_without_a_terminal(addr: &str, data: &Path) -> Output {
 async fn join_refuses_an_unknown_certificate_without_a_terminal_to_ask_on() {
     let room = TlsRoom::start(support::config()).await;
     let data = tempfile::tempdir().expect("data");
-    let output = join_without_a_terminal(&localhost(&room), data.path());
+    let output = join_without_a_terminal(&typed(&room), data.path());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("no terminal to ask on"), "{stderr}");
@@ -101,10 +101,7 @@ fn join_refuses_a_changed_certificate_naming_both_fingerprints() {
     let args = ["serve", "--addr", "none", "--tls-addr", "127.0.0.1:0"];
     let mut server = Chatty::start(&args, &[("XDG_STATE_HOME", state.path())]);
     let presented = server.fingerprint();
-    let addr = format!(
-        "localhost:{}",
-        server.addr_after("listening for TLS on ").port()
-    );
+    let addr = server.addr_after("listening for TLS on ").to_string();
     let data = tempfile::tempdir().expect("data");
     let pinned = format!("sha256:{}", "ab".repeat(32));
     let file = data.path().join("chatty").join("known_servers");
@@ -214,7 +211,7 @@ async fn join_asks_on_the_terminal_pins_on_yes_and_then_chats() {
         "XDG_DATA_HOME='{}' '{}' join --tls --name alice --addr {}; echo EXIT=$?; sleep 30",
         data.path().display(),
         env!("CARGO_BIN_EXE_chatty"),
-        localhost(&room)
+        typed(&room)
     );
     let Some(tmux) = Tmux::start(&command) else {
         return;
@@ -225,10 +222,7 @@ async fn join_asks_on_the_terminal_pins_on_yes_and_then_chats() {
     tmux.wait_for("-- you are alice").await;
     let file = data.path().join("chatty").join("known_servers");
     let pinned = std::fs::read_to_string(&file).expect("pinned");
-    assert_eq!(
-        pinned,
-        format!("{} {}\n", localhost(&room), room.fingerprint)
-    );
+    assert_eq!(pinned, format!("{} {}\n", typed(&room), room.fingerprint));
     let mut bob = TlsLines::connect(room.tls, &room.cert_pem()).await;
     bob.expect(WELCOME).await;
     bob.send("bob").await;
