@@ -109,7 +109,8 @@ async fn serve(stream: TcpStream, peer: SocketAddr, tls: Option<TlsAcceptor>, co
         return connection::serve(stream, peer, context).await;
     };
     let deadline = context.config.login_timeout;
-    if let Some(stream) = tls::handshake(&acceptor, stream, deadline, &context.shutdown).await {
+    if let Some(stream) = tls::handshake(&acceptor, stream, peer, deadline, &context.shutdown).await
+    {
         connection::serve(stream, peer, context).await;
     }
 }

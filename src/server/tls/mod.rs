@@ -71,6 +71,7 @@ pub fn acceptor(identity: Identity) -> anyhow::Result<(TlsAcceptor, Fingerprint)
 pub(crate) async fn handshake(
     acceptor: &TlsAcceptor,
     stream: TcpStream,
+    peer: SocketAddr,
     deadline: Duration,
     shutdown: &CancellationToken,
 ) -> Option<TlsStream<TcpStream>> {
@@ -78,11 +79,11 @@ pub(crate) async fn handshake(
         done = timeout(deadline, acceptor.accept(stream)) => match done {
             Ok(Ok(stream)) => Some(stream),
             Ok(Err(err)) => {
-                tracing::debug!("TLS handshake failed: {err}");
+                tracing::debug!(%peer, "TLS handshake failed: {err}");
                 None
             }
             Err(_) => {
-                tracing::debug!("TLS handshake timed out");
+                tracing::debug!(%peer, "TLS handshake timed out");
                 None
             }
         },
