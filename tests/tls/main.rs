@@ -8,4 +8,5 @@ mod support;
 
 mod helpers;
 mod server;
+mod tmux;
 mod tofu;

@@ -1,15 +1,15 @@
 //! Trust on first use: the client's connector against a real TLS room, and
 //! the real `chatty join` asking, pinning and refusing.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use chatty::cli::parse_server_addr;
 use chatty::client::tls::{KnownServers, Untrusted, connector, untrusted};
 
 use crate::helpers::{Chatty, TlsLines, TlsRoom};
 use crate::support::{self, WELCOME};
+use crate::tmux::Tmux;
 
 /// The room's TLS address as a user types it (an IP, so that no resolver
 /// can pick `::1` where nothing listens).
@@ -120,100 +120,40 @@ fn join_refuses_a_changed_certificate_naming_both_fingerprints() {
     }
 }
 
-/// A private tmux server (its own socket), killed when dropped.
-struct Tmux {
-    socket: PathBuf,
+/// `chatty join --tls` as alice in tmux, its data under `data`.
+fn join_in_tmux(room: &TlsRoom, data: &Path) -> Option<Tmux> {
+    let command = format!(
+        "XDG_DATA_HOME='{}' '{}' join --tls --name alice --addr {}; echo EXIT=$?; sleep 30",
+        data.display(),
+        env!("CARGO_BIN_EXE_chatty"),
+        typed(room)
+    );
+    Tmux::start(&command)
 }
 
-impl Tmux {
-    /// Runs `command` in a new session, or `None` without tmux (a failure under CI).
-    fn start(command: &str) -> Option<Tmux> {
-        if Command::new("tmux").arg("-V").output().is_err() {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "tmux is required under CI"
-            );
-            eprintln!("notice: tmux is not installed; skipping the terminal test");
-            return None;
-        }
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        let name = format!("chatty-tls-{}-{nanos}", std::process::id());
-        let tmux = Tmux {
-            socket: std::env::temp_dir().join(name),
-        };
-        let size = ["-x", "100", "-y", "30"];
-        let out = tmux.run(&[
-            "-f",
-            "/dev/null",
-            "new-session",
-            "-d",
-            size[0],
-            size[1],
-            size[2],
-            size[3],
-            command,
-        ]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        Some(tmux)
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new("tmux")
-            .arg("-S")
-            .arg(&self.socket)
-            .args(args)
-            .env_remove("TMUX")
-            .output()
-            .expect("tmux runs")
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "0"];
-        args.extend_from_slice(keys);
-        assert!(self.run(&args).status.success());
-    }
-
-    async fn wait_for(&self, what: &str) -> String {
-        let start = Instant::now();
-        loop {
-            let out = self.run(&["capture-pane", "-p", "-J", "-t", "0"]);
-            let screen = String::from_utf8_lossy(&out.stdout).into_owned();
-            if screen.contains(what) {
-                return screen;
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(20),
-                "no {what:?} on:\n{screen}"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.run(&["kill-server"]);
-        let _ = std::fs::remove_file(&self.socket);
-    }
+#[tokio::test]
+async fn join_asks_on_the_terminal_and_saves_nothing_on_no() {
+    let room = TlsRoom::start(support::config()).await;
+    let data = tempfile::tempdir().expect("data");
+    let Some(tmux) = join_in_tmux(&room, data.path()) else {
+        return;
+    };
+    tmux.wait_for("[y/N]").await;
+    tmux.keys(&["n", "Enter"]);
+    let screen = tmux.wait_for("EXIT=1").await;
+    assert!(
+        screen.contains("was not trusted; nothing was saved"),
+        "{screen}"
+    );
+    assert!(!data.path().join("chatty").exists(), "nothing pinned");
+    room.stop().await;
 }
 
 #[tokio::test]
 async fn join_asks_on_the_terminal_pins_on_yes_and_then_chats() {
     let room = TlsRoom::start(support::config()).await;
     let data = tempfile::tempdir().expect("data");
-    let command = format!(
-        "XDG_DATA_HOME='{}' '{}' join --tls --name alice --addr {}; echo EXIT=$?; sleep 30",
-        data.path().display(),
-        env!("CARGO_BIN_EXE_chatty"),
-        typed(&room)
-    );
-    let Some(tmux) = Tmux::start(&command) else {
+    let Some(tmux) = join_in_tmux(&room, data.path()) else {
         return;
     };
     let screen = tmux.wait_for("[y/N]").await;
