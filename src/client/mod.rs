@@ -4,7 +4,8 @@
 //! happens, [`update::update`] the pure rules returning [`event::Effect`]s,
 //! [`ui::draw`] the pure view. This module is the thin loop around them: it
 //! reads terminal and socket events, performs effects, and draws after each
-//! event. [`net`] owns the socket; [`terminal`] restores the terminal on
+//! event. [`net`] owns the socket, opened by [`link`] (plain TCP or TLS,
+//! whose certificates [`tls`] checks); [`terminal`] restores the terminal on
 //! every exit path and [`signals`] turns signals from outside into events,
 //! so that holds for `kill` too; [`outbox`] keeps the lines that wait to be
 //! sent, each a line of its own; [`scrollback`] keeps the bounded history
@@ -15,17 +16,19 @@ pub mod classify;
 pub mod clock;
 pub mod event;
 pub mod input;
+pub mod link;
 pub mod net;
 pub mod outbox;
 pub mod scrollback;
 pub mod signals;
 pub mod terminal;
+pub mod tls;
 pub mod ui;
 pub mod update;
 pub mod wrap;
 
 use std::io::IsTerminal;
-use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -33,6 +36,7 @@ use crossterm::event::{Event as TermEvent, EventStream, KeyEventKind, MouseEvent
 use futures::StreamExt;
 use tokio::sync::mpsc;
 
+use crate::cli::ServerAddr;
 use crate::protocol::Name;
 
 use self::app::App;
@@ -53,7 +57,7 @@ const REQUESTS: usize = 16;
 #[derive(Clone, Debug)]
 pub struct Options {
     /// The server to join.
-    pub addr: SocketAddr,
+    pub addr: ServerAddr,
     /// The name to join with (valid by the protocol's rules).
     pub name: Name,
     /// Ring the bell on mentions and private messages.
@@ -61,6 +65,10 @@ pub struct Options {
     /// How long to wait for `-- you are` before taking the server for one
     /// that does not speak chatty (plain mode).
     pub join_wait: Duration,
+    /// Speak TLS (trusting an unknown certificate on first use).
+    pub tls: bool,
+    /// Extra authorities to trust, in a PEM file.
+    pub tls_ca: Option<PathBuf>,
 }
 
 /// How the client ended.
@@ -75,10 +83,16 @@ pub enum Ending {
 /// Runs the client until the person quits. `offset` is the local UTC offset
 /// in seconds, read before the runtime started.
 pub async fn run(options: Options, offset: i32) -> anyhow::Result<Ending> {
+    // Before the screen is taken: this may ask whether to trust the server,
+    // and says why it refuses one even without a terminal.
+    let connector = match options.tls {
+        true => tls::prepare(&options.addr, options.tls_ca.as_deref()).await?,
+        false => link::Connector::from(options.addr.socket),
+    };
     if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
         anyhow::bail!("chatty join needs a terminal: run it in one, with stdin and stdout on it");
     }
-    let mut app = App::new(options.addr, options.name.to_string());
+    let mut app = App::new(options.addr.socket, options.name.to_string());
     app.bell = options.bell;
     app.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     app.clock = Clock::now(offset);
@@ -86,7 +100,7 @@ pub async fn run(options: Options, offset: i32) -> anyhow::Result<Ending> {
     let (requests, requests_rx) = mpsc::channel(REQUESTS);
     let (reports_tx, reports) = mpsc::channel(REPORTS);
     let link = net::Link {
-        addr: options.addr,
+        connector,
         join_wait: options.join_wait,
     };
     tokio::spawn(net::run(link, requests_rx, reports_tx));
