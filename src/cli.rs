@@ -15,6 +15,7 @@ use crate::client::prefs::{Notify, Prefs};
 use crate::protocol::Name;
 use crate::server::Config;
 use crate::server::limits::{format_cidrs, parse_cidrs};
+use crate::server::tls::{CertSource, TlsPlan, cert};
 
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8000";
 
@@ -66,6 +67,8 @@ pub struct Cli {
     pub command: Command,
 }
 
+// Parsed once per run: boxing the large serve flags would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Host the chat room (netcat works as a client: nc 127.0.0.1 8000).
@@ -86,8 +89,8 @@ pub struct JoinArgs {
     #[arg(long)]
     pub name: Option<String>,
     /// Server address, HOST:PORT [default: 127.0.0.1:8000].
-    #[arg(long, value_parser = parse_addr)]
-    pub addr: Option<SocketAddr>,
+    #[arg(long, value_parser = parse_server_addr)]
+    pub addr: Option<ServerAddr>,
     /// Which lines from others notify you (a desktop notification through
     /// the terminal, or the bell) [default: mentions, which includes
     /// private lines].
@@ -113,6 +116,14 @@ pub struct JoinArgs {
     /// ~/.config/chatty/config.toml].
     #[arg(long, value_name = "PATH")]
     pub config: Option<PathBuf>,
+    /// Speak TLS. A certificate from a trusted authority is accepted; any
+    /// other is trusted on first use (asked once, then pinned).
+    #[arg(long)]
+    pub tls: bool,
+    /// Also trust the authorities (or the self-signed certificate) in this
+    /// PEM file.
+    #[arg(long, value_name = "PEM", requires = "tls")]
+    pub tls_ca: Option<PathBuf>,
 }
 
 impl JoinArgs {
@@ -130,11 +141,11 @@ impl JoinArgs {
         let Some(name) = name else {
             return Err(no_name());
         };
-        let addr = match self.addr {
-            Some(addr) => addr,
+        let addr = match &self.addr {
+            Some(addr) => addr.clone(),
             None => config
-                .check(&file.addr, "addr", parse_addr)?
-                .unwrap_or(DEFAULT_JOIN_ADDR),
+                .check(&file.addr, "addr", parse_server_addr)?
+                .unwrap_or_else(default_join_addr),
         };
         let join_wait = match self.join_wait {
             Some(wait) => wait,
@@ -155,15 +166,19 @@ impl JoinArgs {
             prefs,
             log_dir: self.log_dir.clone().or_else(|| config.log_dir()),
             plain: self.plain || file.plain == Some(true),
+            tls: self.tls,
+            tls_ca: self.tls_ca.clone(),
         })
     }
 }
 
 /// `chatty join`'s default server.
-const DEFAULT_JOIN_ADDR: SocketAddr = SocketAddr::V4(std::net::SocketAddrV4::new(
-    std::net::Ipv4Addr::LOCALHOST,
-    8000,
-));
+fn default_join_addr() -> ServerAddr {
+    ServerAddr {
+        host: "127.0.0.1".to_owned(),
+        socket: SocketAddr::from(([127, 0, 0, 1], 8000)),
+    }
+}
 /// [`DEFAULT_JOIN_WAIT`] as a duration.
 const JOIN_WAIT: Duration = Duration::from_secs(5);
 
@@ -173,13 +188,62 @@ fn no_name() -> String {
     format!("no name to join with: give --name NAME, or set name = \"NAME\" in {path}")
 }
 
+/// A server to join: the host as written (TLS checks and pins it) and the
+/// address it resolved to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServerAddr {
+    /// Without brackets, lower case.
+    pub host: String,
+    pub socket: SocketAddr,
+}
+
+impl ServerAddr {
+    /// `HOST:PORT`, as `known_servers` names the server.
+    pub fn key(&self) -> String {
+        match self.host.contains(':') {
+            true => format!("[{}]:{}", self.host, self.socket.port()),
+            false => format!("{}:{}", self.host, self.socket.port()),
+        }
+    }
+}
+
+/// Reads `HOST:PORT`, keeping the host as written beside the address.
+pub fn parse_server_addr(text: &str) -> Result<ServerAddr, String> {
+    let socket = parse_addr(text)?;
+    let host = text.trim().rsplit_once(':').map_or("", |(host, _)| host);
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    Ok(ServerAddr {
+        host: host.to_ascii_lowercase(),
+        socket,
+    })
+}
+
 /// Flags of `chatty serve`. Durations read like `30s`, `5m`, `1h`; `0`
 /// turns the timeout off where that is allowed.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Address to listen on, HOST:PORT (port 0 picks a free port).
-    #[arg(long, default_value = DEFAULT_ADDR, value_parser = parse_addr)]
-    pub addr: SocketAddr,
+    /// Address to listen on, HOST:PORT (port 0 picks a free port); `none`
+    /// for no plain listener (then --tls-addr is needed).
+    #[arg(long, default_value = DEFAULT_ADDR, value_parser = parse_listen_addr)]
+    pub addr: ListenAddr,
+
+    /// Also listen for TLS on HOST:PORT, into the same room.
+    #[arg(long, value_name = "HOST:PORT", value_parser = parse_addr)]
+    pub tls_addr: Option<SocketAddr>,
+
+    /// TLS certificate chain (PEM); without it a self-signed certificate is
+    /// made once and kept in --state-dir.
+    #[arg(long, value_name = "PEM", requires_all = ["tls_key", "tls_addr"])]
+    pub tls_cert: Option<PathBuf>,
+
+    /// Private key of --tls-cert (PEM).
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+
+    /// Where the self-signed certificate is kept (cert.pem, key.pem)
+    /// [default: $XDG_STATE_HOME/chatty, or ~/.local/state/chatty]
+    #[arg(long, value_name = "PATH")]
+    pub state_dir: Option<PathBuf>,
 
     /// Longest client line in bytes; longer lines are dropped with an error.
     #[arg(long, value_name = "BYTES", default_value_t = Config::DEFAULTS.max_line_bytes, value_parser = parse_count::<1, { 16 << 20 }>)]
@@ -271,7 +335,45 @@ pub struct ServeArgs {
     pub resume_window: Duration,
 }
 
+/// A listen address, or `none` (`ListenAddr(None)`) for no listener.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ListenAddr(pub Option<SocketAddr>);
+
+/// Reads `HOST:PORT` or `none`.
+pub fn parse_listen_addr(text: &str) -> Result<ListenAddr, String> {
+    if text.trim() == "none" {
+        return Ok(ListenAddr(None));
+    }
+    parse_addr(text).map(|addr| ListenAddr(Some(addr)))
+}
+
 impl ServeArgs {
+    /// Whether these flags leave anything to listen on.
+    pub fn listens(&self) -> bool {
+        self.addr.0.is_some() || self.tls_addr.is_some()
+    }
+
+    /// The TLS listener asked for, if any, with where its certificate is.
+    pub fn tls(&self) -> anyhow::Result<Option<TlsPlan>> {
+        let Some(addr) = self.tls_addr else {
+            return Ok(None);
+        };
+        let source = match (&self.tls_cert, &self.tls_key) {
+            (Some(cert), Some(key)) => CertSource::Files {
+                cert: cert.clone(),
+                key: key.clone(),
+            },
+            _ => CertSource::SelfSigned {
+                state_dir: match &self.state_dir {
+                    Some(dir) => dir.clone(),
+                    None => crate::dirs::state_dir()?,
+                },
+                names: cert::default_names(addr),
+            },
+        };
+        Ok(Some(TlsPlan { addr, source }))
+    }
+
     /// The server's settings from these flags.
     pub fn config(&self) -> Config {
         Config {
@@ -565,7 +667,12 @@ mod tests {
         };
         let options = args.options().expect("valid");
         assert_eq!(options.name.as_str(), "alice");
-        assert_eq!(options.addr, SocketAddr::from(([127, 0, 0, 1], 8000)));
+        assert_eq!(
+            options.addr.socket,
+            SocketAddr::from(([127, 0, 0, 1], 8000))
+        );
+        assert_eq!(options.addr.key(), "127.0.0.1:8000");
+        assert!(!options.tls);
         assert_eq!(
             options.join_wait,
             parse_duration(DEFAULT_JOIN_WAIT).expect("parses")
@@ -595,6 +702,19 @@ mod tests {
         assert!(serve(&["--exempt", "10.0.0.0/40"]).is_err());
         assert!(serve(&["--trusted-proxy", "haproxy"]).is_err());
         assert!(serve(&[]).expect("defaults").trusted_proxies.is_empty());
+    }
+
+    #[test]
+    fn server_addresses_keep_the_host_as_written() {
+        let v6 = parse_server_addr("[::1]:7000").expect("v6");
+        assert_eq!(
+            (v6.host.as_str(), v6.key()),
+            ("::1", "[::1]:7000".to_owned())
+        );
+        let named = parse_server_addr("LocalHost:7000").expect("name");
+        assert_eq!(named.key(), "localhost:7000");
+        assert_eq!(named.socket.port(), 7000);
+        assert!(parse_server_addr("localhost").is_err());
     }
 
     #[test]

@@ -5,6 +5,8 @@
 //! - [`bench`]: `chatty bench`: a load generator for any line-protocol chat
 //!   server; throughput, latency, loss, order, memory and CPU.
 //! - [`cli`]: command-line flags for every subcommand, defaults as named consts.
+//! - [`dirs`]: where chatty keeps its files (XDG state and data directories).
+//! - [`tls`]: what TLS server and client share: provider, versions, fingerprints.
 //! - [`protocol`]: the wire, shared by all sides: names, sanitizing, the line
 //!   codec, client commands and typed server lines. No sockets.
 //! - [`server`]: `chatty serve`: the listener, one task per connection
@@ -19,7 +21,9 @@
 pub mod bench;
 pub mod cli;
 pub mod client;
+pub mod dirs;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod protocol;
 pub mod server;
+pub mod tls;

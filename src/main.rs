@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::Parser;
+use clap::{CommandFactory as _, Parser};
 use tokio_util::sync::CancellationToken;
 use tracing_appender::non_blocking::{NonBlocking, NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::EnvFilter;
@@ -28,6 +28,14 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve(args) => {
+            if !args.listens() {
+                Cli::command()
+                    .error(
+                        clap::error::ErrorKind::MissingRequiredArgument,
+                        "--addr none leaves nothing to listen on: add --tls-addr HOST:PORT",
+                    )
+                    .exit();
+            }
             let logs = Logs::start();
             let result = serve(args);
             logs.finish(result)
@@ -101,7 +109,8 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     server::raise_open_files_limit();
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
-        let listener = server::bind(args.addr).await?;
+        let tls = args.tls()?;
+        let listeners = server::Listeners::bind(args.addr.0, tls.as_ref()).await?;
         let shutdown = CancellationToken::new();
         let on_signal = shutdown.clone();
         let mut signals = server::Signals::watch()?;
@@ -113,7 +122,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
             tracing::error!("{second} during shutdown, exiting without flushing");
             std::process::exit(1);
         });
-        server::run(listener, args.config(), shutdown).await
+        server::run_on(listeners, args.config(), shutdown).await
     })
 }
 

@@ -4,7 +4,8 @@
 //! happens, [`update::update`] the pure rules returning [`event::Effect`]s,
 //! [`ui::draw`] the pure view. This module is the thin loop around them: it
 //! reads terminal and socket events, performs effects, and draws after each
-//! event. [`net`] owns the socket; [`terminal`] restores the terminal on
+//! event. [`net`] owns the socket, opened by [`link`] (plain TCP or TLS,
+//! whose certificates [`tls`] checks); [`terminal`] restores the terminal on
 //! every exit path and [`signals`] turns signals from outside into events,
 //! so that holds for `kill` too; [`outbox`] keeps the lines that wait to be
 //! sent, each a line of its own; [`scrollback`] keeps the bounded history
@@ -23,6 +24,7 @@ pub(crate) mod clock;
 pub(crate) mod config;
 pub(crate) mod event;
 pub(crate) mod input;
+pub(crate) mod link;
 pub(crate) mod links;
 pub(crate) mod logfile;
 pub(crate) mod net;
@@ -36,12 +38,12 @@ pub(crate) mod search;
 pub(crate) mod signals;
 pub(crate) mod terminal;
 pub(crate) mod text;
+pub mod tls;
 pub(crate) mod ui;
 pub(crate) mod update;
 pub(crate) mod wrap;
 
 use std::io::IsTerminal;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -50,6 +52,7 @@ use crossterm::event::{Event as TermEvent, EventStream, KeyEventKind, MouseEvent
 use futures::StreamExt;
 use tokio::sync::mpsc;
 
+use crate::cli::ServerAddr;
 use crate::protocol::Name;
 
 use self::app::App;
@@ -73,7 +76,7 @@ pub(crate) const REQUESTS: usize = 16;
 #[derive(Clone, Debug)]
 pub struct Options {
     /// The server to join.
-    pub addr: SocketAddr,
+    pub addr: ServerAddr,
     /// The name to join with (valid by the protocol's rules).
     pub name: Name,
     /// How long to wait for `-- you are` before taking the server for one
@@ -85,6 +88,10 @@ pub struct Options {
     pub log_dir: Option<PathBuf>,
     /// No full-screen UI: lines in on stdin, out on stdout.
     pub plain: bool,
+    /// Speak TLS (trusting an unknown certificate on first use).
+    pub tls: bool,
+    /// Extra authorities to trust, in a PEM file.
+    pub tls_ca: Option<PathBuf>,
 }
 
 /// How the client ended.
@@ -99,7 +106,13 @@ pub enum Ending {
 /// Runs the client until the person quits. `offset` is the local UTC offset
 /// in seconds, read before the runtime started.
 pub async fn run(options: Options, offset: i32) -> anyhow::Result<Ending> {
-    let mut app = App::new(options.addr, options.name.to_string());
+    // Before the screen is taken: this may ask whether to trust the server,
+    // and says why it refuses one even without a terminal.
+    let connector = match options.tls {
+        true => tls::prepare(&options.addr, options.tls_ca.as_deref()).await?,
+        false => link::Connector::from(options.addr.socket),
+    };
+    let mut app = App::new(options.addr.socket, options.name.to_string());
     app.prefs = options.prefs;
     app.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     app.clock = Clock::now(offset);
@@ -108,9 +121,9 @@ pub async fn run(options: Options, offset: i32) -> anyhow::Result<Ending> {
         None => None,
     };
     if options.plain {
-        plain::run(&options, app, offset, log).await
+        plain::run(&options, app, offset, log, connector).await
     } else {
-        run_tui(&options, app, offset, log).await
+        run_tui(&options, app, offset, log, connector).await
     }
 }
 
@@ -119,6 +132,7 @@ async fn run_tui(
     mut app: App,
     offset: i32,
     log: Option<LogFile>,
+    connector: link::Connector,
 ) -> anyhow::Result<Ending> {
     if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
         anyhow::bail!("chatty join needs a terminal: run it in one, with stdin and stdout on it");
@@ -127,7 +141,7 @@ async fn run_tui(
     let (requests, requests_rx) = mpsc::channel(REQUESTS);
     let (reports_tx, reports) = mpsc::channel(REPORTS);
     let link = net::Link {
-        addr: options.addr,
+        connector,
         join_wait: options.join_wait,
     };
     tokio::spawn(net::run(link, requests_rx, reports_tx));

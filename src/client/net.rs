@@ -9,14 +9,10 @@
 //! the server slows the reading instead of growing memory; `requests`
 //! (app -> task) is bounded too.
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use futures::StreamExt;
-use socket2::{SockRef, TcpKeepalive};
 use tokio::io::AsyncWriteExt;
-use tokio::net::TcpStream;
-use tokio::net::tcp::OwnedWriteHalf;
 use tokio::sync::mpsc;
 use tokio_util::codec::FramedRead;
 
@@ -24,6 +20,7 @@ use crate::protocol::name::MAX_NAME_CHARS;
 use crate::protocol::{Frame, LineCodec};
 
 use super::event::NetEvent;
+use super::link::{Connector, Reader, Writer};
 
 /// The largest room `chatty serve` can hold (the top of its
 /// `--max-clients` range).
@@ -36,10 +33,11 @@ pub const MAX_LINE_BYTES: usize = ROSTER_HEAD + MAX_ROOM * (MAX_NAME_CHARS * 4 +
 /// `-- online (N): ` for the largest N.
 const ROSTER_HEAD: usize = "-- online (1000000): ".len();
 
-/// Where to connect, and how long to wait for `-- you are`.
-#[derive(Clone, Copy, Debug)]
+/// Where and how to connect (plain TCP or TLS), and how long to wait for
+/// `-- you are`.
+#[derive(Clone)]
 pub struct Link {
-    pub addr: SocketAddr,
+    pub connector: Connector,
     pub join_wait: Duration,
 }
 /// The longest wait between attempts.
@@ -65,7 +63,7 @@ pub fn backoff(attempt: u32, jitter: f64) -> Duration {
     base.mul_f64(0.5 + 0.5 * jitter.clamp(0.0, 1.0))
 }
 
-/// Runs until `requests` closes.
+/// Runs until `requests` closes. `connector` is a `SocketAddr` for plain TCP.
 pub async fn run(
     link: Link,
     mut requests: mpsc::Receiver<Request>,
@@ -81,7 +79,10 @@ pub async fn run(
         {
             return;
         }
-        if session(link, &name, &mut requests, &reports).await.is_err() {
+        if session(&link, &name, &mut requests, &reports)
+            .await
+            .is_err()
+        {
             return;
         }
     }
@@ -108,18 +109,16 @@ async fn report(reports: &mpsc::Sender<NetEvent>, event: NetEvent) -> Result<(),
 
 /// One connection, from connect to close.
 async fn session(
-    link: Link,
+    link: &Link,
     name: &str,
     requests: &mut mpsc::Receiver<Request>,
     reports: &mpsc::Sender<NetEvent>,
 ) -> Result<(), Gone> {
     report(reports, NetEvent::Connecting).await?;
-    let stream = match TcpStream::connect(link.addr).await {
-        Ok(stream) => stream,
+    let (read, mut write) = match link.connector.connect().await {
+        Ok(halves) => halves,
         Err(err) => return report(reports, NetEvent::ConnectFailed(err.to_string())).await,
     };
-    keep_alive(&stream);
-    let (read, mut write) = stream.into_split();
     if let Err(err) = send(&mut write, name).await {
         return report(reports, NetEvent::Closed(err.to_string())).await;
     }
@@ -132,8 +131,8 @@ async fn session(
 /// Moves lines both ways until the link ends; returns why it ended.
 /// Reports [`NetEvent::JoinWaitOver`] once, `join_wait` after connecting.
 async fn pump(
-    mut lines: FramedRead<tokio::net::tcp::OwnedReadHalf, LineCodec>,
-    mut write: OwnedWriteHalf,
+    mut lines: FramedRead<Reader, LineCodec>,
+    mut write: Writer,
     join_wait: Duration,
     requests: &mut mpsc::Receiver<Request>,
     reports: &mpsc::Sender<NetEvent>,
@@ -166,17 +165,10 @@ async fn pump(
     }
 }
 
-async fn send(write: &mut OwnedWriteHalf, line: &str) -> std::io::Result<()> {
-    write.write_all(format!("{line}\n").as_bytes()).await
-}
-
-/// TCP keepalive notices a vanished server without us sending any line.
-fn keep_alive(stream: &TcpStream) {
-    let keepalive = TcpKeepalive::new()
-        .with_time(Duration::from_secs(30))
-        .with_interval(Duration::from_secs(10));
-    let _ = SockRef::from(stream).set_tcp_keepalive(&keepalive);
-    let _ = stream.set_nodelay(true);
+/// Writes one line; the flush puts TLS records on the wire (free on TCP).
+async fn send(write: &mut Writer, line: &str) -> std::io::Result<()> {
+    write.write_all(format!("{line}\n").as_bytes()).await?;
+    write.flush().await
 }
 
 #[cfg(test)]
@@ -216,7 +208,10 @@ mod tests {
     ) -> (mpsc::Sender<Request>, mpsc::Receiver<NetEvent>) {
         let (requests, requests_rx) = mpsc::channel(8);
         let (reports_tx, reports) = mpsc::channel(8);
-        let link = Link { addr, join_wait };
+        let link = Link {
+            connector: addr.into(),
+            join_wait,
+        };
         tokio::spawn(run(link, requests_rx, reports_tx));
         let connect = Request::Connect {
             name: "alice".into(),

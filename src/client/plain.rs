@@ -25,6 +25,7 @@ use crate::protocol::{Command, Frame, LineCodec, sanitize};
 use super::app::{App, Body, Link};
 use super::clock::Clock;
 use super::event::{Effect, Event};
+use super::link::Connector;
 use super::logfile::LogFile;
 use super::net::{self, Request};
 use super::signals::Signals;
@@ -47,12 +48,13 @@ pub async fn run(
     mut app: App,
     offset: i32,
     mut log: Option<LogFile>,
+    connector: Connector,
 ) -> anyhow::Result<Ending> {
     let mut signals = Signals::catch().context("cannot catch signals")?;
     let (requests, requests_rx) = mpsc::channel(REQUESTS);
     let (reports_tx, mut reports) = mpsc::channel(REPORTS);
     let link = net::Link {
-        addr: options.addr,
+        connector,
         join_wait: options.join_wait,
     };
     tokio::spawn(net::run(link, requests_rx, reports_tx));

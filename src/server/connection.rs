@@ -11,11 +11,13 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::BytesMut;
 use futures::StreamExt;
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::net::TcpStream;
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, sleep, sleep_until};
+use tokio_rustls::TlsAcceptor;
 use tokio_util::codec::FramedRead;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -29,6 +31,8 @@ use super::outbox::{Budget, Outbox, ReplyMeter, outbox};
 use super::proxy;
 use super::rate::TokenBucket;
 use super::room::{ConnId, Leave, Request, RoomHandle};
+use super::stream::{Prefixed, Split};
+use super::tls;
 use super::writer::{self, WriterEnd};
 use crate::protocol::{ByeReason, Command, Frame, LineCodec, ServerLine, sanitize};
 
@@ -62,10 +66,12 @@ pub enum Admission {
 
 /// Serves one accepted connection to its end. From a trusted proxy, the
 /// PROXY header names the client: its address is the one limited and logged.
+/// On a TLS listener (`tls`), the header comes first, then the handshake.
 pub async fn serve(
     mut stream: TcpStream,
     from: SocketAddr,
     admission: Admission,
+    tls: Option<TlsAcceptor>,
     context: Context,
 ) {
     let _open = context.metrics.open_connection();
@@ -88,9 +94,28 @@ pub async fn serve(
         Admission::Admitted(slot) => Ok(slot),
         Admission::AfterProxyHeader => context.limits.admit(peer.ip(), Instant::now()),
     };
+    let Some(acceptor) = tls else {
+        return serve_stream(stream, peer, early, admitted, context).await;
+    };
+    let stream = Prefixed::new(early, stream);
+    let (deadline, shutdown) = (context.config.login_timeout, context.shutdown.clone());
+    if let Some(stream) = tls::handshake(&acceptor, stream, peer, deadline, &shutdown).await {
+        serve_stream(stream, peer, BytesMut::new(), admitted, context).await;
+    }
+}
+
+/// Serves a connection (plain or TLS) once its client's address is known;
+/// `early` is what was read after a PROXY header.
+async fn serve_stream<S: Split>(
+    stream: S,
+    peer: SocketAddr,
+    early: BytesMut,
+    admitted: Result<AddressSlot, Refused>,
+    context: Context,
+) {
     let span = tracing::debug_span!("conn", %peer);
     async move {
-        let (read, write) = stream.into_split();
+        let (read, write) = stream.split();
         let config = &context.config;
         let (outbox, queue) = outbox(config.queue_lines, config.queue_bytes, &context.budget);
         let outbox = outbox.observed(context.metrics.clone());

@@ -1,14 +1,19 @@
 //! The accept loop: one connection task per client, a bounded number of
-//! them, and no giving up when the process runs out of file descriptors.
+//! them (shared by every listener), and no giving up when the process runs
+//! out of file descriptors. A TLS listener's connections do the handshake
+//! in their own task, then take the same path as plain ones.
 
 use std::io;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use socket2::{SockRef, TcpKeepalive};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 use tokio::time::{Instant, sleep, sleep_until, timeout};
+use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 
 use super::connection::{self, Admission, Context};
@@ -27,11 +32,34 @@ const SPARE_FILES: u64 = 8;
 /// Refused connections are logged as one count per this interval.
 const REFUSAL_REPORT: Duration = Duration::from_secs(10);
 
-/// Accepts connections until shutdown.
-pub async fn accept_loop(listener: TcpListener, context: Context) {
-    let capacity = Capacity::for_this_process(context.config.max_clients);
-    let slots = Arc::new(Semaphore::new(capacity.clients));
-    let refusing = Arc::new(Semaphore::new(capacity.refusing));
+/// The connection slots every listener shares, and the refusals in
+/// progress, both bounded by `--max-clients` and the open-files limit.
+#[derive(Clone, Debug)]
+pub struct Slots {
+    clients: Arc<Semaphore>,
+    refusing: Arc<Semaphore>,
+}
+
+impl Slots {
+    /// What this process's open-files limit leaves room for (logged).
+    pub fn for_this_process(max_clients: usize) -> Slots {
+        let capacity = Capacity::for_this_process(max_clients);
+        Slots {
+            clients: Arc::new(Semaphore::new(capacity.clients)),
+            refusing: Arc::new(Semaphore::new(capacity.refusing)),
+        }
+    }
+}
+
+/// Accepts connections until shutdown; `tls` makes it a TLS listener.
+/// `slots` bounds the connections of every listener together.
+pub async fn accept_loop(
+    listener: TcpListener,
+    tls: Option<TlsAcceptor>,
+    slots: Slots,
+    context: Context,
+) {
+    let Slots { clients, refusing } = slots;
     let mut refusals = Refusals::default();
     let mut out_of_files_logged = false;
     loop {
@@ -69,22 +97,29 @@ pub async fn accept_loop(listener: TcpListener, context: Context) {
                 Ok(slot) => Admission::Admitted(slot),
                 Err(refused) => {
                     connection::log_refusal(peer, refused);
-                    turn_away(stream, ByeReason::TooManyConnections, &refusing, &context);
+                    turn_away(
+                        stream,
+                        ByeReason::TooManyConnections,
+                        &tls,
+                        &refusing,
+                        &context,
+                    );
                     continue;
                 }
             },
         };
-        match slots.clone().try_acquire_owned() {
+        match clients.clone().try_acquire_owned() {
             Ok(slot) => {
                 let context = context.clone();
+                let tls = tls.clone();
                 context.tracker.clone().spawn(async move {
-                    connection::serve(stream, peer, admitted, context).await;
+                    connection::serve(stream, peer, admitted, tls, context).await;
                     drop(slot);
                 });
             }
             Err(_) => {
                 refusals.record(peer);
-                turn_away(stream, ByeReason::ServerFull, &refusing, &context);
+                turn_away(stream, ByeReason::ServerFull, &tls, &refusing, &context);
             }
         }
     }
@@ -144,7 +179,7 @@ struct Refusals {
 }
 
 impl Refusals {
-    fn record(&mut self, peer: std::net::SocketAddr) {
+    fn record(&mut self, peer: SocketAddr) {
         if self.report_at.is_none() {
             tracing::warn!(%peer, "server full, refusing connections");
             self.report_at = Some(Instant::now() + REFUSAL_REPORT);
@@ -213,14 +248,22 @@ fn configure(stream: &TcpStream) {
     let _ = SockRef::from(stream).set_tcp_keepalive(&keepalive);
 }
 
-/// Refuses a connection with `reason`, in a task of its own while few
-/// refusals are in progress; beyond that it is just closed.
-fn turn_away(stream: TcpStream, reason: ByeReason, refusing: &Arc<Semaphore>, context: &Context) {
+/// Refuses a connection with `reason` (over TLS on a TLS listener), in a
+/// task of its own while few refusals are in progress; beyond that it is
+/// just closed.
+fn turn_away(
+    stream: TcpStream,
+    reason: ByeReason,
+    tls: &Option<TlsAcceptor>,
+    refusing: &Arc<Semaphore>,
+    context: &Context,
+) {
     context.metrics.bye(&reason);
     if let Ok(permit) = refusing.clone().try_acquire_owned() {
         let shutdown = context.shutdown.clone();
+        let tls = tls.clone();
         context.tracker.spawn(async move {
-            refuse(stream, reason, shutdown).await;
+            refuse(stream, reason, tls, shutdown).await;
             drop(permit);
         });
     }
@@ -228,20 +271,34 @@ fn turn_away(stream: TcpStream, reason: ByeReason, refusing: &Arc<Semaphore>, co
 
 /// Tells a client why it is refused, then closes gracefully.
 /// Draining ends early when the server shuts down.
-async fn refuse(mut stream: TcpStream, reason: ByeReason, shutdown: CancellationToken) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let bye = ServerLine::Bye(reason).to_bytes();
+async fn refuse(
+    stream: TcpStream,
+    reason: ByeReason,
+    tls: Option<TlsAcceptor>,
+    shutdown: CancellationToken,
+) {
     let closing = timeout(REFUSE_TIMEOUT, async {
-        stream.write_all(&bye).await?;
-        stream.shutdown().await?;
-        let mut sink = [0u8; 512];
-        while stream.read(&mut sink).await? > 0 {}
-        io::Result::Ok(())
+        match tls {
+            None => say_bye(stream, reason).await,
+            Some(acceptor) => say_bye(acceptor.accept(stream).await?, reason).await,
+        }
     });
     tokio::select! {
         _ = closing => {}
         () = shutdown.cancelled() => {}
     }
+}
+
+async fn say_bye<S: AsyncRead + AsyncWrite + Unpin>(
+    mut stream: S,
+    reason: ByeReason,
+) -> io::Result<()> {
+    let bye = ServerLine::Bye(reason).to_bytes();
+    stream.write_all(&bye).await?;
+    stream.shutdown().await?;
+    let mut sink = [0u8; 512];
+    while stream.read(&mut sink).await? > 0 {}
+    Ok(())
 }
 
 #[cfg(test)]

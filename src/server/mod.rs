@@ -8,6 +8,10 @@
 //!                                              | per member: outbox.push(line)
 //!  writer: outbox -> socket (write timeout) <--+  full => skipped += 1
 //! ```
+//! A TLS listener's connections do their handshake (within the login
+//! timeout) before the connection task; from then on they are served by the
+//! same generic code as plain ones.
+//!
 //! Shutdown: cancel the token -> stop accepting -> the room says bye to
 //! every member -> writers flush (bounded by a deadline) -> `run` returns.
 //!
@@ -27,6 +31,8 @@ pub(crate) mod proxy;
 pub(crate) mod rate;
 pub(crate) mod room;
 mod roster;
+mod stream;
+pub mod tls;
 pub(crate) mod writer;
 
 use std::borrow::Cow;
@@ -172,10 +178,60 @@ fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
     socket.listen(LISTEN_BACKLOG)
 }
 
+/// The sockets one room is served on: plain TCP, TLS, or both.
+pub struct Listeners {
+    pub plain: Option<TcpListener>,
+    pub tls: Option<tls::TlsListener>,
+}
+
+impl Listeners {
+    /// Binds what is asked for; at least one of them.
+    pub async fn bind(
+        plain: Option<SocketAddr>,
+        tls: Option<&tls::TlsPlan>,
+    ) -> anyhow::Result<Listeners> {
+        anyhow::ensure!(
+            plain.is_some() || tls.is_some(),
+            "nothing to listen on: --addr none needs --tls-addr HOST:PORT"
+        );
+        let plain = match plain {
+            Some(addr) => Some(bind(addr).await?),
+            None => None,
+        };
+        let tls = match tls {
+            Some(plan) => Some(tls::TlsListener::bind(plan).await?),
+            None => None,
+        };
+        Ok(Listeners { plain, tls })
+    }
+
+    fn log_addresses(&self) {
+        if let Some(Ok(addr)) = self.plain.as_ref().map(TcpListener::local_addr) {
+            tracing::info!("listening on {addr}");
+        }
+        if let Some(Ok(addr)) = self.tls.as_ref().map(|tls| tls.listener.local_addr()) {
+            tracing::info!("listening for TLS on {addr}");
+        }
+    }
+}
+
 /// Serves the room on `listener` until `shutdown` is cancelled, then says
 /// bye to everyone, flushes, and returns once every task has ended.
 pub async fn run(
     listener: TcpListener,
+    config: Config,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    let listeners = Listeners {
+        plain: Some(listener),
+        tls: None,
+    };
+    run_on(listeners, config, shutdown).await
+}
+
+/// [`run`] on every listener of `listeners`, all into the same room.
+pub async fn run_on(
+    listeners: Listeners,
     config: Config,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
@@ -185,12 +241,26 @@ pub async fn run(
         })?),
         None => None,
     };
-    serve(listener, metrics, config, shutdown).await
+    serve_on(listeners, metrics, config, shutdown).await
 }
 
 /// [`run`] with the `/metrics` listener, if any, bound already.
 pub async fn serve(
     listener: TcpListener,
+    metrics_listener: Option<TcpListener>,
+    config: Config,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    let listeners = Listeners {
+        plain: Some(listener),
+        tls: None,
+    };
+    serve_on(listeners, metrics_listener, config, shutdown).await
+}
+
+/// [`run_on`] with the `/metrics` listener, if any, bound already.
+async fn serve_on(
+    listeners: Listeners,
     metrics_listener: Option<TcpListener>,
     config: Config,
     shutdown: CancellationToken,
@@ -219,13 +289,11 @@ pub async fn serve(
         hard_stop: hard_stop.clone(),
         tracker: tracker.clone(),
     };
-    if let Ok(addr) = listener.local_addr() {
-        tracing::info!("listening on {addr}");
-    }
+    listeners.log_addresses();
     if let Some(metrics_listener) = metrics_listener {
         serve_metrics(metrics_listener, &context);
     }
-    let accepting = listener::accept_loop(listener, context);
+    let accepting = accept_all(listeners, context);
     let room_ended = supervise(accepting, &mut room_task, &shutdown).await;
     tracing::info!("shutting down");
     tracker.close();
@@ -282,6 +350,25 @@ fn room_outcome(ended: Result<(), JoinError>) -> anyhow::Result<()> {
         Ok(()) => Ok(()),
         Err(err) if err.is_panic() => Err(anyhow!("the room task panicked")),
         Err(err) => Err(anyhow!("the room task failed: {err}")),
+    }
+}
+
+/// Runs the accept loop of every listener until shutdown; they share the
+/// connection slots.
+async fn accept_all(listeners: Listeners, context: Context) {
+    let slots = listener::Slots::for_this_process(context.config.max_clients);
+    let plain = listeners
+        .plain
+        .map(|listener| listener::accept_loop(listener, None, slots.clone(), context.clone()));
+    let tls = listeners
+        .tls
+        .map(|tls| listener::accept_loop(tls.listener, Some(tls.acceptor), slots, context));
+    tokio::join!(maybe(plain), maybe(tls));
+}
+
+async fn maybe(accept: Option<impl Future<Output = ()>>) {
+    if let Some(accept) = accept {
+        accept.await;
     }
 }
 

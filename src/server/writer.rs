@@ -96,7 +96,12 @@ async fn write_lines<W: AsyncWrite + Unpin>(
         done = advance(&mut batch[done..], written) + done;
     }
     batch.clear();
-    Ok(())
+    // TLS may hold written bytes back until flushed; for TCP this is free.
+    match timeout(limit, socket.flush()).await {
+        Err(_) => Err(WriterEnd::TooSlow),
+        Ok(Err(err)) => Err(WriterEnd::Failed(err)),
+        Ok(Ok(())) => Ok(()),
+    }
 }
 
 /// Consumes `written` bytes from the front of `lines`; returns how many
