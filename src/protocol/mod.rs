@@ -5,6 +5,7 @@
 
 pub mod codec;
 pub mod command;
+pub mod duration;
 pub mod name;
 pub mod sanitize;
 pub mod server_line;

@@ -15,12 +15,14 @@ mod connection;
 pub mod history;
 mod listener;
 mod login;
+pub mod moderation;
 pub mod outbox;
 pub mod rate;
 pub mod room;
 mod roster;
 pub mod writer;
 
+use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -34,6 +36,7 @@ use tokio_util::task::TaskTracker;
 
 use connection::Context;
 use history::History;
+use moderation::{Cidr, LOOPBACK};
 use room::Room;
 
 /// The server's settings (see `chatty serve --help` for each).
@@ -60,6 +63,12 @@ pub struct Config {
     /// How long a tagged member's seat is held after its link broke
     /// (`None`: not at all).
     pub resume_window: Option<Duration>,
+    /// The operators file (`NAME HASH` lines).
+    pub operators_file: Option<PathBuf>,
+    /// The file that keeps bans across restarts.
+    pub bans_file: Option<PathBuf>,
+    /// Addresses never banned along with a name (loopback by default).
+    pub exempt: Cow<'static, [Cidr]>,
 }
 
 impl Config {
@@ -80,6 +89,9 @@ impl Config {
         shutdown_flush: Duration::from_secs(5),
         linger: Duration::from_secs(2),
         resume_window: Some(Duration::from_secs(120)),
+        operators_file: None,
+        bans_file: None,
+        exempt: Cow::Borrowed(&LOOPBACK),
     };
 }
 
@@ -137,9 +149,10 @@ pub async fn run(
         Some(path) => History::open(config.history, path, &tracker)?,
         None => History::in_memory(config.history),
     };
+    let moderation = moderation_of(&config, &tracker)?;
     let hard_stop = CancellationToken::new();
     let (room, mut room_task) = room::start(
-        Room::new(history, config.room_settings()),
+        Room::new(history, config.room_settings()).with_moderation(moderation),
         shutdown.clone(),
         &tracker,
     );
@@ -167,6 +180,29 @@ pub async fn run(
         Some(outcome) => outcome,
         None => room_outcome(room_task.await),
     }
+}
+
+/// The operators, the bans (from the bans file) and its writer.
+fn moderation_of(config: &Config, tracker: &TaskTracker) -> anyhow::Result<moderation::Moderation> {
+    let operators = match &config.operators_file {
+        Some(path) => moderation::Operators::load(path)?,
+        None => moderation::Operators::default(),
+    };
+    let (bans, bans_file) = match &config.bans_file {
+        Some(path) => {
+            let bans = moderation::bans_file::load(path, crate::protocol::Timestamp::now())?;
+            tracing::info!("{} bans in force", bans.len());
+            let writer = moderation::BansWriter::start(path.clone(), 0, tracker);
+            (bans, Some(writer))
+        }
+        None => (Vec::new(), None),
+    };
+    Ok(moderation::Moderation {
+        operators: Arc::new(operators),
+        bans,
+        bans_file,
+        exempt: config.exempt.clone(),
+    })
 }
 
 /// Accepts until shutdown, unless the room task ends first: then the

@@ -14,11 +14,13 @@
 //! seats) lives in the seats beside the fold.
 
 mod apply;
+mod apply_moderation;
 mod backlog;
 mod decide;
 mod deliver;
 pub mod event;
 pub mod log;
+mod moderate;
 mod personal;
 mod resume;
 mod seats;
@@ -27,7 +29,7 @@ mod task;
 pub mod token;
 
 use std::collections::{HashMap, VecDeque};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
@@ -39,6 +41,7 @@ use crate::protocol::{ByeReason, Command, Name, NameSkeleton, Seq, ServerLine};
 pub use decide::{taken, too_long};
 use event::MemberId;
 use log::{Log, MemoryLog};
+pub use moderate::{Check, MAX_CHECKS};
 pub use seats::ConnId;
 use seats::Seat;
 pub use state::RoomState;
@@ -82,6 +85,18 @@ pub enum Request {
         skeleton: NameSkeleton,
         reply: oneshot::Sender<bool>,
     },
+    /// Whether a connection from `addr` may log in (no ban matches it).
+    Admit {
+        addr: IpAddr,
+        reply: oneshot::Sender<bool>,
+    },
+    /// The answer of an `/oper` password check (see [`Check`]).
+    OperChecked {
+        conn: ConnId,
+        addr: IpAddr,
+        account: String,
+        ok: bool,
+    },
 }
 
 /// The room's answer to a join or resume.
@@ -96,6 +111,8 @@ pub enum JoinReply {
     Taken { name: Name, outbox: Outbox },
     /// The resume was refused for `reason`; log in with a name instead.
     Refused { reason: String, outbox: Outbox },
+    /// The name is banned; try another with the same outbox.
+    Banned { name: Name, outbox: Outbox },
 }
 
 /// Why a connection ends, as seen by its reader.
@@ -137,6 +154,7 @@ pub struct Room {
     barriers: VecDeque<(Seq, ConnId)>,
     settings: Settings,
     next_id: u64,
+    moderation: moderate::Desk,
 }
 
 impl Room {
@@ -158,6 +176,7 @@ impl Room {
             barriers: VecDeque::new(),
             settings,
             next_id: 1,
+            moderation: moderate::Desk::default(),
         }
     }
 
@@ -183,6 +202,7 @@ impl Room {
                 self.reply(member, ServerLine::notice("pong"));
             }
         }
+        self.save_bans();
     }
 
     /// Says bye to every member and lets them go; used at shutdown.
@@ -230,6 +250,8 @@ impl Room {
     }
 }
 
+#[cfg(test)]
+mod moderation_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
