@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The six scenarios of `chatty bench`, each against a freshly started
-# `chatty serve` and, where it applies, against the seed's Go server (built
-# with ../shared/tools/go-seed.sh), printed as one Markdown table.
+# `chatty serve` and, where it applies, against the seed's Go server (of
+# gopl-8.10-chat.md, built by the script GO_SEED_SCRIPT names), printed as
+# one Markdown table.
 #
 #   benches/run.sh                 # all scenarios, 10 s windows
+#   GO_SEED_SCRIPT=path/to/go-seed.sh benches/run.sh   # with the Go seed
 #   WINDOW=5s benches/run.sh 1 6   # only scenarios 1 and 6, shorter windows
 #   (SLOW_WINDOW sets scenario 6's window, WARMUP the warmup)
 #
@@ -17,7 +19,9 @@ WARMUP="${WARMUP:-2s}"
 # Scenario 6 needs time for the never-reading client's socket buffers to
 # fill (megabytes on loopback) before the server may call it too slow.
 SLOW_WINDOW="${SLOW_WINDOW:-20s}"
-GO_SEED_SCRIPT="../shared/tools/go-seed.sh"
+# Builds the Go seed into the directory it is given and prints the
+# binary's path as its last line; unset: the Go seed runs are skipped.
+GO_SEED_SCRIPT="${GO_SEED_SCRIPT:-}"
 scenarios=("$@")
 [ ${#scenarios[@]} -gt 0 ] || scenarios=(1 2 3 4 5 6)
 
@@ -76,7 +80,9 @@ start_go() {
 }
 
 go_seed=""
-if [ -x "$GO_SEED_SCRIPT" ]; then
+if [ -z "$GO_SEED_SCRIPT" ]; then
+  echo "note: GO_SEED_SCRIPT is not set; skipping the Go seed runs" >&2
+elif [ -x "$GO_SEED_SCRIPT" ]; then
   if go_seed="$("$GO_SEED_SCRIPT" "$work/go-seed" 2>"$work/go-build.log" | tail -1)" && [ -x "$go_seed" ]; then
     :
   else

@@ -140,6 +140,11 @@ pub struct ServeArgs {
     #[arg(long, value_name = "BYTES", default_value_t = Config::DEFAULTS.queue_bytes, value_parser = parse_count::<1, { 1 << 30 }>)]
     pub queue_bytes: usize,
 
+    /// Bytes queued for all clients together; past half of it the largest
+    /// queues are skipped first, at it every queue.
+    #[arg(long, value_name = "BYTES", default_value_t = Config::DEFAULTS.queue_budget, value_parser = parse_count::<1, { 1 << 40 }>)]
+    pub queue_budget: usize,
+
     /// Room lines (messages and actions) replayed to each newcomer (0 = none).
     #[arg(long, value_name = "LINES", default_value_t = Config::DEFAULTS.history, value_parser = parse_count::<0, 100_000>)]
     pub history: usize,
@@ -192,6 +197,7 @@ impl ServeArgs {
             write_timeout: self.write_timeout,
             queue_lines: self.queue,
             queue_bytes: self.queue_bytes,
+            queue_budget: self.queue_budget,
             history: self.history,
             history_file: self.history_file.clone(),
             rate: self.rate,

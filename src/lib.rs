@@ -11,9 +11,12 @@
 //!   (reader + writer), and the room actor that owns every member.
 //! - [`client`]: `chatty join`: the terminal client, in the Elm shape (app
 //!   model, events, a pure update, a pure draw) around a socket task.
+//! - `fuzzing` (hidden): what the fuzz targets in `fuzz/` drive.
 
 pub mod bench;
 pub mod cli;
 pub mod client;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod protocol;
 pub mod server;

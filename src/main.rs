@@ -18,6 +18,12 @@ const LOG_QUEUE_LINES: usize = 16 * 1024;
 /// How long the exit waits for queued log lines to reach stderr.
 const LOG_FLUSH: Duration = Duration::from_secs(2);
 
+/// jemalloc, with its background threads purging freed pages: memory a
+/// crowd of slow readers held goes back to the system seconds after they
+/// leave, where glibc's malloc kept much of it resident.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {

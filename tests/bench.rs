@@ -6,6 +6,7 @@ mod support;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use serde::Deserialize;
 use support::ServerProcess;
 
 /// The whole bench run must end well within this.
@@ -31,17 +32,25 @@ fn bench(args: &[&str]) -> Output {
     child.wait_with_output().expect("bench output")
 }
 
-/// The number after `"key":` in the flat JSON report.
-fn field(json: &str, key: &str) -> f64 {
-    let pattern = format!("\"{key}\":");
-    let at = json
-        .find(&pattern)
-        .unwrap_or_else(|| panic!("no {key} in {json}"));
-    let rest = &json[at + pattern.len()..];
-    let end = rest.find([',', '}']).expect("value ends");
-    rest[..end]
-        .parse()
-        .unwrap_or_else(|_| panic!("{key} is not a number in {json}"))
+/// The figures of `--json` these tests look at (the object has more).
+#[derive(Debug, Deserialize)]
+struct Figures {
+    connected: u64,
+    deliveries_per_s: f64,
+    latency_p99_ms: Option<f64>,
+    expected: u64,
+    delivered: u64,
+    gaps: u64,
+    reorders: u64,
+    skipped_lines: u64,
+    server_rss_connected: Option<f64>,
+}
+
+fn figures(output: &Output) -> Figures {
+    let json = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{json}\n{stderr}");
+    serde_json::from_str(&json).unwrap_or_else(|err| panic!("{err}: {json}"))
 }
 
 #[test]
@@ -67,23 +76,14 @@ fn bench_measures_a_real_server() {
         &pid,
         "--json",
     ]);
-    let json = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{json}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(field(&json, "deliveries_per_s") > 0.0, "{json}");
-    assert_eq!(field(&json, "gaps"), 0.0, "{json}");
-    assert_eq!(field(&json, "reorders"), 0.0, "{json}");
-    assert_eq!(
-        field(&json, "delivered"),
-        field(&json, "expected"),
-        "{json}"
-    );
-    assert_eq!(field(&json, "connected"), 20.0, "{json}");
-    assert!(field(&json, "latency_p99_ms") > 0.0, "{json}");
-    assert!(field(&json, "server_rss_connected") > 0.0, "{json}");
+    let figures = figures(&output);
+    assert!(figures.deliveries_per_s > 0.0, "{figures:?}");
+    assert_eq!(figures.gaps, 0, "{figures:?}");
+    assert_eq!(figures.reorders, 0, "{figures:?}");
+    assert_eq!(figures.delivered, figures.expected, "{figures:?}");
+    assert_eq!(figures.connected, 20, "{figures:?}");
+    assert!(figures.latency_p99_ms > Some(0.0), "{figures:?}");
+    assert!(figures.server_rss_connected > Some(0.0), "{figures:?}");
 }
 
 #[test]
@@ -106,11 +106,10 @@ fn bench_as_fast_as_possible_stays_bounded() {
         "500ms",
         "--json",
     ]);
-    let json = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{json}");
-    assert!(field(&json, "delivered") > 0.0, "{json}");
-    assert_eq!(field(&json, "gaps"), 0.0, "{json}");
-    assert_eq!(field(&json, "skipped_lines"), 0.0, "{json}");
+    let figures = figures(&output);
+    assert!(figures.delivered > 0, "{figures:?}");
+    assert_eq!(figures.gaps, 0, "{figures:?}");
+    assert_eq!(figures.skipped_lines, 0, "{figures:?}");
 }
 
 #[test]

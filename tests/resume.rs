@@ -106,7 +106,7 @@ async fn a_ghost_is_replaced_and_the_new_link_gets_exactly_what_it_missed() {
 #[tokio::test]
 async fn a_held_seat_expires_with_connection_lost() {
     let server = TestServer::start(Config {
-        resume_window: Some(Duration::from_millis(300)),
+        resume_window: Some(Duration::from_secs(1)),
         ..config()
     })
     .await;
@@ -121,6 +121,31 @@ async fn a_held_seat_expires_with_connection_lost() {
     let mut late = resume(&server, false, &format!("/resume {}", token(&tags))).await;
     late.expect("! cannot resume: unknown or expired session")
         .await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn an_enormous_window_holds_the_seat_without_overflowing() {
+    let server = TestServer::start(Config {
+        resume_window: Some(Duration::MAX),
+        ..config()
+    })
+    .await;
+    let mut bob = server.join("bob").await;
+    let mut alice = server.connect().await;
+    let tags = alice.login_tagged("alice").await;
+    bob.expect("-- alice has arrived").await;
+    drop_link(alice).await;
+    let seq = tags.seq.expect("seq");
+    let mut again = resume(&server, false, &format!("/resume {} {seq}", token(&tags))).await;
+    again
+        .expect_lines(&[
+            "-- you are alice",
+            "-- online (2): alice, bob",
+            "-- resumed (0)",
+        ])
+        .await;
+    assert!(bob.sync().await.is_empty());
     server.stop().await;
 }
 

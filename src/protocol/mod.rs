@@ -1,7 +1,7 @@
 //! The wire, shared by the server, the terminal client and the tests.
 //!
 //! Nothing here touches a socket: these are the pure rules of
-//! `PROTOCOL.md`, so every side classifies and renders lines the same way.
+//! `docs/protocol.md`, so every side classifies and renders lines the same way.
 
 pub mod codec;
 pub mod command;

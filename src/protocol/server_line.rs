@@ -94,16 +94,17 @@ impl ServerLine {
     }
 
     /// The wire bytes, `\n` included, formatted once to share with every
-    /// recipient.
+    /// recipient, in a buffer of exactly their size: queues count what a
+    /// line holds, and a `String` keeps up to twice its length.
     pub fn to_bytes(&self) -> Bytes {
-        Bytes::from(format!("{self}\n"))
+        exact(format!("{self}\n"))
     }
 
     /// The wire bytes of `-- online (N): ...` from names already joined with
     /// `, ` in roster order: the same text as [`ServerLine::Online`] without
     /// a `Name` per member (the room keeps its roster joined).
     pub fn online_bytes(count: usize, joined_names: &str) -> Bytes {
-        Bytes::from(format!("-- online ({count}): {joined_names}\n"))
+        exact(format!("-- online ({count}): {joined_names}\n"))
     }
 
     /// Whether the room keeps this line in its history.
@@ -378,6 +379,11 @@ fn write_names(f: &mut fmt::Formatter<'_>, names: &[Name]) -> fmt::Result {
         write!(f, "{name}")?;
     }
     Ok(())
+}
+
+/// `text` without its spare capacity.
+fn exact(text: String) -> Bytes {
+    Bytes::from(text.into_bytes().into_boxed_slice())
 }
 
 #[cfg(test)]

@@ -23,7 +23,7 @@ use tracing::Instrument;
 
 use super::Config;
 use super::login::{Login, login};
-use super::outbox::outbox;
+use super::outbox::{Budget, ReplyMeter, outbox};
 use super::rate::TokenBucket;
 use super::room::{ConnId, Leave, Request, RoomHandle};
 use super::writer::{self, WriterEnd};
@@ -37,6 +37,8 @@ const READ_BUFFER_BYTES: usize = 256;
 pub struct Context {
     pub config: Arc<Config>,
     pub room: RoomHandle,
+    /// The bound on bytes queued for all clients together.
+    pub budget: Arc<Budget>,
     /// Cancelled when the server begins to shut down.
     pub shutdown: CancellationToken,
     /// Cancelled when the shutdown flush deadline has passed.
@@ -50,7 +52,8 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, context: Context) {
     async move {
         let (read, write) = stream.into_split();
         let config = &context.config;
-        let (outbox, queue) = outbox(config.queue_lines, config.queue_bytes);
+        let (outbox, queue) = outbox(config.queue_lines, config.queue_bytes, &context.budget);
+        let replies = queue.meter();
         let writer = context.tracker.spawn(
             writer::run(
                 write,
@@ -66,11 +69,12 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, context: Context) {
             handle: writer,
             flushed: None,
         };
-        let mut bucket = TokenBucket::new(config.rate, config.burst);
+        let bucket = TokenBucket::new(config.rate, config.burst);
+        let mut flood = FloodControl { bucket, replies };
         if let Login::Joined { id, kicked, .. } =
-            Box::pin(login(&mut lines, outbox, peer, &mut bucket, &context)).await
+            Box::pin(login(&mut lines, outbox, peer, &mut flood.bucket, &context)).await
         {
-            let reason = session(&mut lines, &mut writer, &mut bucket, id, &kicked, &context).await;
+            let reason = session(&mut lines, &mut writer, &mut flood, id, &kicked, &context).await;
             if let Some(reason) = reason {
                 let _ = context.room.send(Request::Leave { id, reason }).await;
             }
@@ -101,6 +105,22 @@ impl WriterTask {
     }
 }
 
+/// The reader's brake: its token bucket, and the meter of what its
+/// replies cost.
+struct FloodControl {
+    bucket: TokenBucket,
+    replies: ReplyMeter,
+}
+
+impl FloodControl {
+    /// How long to stop reading, with the replies queued so far charged.
+    fn wait(&mut self) -> Duration {
+        let now = Instant::now();
+        self.bucket.charge_reply(now, self.replies.take());
+        self.bucket.wait(now)
+    }
+}
+
 /// Why the reader woke up.
 enum Wake {
     Frame(Option<Frame>),
@@ -114,7 +134,7 @@ enum Wake {
 async fn session<R: AsyncRead + Unpin>(
     lines: &mut FramedRead<R, LineCodec>,
     writer: &mut WriterTask,
-    bucket: &mut TokenBucket,
+    flood: &mut FloodControl,
     id: ConnId,
     kicked: &CancellationToken,
     context: &Context,
@@ -122,7 +142,7 @@ async fn session<R: AsyncRead + Unpin>(
     let config = &context.config;
     let mut last_line = Instant::now();
     loop {
-        let wait = bucket.wait(Instant::now());
+        let wait = flood.wait();
         if !wait.is_zero() {
             if let Some(wake) = pause(wait, writer, kicked).await {
                 return leave_reason(wake);
@@ -138,7 +158,7 @@ async fn session<R: AsyncRead + Unpin>(
             other => return leave_reason(other),
         };
         last_line = Instant::now();
-        bucket.take(last_line);
+        flood.bucket.take(last_line);
         let request = match frame {
             None => return Some(Leave::Closed),
             Some(Frame::TooLong) => Request::TooLong { id },

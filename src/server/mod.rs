@@ -1,4 +1,4 @@
-//! `chatty serve`: the room server of PROTOCOL.md.
+//! `chatty serve`: the room server of `docs/protocol.md`.
 //!
 //! ```text
 //! accept -> connection task -> login (own outbox, no room yet)
@@ -49,6 +49,8 @@ pub struct Config {
     pub write_timeout: Duration,
     pub queue_lines: usize,
     pub queue_bytes: usize,
+    /// Bytes queued for all clients together (see `outbox::Budget`).
+    pub queue_budget: usize,
     pub history: usize,
     pub history_file: Option<PathBuf>,
     /// Lines per second per client; 0 turns flood control off.
@@ -81,6 +83,7 @@ impl Config {
         write_timeout: Duration::from_secs(30),
         queue_lines: 1024,
         queue_bytes: 256 * 1024,
+        queue_budget: 256 << 20,
         history: 50,
         history_file: None,
         rate: 10,
@@ -110,6 +113,7 @@ impl Config {
             queue_bytes: self.queue_bytes,
             resume_window: self.resume_window,
             max_held: self.max_clients,
+            backlog_budget: self.queue_budget,
         }
     }
 }
@@ -157,9 +161,11 @@ pub async fn run(
         &tracker,
     );
     let flush = config.shutdown_flush;
+    let budget = outbox::Budget::new(config.queue_budget);
     let context = Context {
         config: Arc::new(config),
         room,
+        budget,
         shutdown: shutdown.clone(),
         hard_stop: hard_stop.clone(),
         tracker: tracker.clone(),

@@ -6,23 +6,43 @@
 //! members, most of the room's time while clients connect). The room
 //! updates this text on join, rename and leave instead, and a join costs
 //! one copy. Names never hold `,` or a space, so entries split cleanly.
+//!
+//! The whole `-- online` line is rendered once per change of the roster
+//! and shared (a `Bytes` clone) by every reply until the next change, so a
+//! `/names` in a large room costs a reference, not a fresh copy.
 
-use crate::protocol::Name;
+use bytes::Bytes;
+
+use crate::protocol::{Name, ServerLine};
 
 /// The joined names (see the module doc).
 #[derive(Debug, Default)]
 pub struct Roster {
     joined: String,
+    count: usize,
+    /// `-- online (N): ...` for the names as they are now.
+    rendered: Option<Bytes>,
 }
 
 impl Roster {
     /// The names, joined with `, `.
+    #[cfg(test)]
     pub fn joined(&self) -> &str {
         &self.joined
     }
 
+    /// The `-- online (N): ...` line, rendered once per change.
+    pub fn online(&mut self) -> Bytes {
+        let (count, joined) = (self.count, &self.joined);
+        self.rendered
+            .get_or_insert_with(|| ServerLine::online_bytes(count, joined))
+            .clone()
+    }
+
     /// Inserts `name` right after `after` (`None`: first).
     pub fn insert(&mut self, after: Option<&Name>, name: &Name) {
+        self.rendered = None;
+        self.count += 1;
         let at = after.and_then(|after| {
             self.find(after.as_str())
                 .map(|at| at + after.as_str().len())
@@ -38,6 +58,8 @@ impl Roster {
     pub fn remove(&mut self, name: &Name) {
         let name = name.as_str();
         let Some(at) = self.find(name) else { return };
+        self.rendered = None;
+        self.count -= 1;
         let end = at + name.len();
         if at > 0 {
             self.joined.replace_range(at - 2..end, "");

@@ -14,7 +14,7 @@ use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::time::timeout;
 use tokio_util::sync::CancellationToken;
 
-use super::outbox::{OutboxReceiver, Received};
+use super::outbox::{OutboxReceiver, Received, held};
 use crate::protocol::ServerLine;
 
 /// Most lines taken from the outbox per write.
@@ -51,7 +51,7 @@ pub async fn run<W: AsyncWrite + Unpin>(
         let Received::Lines(taken) = received else {
             return close(&mut socket, write_timeout).await;
         };
-        let bytes: usize = batch.iter().map(Bytes::len).sum();
+        let bytes: usize = batch.iter().map(held).sum();
         let skipped = outbox.take_skipped();
         add_skipped(&mut batch, skipped, outbox.got_last());
         let written = tokio::select! {
@@ -125,7 +125,7 @@ async fn close<W: AsyncWrite + Unpin>(socket: &mut W, limit: Duration) -> Writer
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::outbox::outbox;
+    use crate::server::outbox::{Budget, outbox};
 
     #[test]
     fn partial_writes_advance_through_the_lines() {
@@ -137,7 +137,7 @@ mod tests {
 
     #[tokio::test]
     async fn writes_queued_lines_then_the_skipped_count() {
-        let (sender, receiver) = outbox(2, 1000);
+        let (sender, receiver) = outbox(2, 1000, &Budget::unlimited());
         sender.push(Bytes::from_static(b"a\n"));
         sender.push(Bytes::from_static(b"b\n"));
         sender.push(Bytes::from_static(b"c\n"));

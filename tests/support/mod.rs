@@ -24,6 +24,15 @@ pub const WELCOME: &str = "-- welcome to chatty! what's your name?";
 /// How long any single expected event may take before a test fails.
 pub const DEADLINE: Duration = Duration::from_secs(10);
 
+/// A fresh directory under the system's temporary directory, removed
+/// with everything in it when dropped (even when the test fails).
+pub fn temp_dir() -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix("chatty-test-")
+        .tempdir()
+        .expect("temporary directory")
+}
+
 /// A config for tests: no flood control and a short linger, so tests
 /// run at full speed.
 pub fn config() -> Config {

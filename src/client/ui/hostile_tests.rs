@@ -11,7 +11,7 @@ use crate::client::update::update;
 
 use super::draw;
 
-/// Bidi controls and invisibles PROTOCOL.md 1.1 removes.
+/// Bidi controls and invisibles protocol 1.1 removes (docs/protocol.md).
 const HIDDEN: &[char] = &[
     '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}', '\u{2068}',
     '\u{2069}', '\u{200E}', '\u{200F}', '\u{061C}', '\u{200B}', '\u{2060}', '\u{FEFF}', '\u{00AD}',

@@ -27,7 +27,7 @@ const RESERVED: [&str; 6] = ["server", "system", "root", "admin", "chatty", "ope
 static RESERVED_SKELETONS: LazyLock<Vec<NameSkeleton>> =
     LazyLock::new(|| RESERVED.iter().map(|name| skeleton_of(name)).collect());
 
-/// A user name that obeys PROTOCOL.md: NFC, 1 to 24 characters, a letter or
+/// A user name that obeys docs/protocol.md: NFC, 1 to 24 characters, a letter or
 /// digit first, then letters, marks, digits, `_`, `-` or `.`; at most two
 /// marks on a letter, scripts that mix, and not posing as the system.
 ///

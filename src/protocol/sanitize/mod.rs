@@ -16,7 +16,7 @@ use chars::{Class, classify, is_parenthesis, keep_joiners_between_emoji};
 /// Longest echo of user text inside a `!` error, in characters.
 pub const ECHO_CHARS: usize = 32;
 
-/// Cleans one line of client text as PROTOCOL.md says.
+/// Cleans one line of client text as docs/protocol.md says.
 ///
 /// The output never holds a control, bidi or invisible character, never
 /// two blanks in a row, and never starts or ends with a space; it may be

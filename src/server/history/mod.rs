@@ -30,6 +30,7 @@ use anyhow::Context;
 use tokio_util::task::TaskTracker;
 
 use super::room::token::random_epoch;
+use crate::protocol::tags::is_tag_value;
 use crate::protocol::{Seq, ServerLine, Stamp, Tagged, Tags, Timestamp};
 use disk::{append_to, clean, load, rewrite};
 
@@ -43,6 +44,12 @@ pub struct History {
     head: Seq,
     file: Option<HistoryFile>,
 }
+
+/// Longest epoch read back from a file (the room writes 16 hex digits).
+const MAX_EPOCH_CHARS: usize = 64;
+/// Highest seq read back from a file: far beyond any room's life, and far
+/// from where counting on would overflow.
+const MAX_LOADED_SEQ: Seq = 1 << 53;
 
 /// Disk writes waiting for the history file's task.
 const FILE_QUEUE: usize = 1024;
@@ -130,16 +137,16 @@ impl History {
         }
         self.head = self.head.max(stamp.seq);
         if self.capacity == 0 {
-            return self.write(FileWrite::Append(format!("@seq={}", stamp.seq)));
+            return self.append(|| format!("@seq={}", stamp.seq));
         }
         self.remember((stamp, line.clone()));
-        self.write(FileWrite::Append(tagged(stamp, line)));
+        self.append(|| tagged(stamp, line));
     }
 
     /// Notes a room line that is not kept (an arrival, a private line).
     pub fn advance(&mut self, stamp: Stamp) {
         self.head = self.head.max(stamp.seq);
-        self.write(FileWrite::Append(format!("@seq={}", stamp.seq)));
+        self.append(|| format!("@seq={}", stamp.seq));
     }
 
     /// The lines a newcomer gets, oldest first.
@@ -149,9 +156,9 @@ impl History {
         self.lines.iter()
     }
 
-    /// Queues `write`, or a compacting rewrite once the file holds twice
-    /// what is kept.
-    fn write(&mut self, write: FileWrite) {
+    /// Queues the append of `line()` (rendered only with a file), or a
+    /// compacting rewrite once the file holds twice what is kept.
+    fn append(&mut self, line: impl FnOnce() -> String) {
         let Some(file) = &self.file else { return };
         let compact = file.lines_in_file >= self.capacity.saturating_mul(2).max(64);
         let (write, lines_in_file) = if compact {
@@ -159,7 +166,7 @@ impl History {
             let count = lines.len();
             (FileWrite::Rewrite(lines), count)
         } else {
-            (write, file.lines_in_file + 1)
+            (FileWrite::Append(line()), file.lines_in_file + 1)
         };
         if let Some(file) = &mut self.file {
             file.lines_in_file = lines_in_file;
@@ -276,14 +283,17 @@ impl Loaded {
             },
             _ => Tagged::parse(line),
         };
-        if let Some(epoch) = tags
+        let epoch = tags
             .epoch
-            .filter(|e| crate::protocol::tags::is_tag_value(e))
-        {
+            .filter(|e| e.len() <= MAX_EPOCH_CHARS && is_tag_value(e));
+        if let Some(epoch) = epoch {
             self.epoch = Some(epoch);
         }
         let talk = clean(line);
-        let seq = match (tags.seq, &talk) {
+        // A seq no room could reach is a damaged line, not a number to
+        // count on from.
+        let seq = tags.seq.filter(|seq| *seq <= MAX_LOADED_SEQ);
+        let seq = match (seq, &talk) {
             (Some(seq), _) => seq,
             // Talk from before numbering: numbered afresh at the end.
             (None, Some(_)) => 0,
@@ -426,6 +436,20 @@ mod tests {
         let fresh = History::in_memory(3);
         assert_ne!(fresh.epoch(), epoch, "without the file, a new epoch");
         assert_eq!(fresh.head(), 0);
+    }
+
+    #[tokio::test]
+    async fn damaged_numbering_is_not_counted_on() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("history.txt");
+        let huge = format!("@epoch={};seq=18446744073709551615\n", "e".repeat(100));
+        fs::write(
+            &path,
+            format!("@epoch=ab;seq=7\n{huge}@seq=99999999999999999999\n"),
+        )
+        .expect("write");
+        let history = History::open(3, &path, &TaskTracker::new()).expect("open");
+        assert_eq!((history.epoch(), history.head()), ("ab", 7));
     }
 
     #[tokio::test]

@@ -11,6 +11,7 @@ use std::collections::VecDeque;
 use bytes::Bytes;
 
 use crate::protocol::{Seq, Stamp};
+use crate::server::outbox::held;
 
 /// Runs of dropped seqs remembered; past it the oldest runs are merged
 /// (their count stays exact, where inside them a seq falls does not).
@@ -65,17 +66,39 @@ impl Backlog {
         }
     }
 
-    /// Keeps a line, dropping the oldest ones past the bounds.
-    pub fn record(&mut self, kept: Kept) {
-        self.kept_bytes += kept.line.len();
+    /// Keeps a line, dropping the oldest ones past the bounds; returns
+    /// the bytes (as [`held`] counts them) it took and gave back.
+    pub fn record(&mut self, kept: Kept) -> (usize, usize) {
+        let taken = held(&kept.line);
+        self.kept_bytes += taken;
         self.kept.push_back(kept);
+        let before = self.kept_bytes;
         while self.kept.len() > self.max_lines
             || (self.kept.len() > 1 && self.kept_bytes > self.max_bytes)
         {
-            let Some(old) = self.kept.pop_front() else {
-                break;
-            };
-            self.kept_bytes -= old.line.len();
+            self.drop_oldest();
+        }
+        (taken, before - self.kept_bytes)
+    }
+
+    /// What the kept lines hold, as [`held`] counts it.
+    pub fn held(&self) -> usize {
+        self.kept_bytes
+    }
+
+    /// Drops the oldest lines (counted) until at most `bytes` are held,
+    /// keeping the newest line; returns the bytes given back.
+    pub fn trim_to(&mut self, bytes: usize) -> usize {
+        let before = self.kept_bytes;
+        while self.kept.len() > 1 && self.kept_bytes > bytes {
+            self.drop_oldest();
+        }
+        before - self.kept_bytes
+    }
+
+    fn drop_oldest(&mut self) {
+        if let Some(old) = self.kept.pop_front() {
+            self.kept_bytes -= held(&old.line);
             self.drop_seq(old.stamp.seq);
         }
     }
@@ -181,6 +204,18 @@ mod tests {
         let none = backlog.after(7);
         assert_eq!((none.lost, seqs(&none)), (0, vec![8, 9, 10]));
         assert_eq!(backlog.after(10).kept.len(), 0);
+    }
+
+    #[test]
+    fn trimming_counts_what_it_drops() {
+        let mut backlog = Backlog::new(100, 100_000);
+        for seq in 1..=5 {
+            backlog.record(kept(seq, None));
+        }
+        let freed = backlog.trim_to(0);
+        assert_eq!(freed, 4 * held(&kept(1, None).line));
+        let missed = backlog.after(0);
+        assert_eq!((missed.lost, seqs(&missed)), (4, vec![5]));
     }
 
     #[test]

@@ -4,6 +4,8 @@
 
 use std::sync::LazyLock;
 
+use bytes::Bytes;
+
 use tokio::sync::oneshot;
 
 use super::event::{Event, MemberId};
@@ -11,6 +13,7 @@ use super::seats::{Conn, Seat};
 use super::{JoinReply, Leave, Request, Room};
 use crate::protocol::sanitize::{echo, sanitize_reason};
 use crate::protocol::{ByeReason, Command, Name, ServerLine, Timestamp, shorten};
+use crate::server::outbox::Push;
 
 /// Longest `/quit` reason or away message shown to the room, in characters.
 const REASON_CHARS: usize = 64;
@@ -143,8 +146,29 @@ impl Room {
 
     /// Sends `line` to the member's connection (not numbered, not kept).
     pub(super) fn reply(&mut self, member: MemberId, line: ServerLine) {
-        if let Some(seat) = self.seats.get_mut(&member) {
-            seat.send(line.to_bytes());
+        self.reply_bytes(member, line.to_bytes());
+    }
+
+    /// A rendered reply; a member whose replies pile up is too slow.
+    pub(super) fn reply_bytes(&mut self, member: MemberId, line: Bytes) {
+        let overflow = self
+            .seats
+            .get(&member)
+            .is_some_and(|seat| seat.reply(line) == Push::Overflow);
+        if overflow {
+            self.too_slow(member);
+        }
+    }
+
+    /// Closes a member that does not read its own replies (once).
+    pub(super) fn too_slow(&mut self, member: MemberId) {
+        let connected = self
+            .seats
+            .get(&member)
+            .and_then(|seat| seat.conn.as_ref())
+            .is_some_and(|conn| self.conns.contains_key(&conn.id));
+        if connected {
+            self.depart(member, Some("too slow".into()), Some(ByeReason::TooSlow));
         }
     }
 
@@ -157,12 +181,9 @@ impl Room {
 
     fn names(&mut self, member: MemberId) {
         let online = self.state.online();
-        let away = self.state.away_lines();
-        if let Some(seat) = self.seats.get_mut(&member) {
-            seat.send(online);
-            for line in away {
-                seat.send(line.to_bytes());
-            }
+        self.reply_bytes(member, online);
+        for line in self.state.away_lines() {
+            self.reply(member, line);
         }
     }
 

@@ -11,6 +11,7 @@ use super::event::MemberId;
 use super::seats::{Seat, with_tags};
 use super::{JoinReply, Room};
 use crate::protocol::{ByeReason, Name, ServerLine, Stamp, Tagged, Tags};
+use crate::server::outbox::{LINE_OVERHEAD, Push, held};
 
 impl Room {
     pub(super) fn deliver(&mut self, deliveries: Vec<Delivery>) {
@@ -37,9 +38,14 @@ impl Room {
     fn send_line(&mut self, stamp: Stamp, line: &ServerLine, to: Audience, from: Option<MemberId>) {
         let plain = line.to_bytes();
         let mut tagged = None;
+        let (mut taken, mut freed) = (0, 0);
         let mut send = |seat: &mut Seat| {
-            if !from.is_some_and(|from| seat.ignoring.contains(&from)) {
-                seat.send_room_line(stamp, &plain, &mut tagged);
+            // A join not yet applied gets its welcome first (a shared log
+            // may hand us lines in between).
+            let pending = seat.reply.is_some();
+            if !pending && !from.is_some_and(|from| seat.ignoring.contains(&from)) {
+                let (took, gave) = seat.send_room_line(stamp, &plain, &mut tagged);
+                (taken, freed) = (taken + took, freed + gave);
             }
         };
         match to {
@@ -58,6 +64,24 @@ impl Room {
                         send(seat);
                     }
                 }
+            }
+        }
+        self.backlogs_changed(taken, freed);
+    }
+
+    /// Keeps every backlog together within the backlog budget: past it,
+    /// each is trimmed to three quarters of an even share (what it drops
+    /// is counted, so skipped counts stay exact).
+    fn backlogs_changed(&mut self, taken: usize, freed: usize) {
+        self.backlog_held = (self.backlog_held + taken).saturating_sub(freed);
+        if self.backlog_held <= self.settings.backlog_budget {
+            return;
+        }
+        let share = self.settings.backlog_budget / 4 * 3 / self.tokens.len().max(1);
+        for seat in self.seats.values_mut() {
+            if let Some(resumable) = &mut seat.resumable {
+                let freed = resumable.backlog.trim_to(share);
+                self.backlog_held = self.backlog_held.saturating_sub(freed);
             }
         }
     }
@@ -89,29 +113,41 @@ impl Room {
         let you_are = you_are(name, self.state.epoch(), stamp.seq, session);
         let online = self.state.online();
         let away = self.state.away_lines();
-        let Some(seat) = self.seats.get_mut(&member) else {
+        let Some(seat) = self.seats.get(&member) else {
             return;
         };
-        let replay = history_that_fits(seat, &self.state, you_are.len() + online.len(), away.len());
-        seat.send(you_are);
-        seat.send(online);
+        let used = held(&you_are) + held(&online);
+        let replay = history_that_fits(seat, &self.state, used, away.len());
+        let mut frame = vec![you_are, online];
         if !replay.is_empty() {
-            seat.send(ServerLine::HistoryStart(replay.len()).to_bytes());
-            for line in replay {
-                seat.send(line);
-            }
-            seat.send(ServerLine::HistoryEnd.to_bytes());
+            frame.push(ServerLine::HistoryStart(replay.len()).to_bytes());
+            frame.extend(replay);
+            frame.push(ServerLine::HistoryEnd.to_bytes());
         }
-        for line in away {
-            seat.send(line.to_bytes());
+        frame.extend(away.iter().map(ServerLine::to_bytes));
+        self.send_frame(member, frame);
+    }
+
+    /// Sends the lines of a welcome or resume frame; their places in the
+    /// queue (`None`: not queued). A member whose replies pile up is too
+    /// slow.
+    pub(super) fn send_frame(&mut self, member: MemberId, lines: Vec<Bytes>) -> Vec<Option<u64>> {
+        let Some(seat) = self.seats.get(&member) else {
+            return Vec::new();
+        };
+        let placed: Vec<Result<u64, Push>> =
+            lines.into_iter().map(|line| seat.frame(line)).collect();
+        if placed.contains(&Err(Push::Overflow)) {
+            self.too_slow(member);
         }
+        placed.into_iter().map(Result::ok).collect()
     }
 
     fn join_lost(&mut self, member: MemberId, name: Name) {
         let Some(mut seat) = self.seats.remove(&member) else {
             return;
         };
-        self.forget_token(&seat);
+        self.forget_seat(&seat);
         if let (Some(reply), Some(conn)) = (seat.reply.take(), seat.conn.take()) {
             self.conns.remove(&conn.id);
             let outbox = conn.outbox;
@@ -132,7 +168,7 @@ impl Room {
         let Some(seat) = self.seats.remove(&member) else {
             return;
         };
-        self.forget_token(&seat);
+        self.forget_seat(&seat);
         let members = self.seats.len();
         let reason = reason.unwrap_or("closed");
         match seat.conn {
@@ -175,7 +211,7 @@ fn history_that_fits(
         return Vec::new();
     };
     let (free_lines, free_bytes) = conn.outbox.room_left();
-    let mut budget = free_bytes.saturating_sub(used + 40);
+    let mut budget = free_bytes.saturating_sub(used + 2 * (40 + LINE_OVERHEAD));
     let mut replay: Vec<Bytes> = state
         .history()
         .lines()
@@ -189,7 +225,7 @@ fn history_that_fits(
                 plain
             }
         })
-        .take_while(|line| match budget.checked_sub(line.len()) {
+        .take_while(|line| match budget.checked_sub(held(line)) {
             Some(left) => {
                 budget = left;
                 true

@@ -137,6 +137,8 @@ pub struct Settings {
     pub resume_window: Option<Duration>,
     /// Most seats held at once (past it the oldest hold ends early).
     pub max_held: usize,
+    /// Bytes all backlogs may hold together (as queues count them).
+    pub backlog_budget: usize,
 }
 
 /// The room: the fold's state, the log it folds, and the local seats.
@@ -152,6 +154,8 @@ pub struct Room {
     holds: VecDeque<(Instant, MemberId)>,
     /// `/ping`s waiting for the log to pass a seq.
     barriers: VecDeque<(Seq, ConnId)>,
+    /// What every backlog holds together.
+    backlog_held: usize,
     settings: Settings,
     next_id: u64,
     moderation: moderate::Desk,
@@ -174,6 +178,7 @@ impl Room {
             tokens: HashMap::new(),
             holds: VecDeque::new(),
             barriers: VecDeque::new(),
+            backlog_held: 0,
             settings,
             next_id: 1,
             moderation: moderate::Desk::default(),
@@ -205,10 +210,16 @@ impl Room {
         self.save_bans();
     }
 
+    /// `-- online (N): ...` as `/names` answers it.
+    pub fn online(&mut self) -> bytes::Bytes {
+        self.state.online()
+    }
+
     /// Says bye to every member and lets them go; used at shutdown.
     pub fn close_all(&mut self, reason: ByeReason) {
         self.conns.clear();
         self.tokens.clear();
+        self.backlog_held = 0;
         let bye = ServerLine::Bye(reason.clone()).to_bytes();
         for (member, seat) in self.seats.drain() {
             if let Some(conn) = seat.conn {
@@ -236,10 +247,12 @@ impl Room {
         self.disclose_token(member)
     }
 
-    /// Forgets a seat's token (the seat is gone).
-    fn forget_token(&mut self, seat: &Seat) {
+    /// Forgets a seat's token and backlog (the seat is gone).
+    fn forget_seat(&mut self, seat: &Seat) {
         if let Some(resumable) = &seat.resumable {
             self.tokens.remove(&resumable.token);
+            let held = resumable.backlog.held();
+            self.backlog_held = self.backlog_held.saturating_sub(held);
         }
     }
 

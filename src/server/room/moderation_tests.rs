@@ -23,7 +23,7 @@ fn moderated(exempt: &'static [crate::server::moderation::Cidr]) -> Room {
 
 /// Joins from `peer`; `Err` holds the refusal.
 fn join_from(room: &mut Room, name: &str, peer: &str) -> Result<Client, &'static str> {
-    let (sender, mut queue) = outbox(16, 4096);
+    let (sender, mut queue) = outbox(16, 4096, &crate::server::outbox::Budget::unlimited());
     let (reply, mut answer) = oneshot::channel();
     room.handle(Request::Join {
         name: Name::parse(name).expect("name"),

@@ -3,7 +3,7 @@
 //! it back, gets exactly the lines it missed (or how many were lost), and
 //! nobody else notices.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use tokio::sync::oneshot;
@@ -14,6 +14,7 @@ use super::seats::{Conn, Seat, with_tags};
 use super::token::Token;
 use super::{JoinReply, Room};
 use crate::protocol::{ByeReason, Seq, ServerLine};
+use crate::server::outbox::{LINE_OVERHEAD, held};
 
 /// Lines of the resume frame around the missed lines, after `-- you are`
 /// and `-- online`: `-- resumed`, `-- N messages skipped`, `-- end of
@@ -38,7 +39,11 @@ impl Room {
             self.conns.remove(&conn.id);
             conn.close(None);
         }
-        let until = Instant::now() + window;
+        // A window too long to add to a clock reading means a year.
+        let now = Instant::now();
+        let until = now
+            .checked_add(window)
+            .unwrap_or(now + Duration::from_secs(365 * 24 * 3600));
         seat.held_until = Some(until);
         self.make_room_for_a_hold();
         self.holds.push_back((until, member));
@@ -152,7 +157,9 @@ impl Room {
         }
     }
 
-    /// Puts the seat on its new connection and sends the resume frame.
+    /// Puts the seat on its new connection and sends the resume frame:
+    /// `-- you are`, `-- online`, `-- resumed (K)`, `-- N messages
+    /// skipped` if some are lost, the K lines, `-- end of resumed`.
     fn seat_on(&mut self, member: MemberId, conn: Conn, tags: bool, since: Seq) {
         let Some(session) = self.rotate_token(member) else {
             return;
@@ -170,22 +177,51 @@ impl Room {
         seat.held_until = None;
         seat.written_when_held = None;
         let you_are = you_are(name, &epoch, head, tags.then_some(session));
-        let used = you_are.len() + online.len();
-        seat.send(you_are);
-        seat.send(online);
-        send_missed(seat, since, used);
+        let used = held(&you_are) + held(&online);
+        let (lost, missed) = missed_that_fit(seat, since, used);
+        let mut frame = vec![
+            you_are,
+            online,
+            ServerLine::ResumedStart(missed.len()).to_bytes(),
+        ];
+        if lost > 0 {
+            frame.push(ServerLine::Skipped(lost).to_bytes());
+        }
+        let first = frame.len();
+        let seqs: Vec<Seq> = missed.iter().map(|(seq, _)| *seq).collect();
+        frame.extend(missed.into_iter().map(|(_, line)| line));
+        frame.push(ServerLine::ResumedEnd.to_bytes());
+        let placed = self.send_frame(member, frame);
+        let places: Vec<(Seq, Option<u64>)> = seqs
+            .into_iter()
+            .zip(
+                placed
+                    .into_iter()
+                    .skip(first)
+                    .chain(std::iter::repeat(None)),
+            )
+            .collect();
+        let resumable = self
+            .seats
+            .get_mut(&member)
+            .and_then(|s| s.resumable.as_mut());
+        if let Some(resumable) = resumable {
+            resumable.backlog.renumber(since, |seq| {
+                let at = places.binary_search_by_key(&seq, |(seq, _)| *seq).ok()?;
+                places[at].1
+            });
+        }
     }
 }
 
-/// `-- resumed (K)`, `-- N messages skipped` if some are lost, the K
-/// lines, `-- end of resumed`; the lines that do not fit the new queue
-/// count as lost.
-fn send_missed(seat: &mut Seat, since: Seq, used: usize) {
-    let Some(conn) = &seat.conn else { return };
-    let (free_lines, free_bytes) = conn.outbox.room_left();
-    let Some(resumable) = &seat.resumable else {
-        return;
+/// The member's lines after `since` that fit its new queue beside `used`
+/// bytes of frame (tagged if it reads tags), oldest first, and how many
+/// more there were: lost, or not fitting.
+fn missed_that_fit(seat: &Seat, since: Seq, used: usize) -> (u64, Vec<(Seq, Bytes)>) {
+    let (Some(conn), Some(resumable)) = (&seat.conn, &seat.resumable) else {
+        return (0, Vec::new());
     };
+    let (free_lines, free_bytes) = conn.outbox.room_left();
     let missed = resumable.backlog.after(since);
     let render = |plain: &Bytes, stamp| {
         if seat.tags {
@@ -194,14 +230,14 @@ fn send_missed(seat: &mut Seat, since: Seq, used: usize) {
             plain.clone()
         }
     };
-    let mut budget = free_bytes.saturating_sub(used + 80);
+    let mut budget = free_bytes.saturating_sub(used + FRAME_LINES * (40 + LINE_OVERHEAD));
     let mut lines: Vec<(Seq, Bytes)> = missed
         .kept
         .iter()
         .rev()
-        .take(free_lines.saturating_sub(FRAME_LINES))
+        .take(free_lines.saturating_sub(2 + FRAME_LINES))
         .map(|kept| (kept.stamp.seq, render(&kept.line, kept.stamp)))
-        .take_while(|(_, line)| match budget.checked_sub(line.len()) {
+        .take_while(|(_, line)| match budget.checked_sub(held(line)) {
             Some(left) => {
                 budget = left;
                 true
@@ -211,19 +247,5 @@ fn send_missed(seat: &mut Seat, since: Seq, used: usize) {
         .collect();
     lines.reverse();
     let lost = missed.lost + (missed.kept.len() - lines.len()) as u64;
-    seat.send(ServerLine::ResumedStart(lines.len()).to_bytes());
-    if lost > 0 {
-        seat.send(ServerLine::Skipped(lost).to_bytes());
-    }
-    let mut sent = Vec::with_capacity(lines.len());
-    for (seq, line) in lines {
-        sent.push((seq, seat.send(line)));
-    }
-    seat.send(ServerLine::ResumedEnd.to_bytes());
-    if let Some(resumable) = &mut seat.resumable {
-        resumable.backlog.renumber(since, |seq| {
-            let at = sent.binary_search_by_key(&seq, |(seq, _)| *seq).ok()?;
-            sent[at].1
-        });
-    }
+    (lost, lines)
 }

@@ -29,30 +29,15 @@ pub struct Conn {
     pub outbox: Outbox,
     pub kicked: CancellationToken,
     pub peer: SocketAddr,
-    /// Lines queued to the outbox so far (by the login, then the room).
-    queued: u64,
 }
 
 impl Conn {
     pub fn new(id: ConnId, outbox: Outbox, peer: SocketAddr) -> Conn {
-        let queued = outbox.counts().0;
         Conn {
             id,
             outbox,
             kicked: CancellationToken::new(),
             peer,
-            queued,
-        }
-    }
-
-    /// Queues a line; its place among the queued lines if it fit.
-    pub fn push(&mut self, line: Bytes) -> Option<u64> {
-        match self.outbox.push(line) {
-            Push::Queued => {
-                self.queued += 1;
-                Some(self.queued)
-            }
-            Push::Skipped | Push::Closed => None,
         }
     }
 
@@ -121,8 +106,14 @@ impl Seat {
 
     /// Sends a room line: tagged or not, as the member asked, and into the
     /// backlog if it keeps one. `tagged` caches the tagged rendering.
-    pub fn send_room_line(&mut self, stamp: Stamp, plain: &Bytes, tagged: &mut Option<Bytes>) {
-        let ordinal = self.conn.as_mut().and_then(|conn| {
+    /// Returns the bytes the backlog took and gave back.
+    pub fn send_room_line(
+        &mut self,
+        stamp: Stamp,
+        plain: &Bytes,
+        tagged: &mut Option<Bytes>,
+    ) -> (usize, usize) {
+        let ordinal = self.conn.as_ref().and_then(|conn| {
             let line = if self.tags {
                 tagged
                     .get_or_insert_with(|| with_tags(stamp, plain))
@@ -130,21 +121,33 @@ impl Seat {
             } else {
                 plain.clone()
             };
-            conn.push(line)
+            conn.outbox.push_counted(line).ok()
         });
-        if let Some(resumable) = &mut self.resumable {
-            let line = plain.clone();
-            resumable.backlog.record(Kept {
-                stamp,
-                line,
-                ordinal,
-            });
-        }
+        let Some(resumable) = &mut self.resumable else {
+            return (0, 0);
+        };
+        let line = plain.clone();
+        resumable.backlog.record(Kept {
+            stamp,
+            line,
+            ordinal,
+        })
     }
 
-    /// Sends a line that is not a room line (a reply, a frame line).
-    pub fn send(&mut self, line: Bytes) -> Option<u64> {
-        self.conn.as_mut().and_then(|conn| conn.push(line))
+    /// Sends a reply to the member's own line (never skipped; `Overflow`
+    /// when its replies pile up: it is too slow).
+    pub fn reply(&self, line: Bytes) -> Push {
+        self.conn
+            .as_ref()
+            .map_or(Push::Closed, |conn| conn.outbox.push_reply(line))
+    }
+
+    /// Sends a line of a welcome or resume frame: a reply, but not charged
+    /// to flood control. Its place in the queue if queued.
+    pub fn frame(&self, line: Bytes) -> Result<u64, Push> {
+        self.conn.as_ref().map_or(Err(Push::Closed), |conn| {
+            conn.outbox.push_welcome_counted(line)
+        })
     }
 
     /// The seq after which a resume without one starts: after the last
@@ -157,7 +160,7 @@ impl Seat {
             return head;
         };
         let backlog = &resumable.backlog;
-        let written = self.conn.as_ref().map_or(0, |conn| conn.outbox.counts().1);
+        let written = self.conn.as_ref().map_or(0, |conn| conn.outbox.written());
         backlog
             .last_written(written)
             .or_else(|| backlog.before_oldest())

@@ -103,9 +103,10 @@ impl RoomState {
         self.holder(&name.skeleton())
     }
 
-    /// `-- online (N): ...`, names in roster order.
-    pub fn online(&self) -> Bytes {
-        ServerLine::online_bytes(self.members.len(), self.roster.joined())
+    /// `-- online (N): ...`, names in roster order, rendered once per
+    /// change of the roster and shared.
+    pub fn online(&mut self) -> Bytes {
+        self.roster.online()
     }
 
     /// One `-- NAME is away ...` line per away member, in roster order.

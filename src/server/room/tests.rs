@@ -5,7 +5,7 @@ use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 
 use super::*;
-use crate::server::outbox::{OutboxReceiver, outbox};
+use crate::server::outbox::{Budget, OutboxReceiver, outbox};
 
 pub(super) struct Client {
     pub id: ConnId,
@@ -35,6 +35,7 @@ pub(super) fn settings() -> Settings {
         queue_bytes: 4096,
         resume_window: Some(std::time::Duration::from_secs(60)),
         max_held: 2,
+        backlog_budget: usize::MAX,
     }
 }
 
@@ -55,7 +56,7 @@ pub(super) fn try_join_tagged(
     name: &str,
     tags: bool,
 ) -> Result<Client, (Name, OutboxReceiver)> {
-    let (sender, queue) = outbox(16, 4096);
+    let (sender, queue) = outbox(16, 4096, &Budget::unlimited());
     let (reply, mut answer) = oneshot::channel();
     let name = Name::parse(name).expect("valid name");
     step(
@@ -407,4 +408,92 @@ fn a_full_outbox_skips_without_blocking_the_room() {
     alice.lines();
     say(&mut room, &alice, "after");
     assert_eq!(bob.lines(), ["alice: after"]);
+}
+
+#[test]
+fn replies_are_never_skipped_for_room_lines() {
+    let (mut room, alice, mut bob) = alice_and_bob();
+    for i in 0..40 {
+        say(&mut room, &alice, &format!("line {i}"));
+    }
+    for command in ["/ping", "/names", "/nosuch"] {
+        say(&mut room, &bob, command);
+    }
+    let lines = bob.lines();
+    assert_eq!(lines.len(), 16 + 4, "{lines:?}");
+    assert_eq!(
+        lines[16..],
+        [
+            "-- 24 messages skipped",
+            "-- pong",
+            "-- online (2): alice, bob",
+            "! unknown command \"/nosuch\", try /help",
+        ],
+        "the count of what was skipped comes first: /ping is a barrier"
+    );
+}
+
+#[test]
+fn a_client_whose_replies_pile_up_is_too_slow() {
+    let (mut room, mut alice, mut bob) = alice_and_bob();
+    for _ in 0..300 {
+        say(&mut room, &bob, "/ping");
+    }
+    let lines = bob.lines();
+    assert_eq!(lines.last().map(String::as_str), Some("-- bye (too slow)"));
+    assert!(bob.kicked.is_cancelled());
+    assert_eq!(alice.lines(), ["-- bob has left (too slow)"]);
+}
+
+#[test]
+fn an_unknown_member_id_never_panics_the_room() {
+    let (mut room, mut alice, _bob) = alice_and_bob();
+    let gone: ConnId = 999;
+    for line in [
+        "hi",
+        "/me waves",
+        "/msg alice psst",
+        "/msg ghost hi",
+        "/nick casper",
+        "/ignore alice",
+        "/away",
+        "/session",
+    ] {
+        let command = Command::parse(line);
+        step(&mut room, Request::Command { id: gone, command });
+    }
+    step(&mut room, Request::TooLong { id: gone });
+    let reason = Leave::Closed;
+    step(&mut room, Request::Leave { id: gone, reason });
+    assert!(alice.lines().is_empty(), "nobody hears of a ghost");
+}
+
+#[test]
+fn names_replies_share_one_rendered_roster_until_it_changes() {
+    let (mut room, mut alice, mut bob) = alice_and_bob();
+    say(&mut room, &alice, "/names");
+    say(&mut room, &bob, "/names");
+    let (first, second) = (alice.queue.take_queued(), bob.queue.take_queued());
+    assert_eq!(first, second);
+    assert_eq!(first[0].as_ptr(), second[0].as_ptr(), "one buffer, shared");
+    let mut carol = join(&mut room, "carol");
+    carol.lines();
+    alice.lines();
+    say(&mut room, &alice, "/names");
+    assert_eq!(alice.lines(), ["-- online (3): alice, bob, carol"]);
+}
+
+#[test]
+fn replies_are_metered_for_flood_control() {
+    let (mut room, mut alice, _bob) = alice_and_bob();
+    let meter = alice.queue.meter();
+    assert_eq!(meter.take(), 0, "the welcome is not charged");
+    say(&mut room, &alice, "hello");
+    assert_eq!(meter.take(), 0, "room lines are not replies");
+    say(&mut room, &alice, "/names");
+    let roster = "-- online (2): alice, bob\n".len();
+    say(&mut room, &alice, "/ping");
+    assert_eq!(meter.take(), roster + "-- pong\n".len());
+    assert_eq!(meter.take(), 0, "each byte is charged once");
+    alice.lines();
 }

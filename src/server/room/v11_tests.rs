@@ -8,7 +8,7 @@ use tokio::sync::oneshot;
 use super::tests::{Client, alice_and_bob, join, room, say, settings, step, try_join_tagged};
 use super::*;
 use crate::protocol::{Tagged, Tags};
-use crate::server::outbox::outbox;
+use crate::server::outbox::{Budget, outbox};
 
 fn tagged(room: &mut Room, name: &str) -> Client {
     try_join_tagged(room, name, true).unwrap_or_else(|_| panic!("{name} joins"))
@@ -36,7 +36,7 @@ fn leave(room: &mut Room, client: &Client) {
 
 /// Asks to resume; the reply and the new client's queue.
 fn resume(room: &mut Room, token: &str, seq: Option<Seq>, tags: bool) -> Result<Client, String> {
-    let (sender, queue) = outbox(16, 4096);
+    let (sender, queue) = outbox(16, 4096, &Budget::unlimited());
     let (reply, mut answer) = oneshot::channel();
     let token = token.to_owned();
     let peer = "127.0.0.1:2".parse().expect("addr");
@@ -364,4 +364,96 @@ fn the_oldest_hold_ends_early_past_the_limit() {
         leave(&mut room, client);
     }
     assert_eq!(alice.lines(), ["-- b1 has left (connection lost)"]);
+}
+
+/// A log that hands entries back only up to a released seq, as a shared
+/// engine may lag behind its appends.
+#[derive(Debug)]
+struct LaggingLog {
+    head: Seq,
+    unread: std::collections::VecDeque<event::Entry>,
+    released: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl log::Log for LaggingLog {
+    fn append(&mut self, event: event::Event) {
+        self.head += 1;
+        let time = crate::protocol::Timestamp(0);
+        let stamp = crate::protocol::Stamp {
+            seq: self.head,
+            time,
+        };
+        self.unread.push_back(event::Entry { stamp, event });
+    }
+
+    fn next(&mut self) -> Option<event::Entry> {
+        let released = self.released.load(std::sync::atomic::Ordering::SeqCst);
+        let ready = self.unread.front()?.stamp.seq <= released;
+        if ready { self.unread.pop_front() } else { None }
+    }
+
+    fn head(&self) -> Seq {
+        self.head
+    }
+}
+
+#[test]
+fn only_applied_events_reach_members_and_ping_waits_for_the_log() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let released = std::sync::Arc::new(AtomicU64::new(u64::MAX));
+    let log = LaggingLog {
+        head: 0,
+        unread: std::collections::VecDeque::new(),
+        released: released.clone(),
+    };
+    let state = RoomState::new(History::in_memory(3));
+    let mut room = Room::with_log(state, Box::new(log), settings());
+    let alice = join(&mut room, "alice");
+    let mut bob = join(&mut room, "bob");
+    bob.lines();
+    released.store(2, Ordering::SeqCst);
+    say(&mut room, &alice, "one");
+    say(&mut room, &bob, "/ping");
+    say(&mut room, &bob, "/names");
+    assert_eq!(
+        bob.lines(),
+        ["-- online (2): alice, bob"],
+        "nothing applied yet"
+    );
+    released.store(u64::MAX, Ordering::SeqCst);
+    step(&mut room, Request::TooLong { id: alice.id });
+    assert_eq!(bob.lines(), ["alice: one", "-- pong"]);
+}
+
+#[test]
+fn backlogs_together_stay_within_their_budget_and_counts_stay_exact() {
+    let budget = Settings {
+        backlog_budget: 400,
+        ..settings()
+    };
+    let mut room = Room::new(History::in_memory(3), budget);
+    let alice = join(&mut room, "alice");
+    let mut bob = tagged(&mut room, "bob");
+    let mut carol = tagged(&mut room, "carol");
+    let token = split(&bob.lines()).0[0].session.clone().expect("token");
+    carol.lines();
+    leave(&mut room, &bob);
+    leave(&mut room, &carol);
+    for i in 0..10 {
+        say(&mut room, &alice, &format!("line {i}"));
+    }
+    assert!(room.backlog_held <= 400, "{} held", room.backlog_held);
+    let mut bob = resume(&mut room, &token, Some(2), false).expect("resumed");
+    let lines = bob.lines();
+    let kept: usize = lines[2]
+        .strip_prefix("-- resumed (")
+        .and_then(|rest| rest.trim_end_matches(')').parse().ok())
+        .expect("-- resumed (K)");
+    let lost: usize = lines[3]
+        .strip_prefix("-- ")
+        .and_then(|rest| rest.strip_suffix(" messages skipped"))
+        .and_then(|count| count.parse().ok())
+        .expect("-- N messages skipped");
+    assert_eq!(kept + lost, 11, "carol's arrival and ten lines: {lines:?}");
+    assert_eq!(lines[lines.len() - 2], "alice: line 9");
 }

@@ -1,5 +1,8 @@
 //! The bench's figures, as text for people and as one flat JSON object
-//! for scripts (`"key":value` pairs, easy to pick out with grep).
+//! for scripts (`"key":value` pairs, easy to pick out with grep; see
+//! [`json`]).
+
+mod json;
 
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -295,61 +298,6 @@ impl Report {
         }
         Ok(())
     }
-
-    /// The report as one flat JSON object.
-    pub fn json(&self) -> String {
-        let mut fields = Json::default();
-        fields.string("addr", &self.addr);
-        fields.int("clients", self.clients as u64);
-        fields.int("senders", self.senders as u64);
-        fields.int("rate", u64::from(self.rate));
-        fields.int("in_flight", self.in_flight as u64);
-        fields.int("payload", self.payload as u64);
-        fields.bool("idle", self.idle);
-        fields.int("connected", self.connected as u64);
-        fields.float("connect_s", Some(self.connect_s));
-        fields.float("settle_s", Some(self.settle_s));
-        fields.bool("settled", self.settled);
-        fields.float("window_s", Some(self.window_s));
-        fields.float("deliveries_per_s", Some(self.deliveries_per_s));
-        fields.float("offered_per_s", self.offered_per_s);
-        fields.float("achieved_per_s", Some(self.achieved_per_s));
-        latency_json(&mut fields, "latency", self.latency.as_ref());
-        fields.int("expected", self.expected);
-        fields.int("delivered", self.delivered);
-        fields.int("gaps", self.gaps);
-        fields.int("reorders", self.reorders);
-        fields.int("skipped_notices", self.skipped_notices);
-        fields.int("skipped_lines", self.skipped_lines);
-        fields.int("other_lines", self.other_lines);
-        fields.int("errors", self.errors);
-        fields.int("eofs", self.eofs);
-        fields.opt_string("first_error", self.first_error.as_deref());
-        fields.int("slow_readers", self.slow_readers as u64);
-        fields.int("slow_disconnected", self.slow_disconnected as u64);
-        fields.int("slow_skipped_notices", self.slow_skipped_notices);
-        fields.float("last_third_share", self.last_third_share);
-        latency_json(
-            &mut fields,
-            "last_third_latency",
-            self.last_third_latency.as_ref(),
-        );
-        fields.float("server_rss_before", self.memory.before.map(|b| b as f64));
-        fields.float(
-            "server_rss_connected",
-            self.memory.connected.map(|b| b as f64),
-        );
-        fields.float(
-            "server_rss_window_max",
-            self.memory.window_max.map(|b| b as f64),
-        );
-        fields.float("server_rss_end", self.memory.end.map(|b| b as f64));
-        fields.float("server_rss_per_connection", self.rss_per_connection);
-        fields.float("server_cpu", self.server_cpu);
-        fields.float("bench_cpu", self.bench_cpu);
-        fields.opt_string("error", self.error.as_deref());
-        fields.finish()
-    }
 }
 
 fn latency_text(latency: Option<&Latency>) -> String {
@@ -364,15 +312,6 @@ fn latency_text(latency: Option<&Latency>) -> String {
             thousands(l.samples as f64)
         )
     })
-}
-
-fn latency_json(fields: &mut Json, prefix: &str, latency: Option<&Latency>) {
-    let pick = |f: fn(&Latency) -> f64| latency.map(f);
-    fields.float(&format!("{prefix}_p50_ms"), pick(|l| l.p50));
-    fields.float(&format!("{prefix}_p90_ms"), pick(|l| l.p90));
-    fields.float(&format!("{prefix}_p99_ms"), pick(|l| l.p99));
-    fields.float(&format!("{prefix}_p999_ms"), pick(|l| l.p999));
-    fields.float(&format!("{prefix}_max_ms"), pick(|l| l.max));
 }
 
 fn mib(bytes: Option<u64>) -> String {
@@ -394,74 +333,6 @@ pub fn thousands(value: f64) -> String {
     out
 }
 
-/// A flat JSON object built by hand: a handful of numbers and strings do
-/// not need a serialization framework.
-#[derive(Default)]
-struct Json {
-    out: String,
-}
-
-impl Json {
-    fn key(&mut self, key: &str) {
-        self.out.push(if self.out.is_empty() { '{' } else { ',' });
-        let _ = write!(self.out, "\"{key}\":");
-    }
-
-    fn int(&mut self, key: &str, value: u64) {
-        self.key(key);
-        let _ = write!(self.out, "{value}");
-    }
-
-    fn float(&mut self, key: &str, value: Option<f64>) {
-        self.key(key);
-        match value {
-            Some(value) if value.is_finite() => {
-                let _ = write!(self.out, "{}", (value * 1000.0).round() / 1000.0);
-            }
-            _ => self.out.push_str("null"),
-        }
-    }
-
-    fn bool(&mut self, key: &str, value: bool) {
-        self.key(key);
-        self.out.push_str(if value { "true" } else { "false" });
-    }
-
-    fn string(&mut self, key: &str, value: &str) {
-        self.key(key);
-        self.out.push('"');
-        for c in value.chars() {
-            match c {
-                '"' => self.out.push_str("\\\""),
-                '\\' => self.out.push_str("\\\\"),
-                c if u32::from(c) < 0x20 => {
-                    let _ = write!(self.out, "\\u{:04x}", u32::from(c));
-                }
-                c => self.out.push(c),
-            }
-        }
-        self.out.push('"');
-    }
-
-    fn opt_string(&mut self, key: &str, value: Option<&str>) {
-        match value {
-            Some(value) => self.string(key, value),
-            None => {
-                self.key(key);
-                self.out.push_str("null");
-            }
-        }
-    }
-
-    fn finish(mut self) -> String {
-        if self.out.is_empty() {
-            self.out.push('{');
-        }
-        self.out.push('}');
-        self.out
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -471,18 +342,5 @@ mod tests {
         assert_eq!(thousands(0.0), "0");
         assert_eq!(thousands(999.4), "999");
         assert_eq!(thousands(1_234_567.8), "1,234,568");
-    }
-
-    #[test]
-    fn json_is_flat_and_escaped() {
-        let mut json = Json::default();
-        json.int("a", 1);
-        json.float("b", None);
-        json.float("c", Some(1.23456));
-        json.string("d", "say \"hi\"\n");
-        assert_eq!(
-            json.finish(),
-            r#"{"a":1,"b":null,"c":1.235,"d":"say \"hi\"\u000a"}"#
-        );
     }
 }
