@@ -161,3 +161,24 @@ fn passwd_hashes_a_piped_password() {
         .expect("a hash the operators file takes");
     assert!(operators.verify("root", "open sesame"));
 }
+
+#[test]
+fn a_bad_operators_file_stops_the_start_with_its_line_number() {
+    let folder = tempfile::tempdir().expect("temp dir");
+    let path = folder.path().join("operators");
+    std::fs::write(&path, format!("# ops\nroot {}\neve nothash\n", *HASH)).expect("write");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_chatty"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--operators"])
+        .arg(&path)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start chatty serve");
+    let status = support::wait_child(&mut child);
+    assert_eq!(status.code(), Some(1));
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().expect("stderr"), &mut stderr)
+        .expect("read stderr");
+    assert!(stderr.contains("line 3"), "{stderr}");
+}
