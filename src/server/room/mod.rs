@@ -21,6 +21,7 @@ mod deliver;
 pub mod event;
 pub mod log;
 mod moderate;
+mod oper;
 mod personal;
 mod resume;
 mod seats;

@@ -1,17 +1,15 @@
-//! Deciding operators' commands: `/oper` (checked off the room's task,
-//! the answer coming back as a request), `/kick`, `/ban`, `/unban`,
+//! Deciding operators' commands (`/oper` is in `oper.rs`): `/kick`, `/ban`, `/unban`,
 //! `/bans`, `/mute`, `/unmute`, and keeping muted members quiet. Each
 //! action is logged with the operator's name and reason; what it changes
 //! goes to the log as events, so every server applies the same.
 
-use std::net::IpAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use super::Room;
 use super::decide::clean_reason;
 use super::event::{Event, MemberId, Removal};
-use super::{ConnId, Request, Room};
-use crate::protocol::command::Password;
+pub use super::oper::{Check, MAX_CHECKS};
 use crate::protocol::sanitize::echo;
 use crate::protocol::{Command, ServerLine, Timestamp};
 use crate::server::moderation::bans::MAX_BANS;
@@ -20,48 +18,14 @@ use crate::server::moderation::{
     Ban, BanTarget, Bans, BansWriter, Cidr, Moderation, Operators, is_exempt,
 };
 
-/// `/oper` checks waiting or running at once; past it, tries are refused
-/// as too many, so a flood of them cannot queue without bound.
-pub const MAX_CHECKS: usize = 16;
-
-/// A password to check for `/oper`, handed to the room's task, which runs
-/// [`Check::verify`] on a blocking thread and feeds the answer back.
-#[derive(Debug)]
-pub struct Check {
-    pub conn: ConnId,
-    pub addr: IpAddr,
-    pub account: String,
-    password: Password,
-    operators: Arc<Operators>,
-}
-
-impl Check {
-    /// Slow (argon2): never on the room's task.
-    pub fn verify(self) -> Request {
-        let ok = self.operators.verify(&self.account, &self.password.0);
-        self.answer(ok)
-    }
-
-    /// The answer as the room takes it (also for a check that failed to run).
-    pub fn answer(self, ok: bool) -> Request {
-        let (conn, addr, account) = (self.conn, self.addr, self.account);
-        Request::OperChecked {
-            conn,
-            addr,
-            account,
-            ok,
-        }
-    }
-}
-
 /// The room's local side of moderation: what checks passwords and
 /// keeps the bans file, beside the fold's bans and mutes.
 #[derive(Debug, Default)]
 pub(super) struct Desk {
-    operators: Arc<Operators>,
-    tries: Tries,
-    checks: Vec<Check>,
-    in_flight: usize,
+    pub(super) operators: Arc<Operators>,
+    pub(super) tries: Tries,
+    pub(super) checks: Vec<Check>,
+    pub(super) in_flight: usize,
     exempt: std::borrow::Cow<'static, [Cidr]>,
     bans_file: Option<BansWriter>,
     bans_saved: u64,
@@ -79,50 +43,6 @@ impl Room {
             ..Desk::default()
         };
         self
-    }
-
-    /// The `/oper` checks to run; the task takes them after each request.
-    pub fn take_checks(&mut self) -> Vec<Check> {
-        std::mem::take(&mut self.moderation.checks)
-    }
-
-    pub(super) fn oper(&mut self, member: MemberId, account: String, password: Password) {
-        let Some(conn) = self.seats.get(&member).and_then(|s| s.conn.as_ref()) else {
-            return;
-        };
-        let (conn, addr) = (conn.id, conn.peer.ip());
-        let busy = self.moderation.in_flight >= MAX_CHECKS;
-        if busy || !self.moderation.tries.start(addr, Instant::now()) {
-            return self.reply(member, ServerLine::error("too many tries, wait a minute"));
-        }
-        self.moderation.in_flight += 1;
-        let operators = self.moderation.operators.clone();
-        self.moderation.checks.push(Check {
-            conn,
-            addr,
-            account,
-            password,
-            operators,
-        });
-    }
-
-    pub(super) fn oper_checked(&mut self, conn: ConnId, addr: IpAddr, account: String, ok: bool) {
-        self.moderation.in_flight = self.moderation.in_flight.saturating_sub(1);
-        if ok {
-            self.moderation.tries.succeeded(addr);
-        }
-        let Some(member) = self.conns.get(&conn).copied() else {
-            return;
-        };
-        if !ok {
-            tracing::warn!(id = member, %addr, "wrong operator name or password");
-            return self.reply(member, ServerLine::error("wrong operator name or password"));
-        }
-        tracing::info!(id = member, %addr, operator = %account, "operator identified");
-        if let Some(seat) = self.seats.get_mut(&member) {
-            seat.operator = Some(account);
-        }
-        self.reply(member, ServerLine::notice("you are an operator"));
     }
 
     /// The operator's name, or `None` after telling a non-operator so.
