@@ -78,6 +78,9 @@ pub enum Command {
     Bench(BenchArgs),
     /// Join a room in the terminal client (a full-screen chat window).
     Join(JoinArgs),
+    /// Read a password on standard input (not echoed on a terminal) and
+    /// print its argon2id hash, for a `NAME HASH` line of --operators.
+    Passwd,
 }
 
 /// Flags of `chatty join`. Each one's default may also come from the
@@ -333,6 +336,15 @@ pub struct ServeArgs {
     /// broke, for /resume (0 = not held).
     #[arg(long, value_name = "DURATION", default_value = RESUME_WINDOW.as_str(), value_parser = parse_duration)]
     pub resume_window: Duration,
+
+    /// Operators file: one "NAME HASH" line each (hash from `chatty
+    /// passwd`), # comments; /oper NAME PASSWORD in chat.
+    #[arg(long, value_name = "PATH")]
+    pub operators: Option<PathBuf>,
+
+    /// File that keeps bans across restarts (rewritten safely on each change).
+    #[arg(long, value_name = "PATH")]
+    pub bans_file: Option<PathBuf>,
 }
 
 /// A listen address, or `none` (`ListenAddr(None)`) for no listener.
@@ -397,6 +409,8 @@ impl ServeArgs {
             trusted_proxies: self.trusted_proxy.clone().unwrap_or_default().into(),
             metrics: self.metrics,
             resume_window: (!self.resume_window.is_zero()).then_some(self.resume_window),
+            operators_file: self.operators.clone(),
+            bans_file: self.bans_file.clone(),
             ..Config::default()
         }
     }

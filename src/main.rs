@@ -42,6 +42,7 @@ fn main() -> ExitCode {
         }
         // No logging to stderr here: it would scribble over the screen.
         Command::Join(args) => join(&args),
+        Command::Passwd => passwd(),
         Command::Bench(args) => {
             exit_code(bench::run(args.plan(), args.json), &mut std::io::stderr())
         }
@@ -124,6 +125,13 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         });
         server::run_on(listeners, args.config(), shutdown).await
     })
+}
+
+/// Prints the hash of the password read on standard input.
+fn passwd() -> ExitCode {
+    let hash = server::moderation::passwd::run();
+    let printed = hash.and_then(|hash| Ok(writeln!(std::io::stdout(), "{hash}")?));
+    exit_code(printed, &mut std::io::stderr())
 }
 
 /// Exit status of a usage error, as clap uses.

@@ -103,7 +103,7 @@ impl RoomScript {
                 self.seats.push(Seat { id, queue, kicked });
                 JoinOutcome::Joined(self.seats.len() - 1)
             }
-            Ok(JoinReply::Taken { .. }) => JoinOutcome::Taken,
+            Ok(JoinReply::Taken { .. } | JoinReply::Banned { .. }) => JoinOutcome::Taken,
             Ok(JoinReply::Refused { .. }) => JoinOutcome::Unanswered,
             Err(_) => JoinOutcome::Unanswered,
         }

@@ -1,6 +1,21 @@
 //! `Command::parse`: what a joined client's (sanitized) line asks for.
 
+use std::fmt;
+use std::time::Duration;
+
+use super::duration::parse_chat_duration;
 use super::tags::Seq;
+
+/// A password typed in chat (`/oper`): its `Debug` never shows it, so a
+/// logged request cannot leak it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(pub String);
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password(<hidden>)")
+    }
+}
 
 /// One line from a joined client.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -37,6 +52,30 @@ pub enum Command {
     Tags,
     /// `/resume TOKEN [SEQ]`, a login command (1.1)
     Resume { token: String, seq: Option<Seq> },
+    /// `/oper NAME PASSWORD` (1.1)
+    Oper { account: String, password: Password },
+    /// `/kick NAME [REASON]` (1.1, operators)
+    Kick {
+        name: String,
+        reason: Option<String>,
+    },
+    /// `/ban TARGET [DURATION] [REASON]` (1.1, operators)
+    Ban {
+        target: String,
+        duration: Option<Duration>,
+        reason: Option<String>,
+    },
+    /// `/unban TARGET` (1.1, operators)
+    Unban(String),
+    /// `/bans` (1.1, operators)
+    Bans,
+    /// `/mute NAME [DURATION]` (1.1, operators)
+    Mute {
+        name: String,
+        duration: Option<Duration>,
+    },
+    /// `/unmute NAME` (1.1, operators)
+    Unmute(String),
     /// A command used without what it needs; holds its usage text.
     Usage(&'static str),
     /// Any other `/word`; holds the word with its slash.
@@ -72,6 +111,13 @@ impl Command {
             "session" => Command::Session,
             "tags" => Command::Tags,
             "resume" => parse_resume(args),
+            "oper" => parse_oper(args),
+            "kick" => parse_kick(args),
+            "ban" => parse_ban(args),
+            "unban" => one_word(args, "/unban TARGET", Command::Unban),
+            "bans" => Command::Bans,
+            "mute" => parse_mute(args),
+            "unmute" => one_word(args, "/unmute NAME", Command::Unmute),
             _ => Command::Unknown(format!("/{word}")),
         }
     }
@@ -112,6 +158,72 @@ fn parse_resume(args: &str) -> Command {
     }
     let token = token.to_owned();
     Command::Resume { token, seq }
+}
+
+fn parse_oper(args: &str) -> Command {
+    match split_word(args) {
+        (account, password) if !account.is_empty() && !password.is_empty() => Command::Oper {
+            account: account.to_owned(),
+            password: Password(password.to_owned()),
+        },
+        _ => Command::Usage("/oper NAME PASSWORD"),
+    }
+}
+
+fn parse_kick(args: &str) -> Command {
+    match split_word(args) {
+        ("", _) => Command::Usage("/kick NAME [REASON]"),
+        (name, reason) => Command::Kick {
+            name: name.to_owned(),
+            reason: optional(reason),
+        },
+    }
+}
+
+/// `TARGET [DURATION] [REASON]`: a second word that reads as a duration
+/// is one; anything else starts the reason.
+fn parse_ban(args: &str) -> Command {
+    let (target, rest) = split_word(args);
+    if target.is_empty() {
+        return Command::Usage("/ban TARGET [DURATION] [REASON]");
+    }
+    let (first, after) = split_word(rest);
+    let (duration, reason) = match parse_chat_duration(first) {
+        Some(duration) => (Some(duration), after),
+        None => (None, rest),
+    };
+    Command::Ban {
+        target: target.to_owned(),
+        duration,
+        reason: optional(reason),
+    }
+}
+
+fn parse_mute(args: &str) -> Command {
+    let usage = Command::Usage("/mute NAME [DURATION]");
+    let mut words = args.split_whitespace();
+    let Some(name) = words.next() else {
+        return usage;
+    };
+    let duration = match words.next().map(parse_chat_duration) {
+        None => None,
+        Some(Some(duration)) => Some(duration),
+        Some(None) => return usage,
+    };
+    if words.next().is_some() {
+        return usage;
+    }
+    let name = name.to_owned();
+    Command::Mute { name, duration }
+}
+
+/// A command that takes exactly one word.
+fn one_word(args: &str, usage: &'static str, make: impl FnOnce(String) -> Command) -> Command {
+    let mut words = args.split_whitespace();
+    match (words.next(), words.next()) {
+        (Some(word), None) => make(word.to_owned()),
+        _ => Command::Usage(usage),
+    }
 }
 
 fn parse_msg(args: &str) -> Command {
@@ -204,6 +316,86 @@ mod tests {
         for bad in ["/resume", "/resume ab12 x", "/resume a 1 2"] {
             assert_eq!(Command::parse(bad), Command::Usage("/resume TOKEN [SEQ]"));
         }
+    }
+
+    #[test]
+    fn operator_commands() {
+        assert_eq!(
+            Command::parse("/oper root s3cret words"),
+            Command::Oper {
+                account: "root".into(),
+                password: Password("s3cret words".into())
+            }
+        );
+        assert_eq!(
+            Command::parse("/oper root"),
+            Command::Usage("/oper NAME PASSWORD")
+        );
+        assert_eq!(
+            Command::parse("/kick troll go away"),
+            Command::Kick {
+                name: "troll".into(),
+                reason: Some("go away".into())
+            }
+        );
+        assert_eq!(
+            Command::parse("/kick troll"),
+            Command::Kick {
+                name: "troll".into(),
+                reason: None
+            }
+        );
+        assert_eq!(
+            Command::parse("/ban troll 1h spam links"),
+            Command::Ban {
+                target: "troll".into(),
+                duration: Some(Duration::from_secs(3600)),
+                reason: Some("spam links".into())
+            }
+        );
+        assert_eq!(
+            Command::parse("/ban 10.0.0.0/8 spam"),
+            Command::Ban {
+                target: "10.0.0.0/8".into(),
+                duration: None,
+                reason: Some("spam".into())
+            }
+        );
+        assert_eq!(
+            Command::parse("/ban troll 7d"),
+            Command::Ban {
+                target: "troll".into(),
+                duration: Some(Duration::from_secs(7 * 86400)),
+                reason: None
+            }
+        );
+        assert_eq!(
+            Command::parse("/unban troll"),
+            Command::Unban("troll".into())
+        );
+        assert_eq!(Command::parse("/unban"), Command::Usage("/unban TARGET"));
+        assert_eq!(Command::parse("/bans"), Command::Bans);
+        assert_eq!(
+            Command::parse("/mute troll 30m"),
+            Command::Mute {
+                name: "troll".into(),
+                duration: Some(Duration::from_secs(1800))
+            }
+        );
+        assert_eq!(
+            Command::parse("/mute troll soon"),
+            Command::Usage("/mute NAME [DURATION]")
+        );
+        assert_eq!(
+            Command::parse("/unmute troll"),
+            Command::Unmute("troll".into())
+        );
+    }
+
+    #[test]
+    fn a_password_never_shows_in_debug_output() {
+        let command = Command::parse("/oper root hunter2");
+        assert!(!format!("{command:?}").contains("hunter2"));
     }
 
     #[test]

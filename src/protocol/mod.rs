@@ -5,6 +5,7 @@
 
 pub(crate) mod codec;
 pub(crate) mod command;
+pub(crate) mod duration;
 pub(crate) mod name;
 pub(crate) mod sanitize;
 pub(crate) mod server_line;

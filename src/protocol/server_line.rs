@@ -23,6 +23,10 @@ pub enum ByeReason {
     TooManyConnections,
     /// Another connection took the seat back (`/resume`).
     ResumedElsewhere,
+    /// An operator removed the member (`/kick`), maybe saying why.
+    Kicked(Option<String>),
+    /// A ban matched the member or its address, maybe saying why.
+    Banned(Option<String>),
     /// A reason this version does not know (parsed from another server).
     Other(String),
 }
@@ -280,14 +284,24 @@ impl ByeReason {
             "server full" => ByeReason::ServerFull,
             "too many connections" => ByeReason::TooManyConnections,
             "resumed elsewhere" => ByeReason::ResumedElsewhere,
-            other => ByeReason::Other(other.to_owned()),
+            "kicked" => ByeReason::Kicked(None),
+            "banned" => ByeReason::Banned(None),
+            other => {
+                if let Some(why) = other.strip_prefix("kicked: ") {
+                    return ByeReason::Kicked(Some(why.to_owned()));
+                }
+                if let Some(why) = other.strip_prefix("banned: ") {
+                    return ByeReason::Banned(Some(why.to_owned()));
+                }
+                ByeReason::Other(other.to_owned())
+            }
         }
     }
 }
 
 impl fmt::Display for ByeReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+        let text = match self {
             ByeReason::Idle => "idle",
             ByeReason::TooSlow => "too slow",
             ByeReason::Quit => "quit",
@@ -296,8 +310,13 @@ impl fmt::Display for ByeReason {
             ByeReason::ServerFull => "server full",
             ByeReason::TooManyConnections => "too many connections",
             ByeReason::ResumedElsewhere => "resumed elsewhere",
+            ByeReason::Kicked(None) => "kicked",
+            ByeReason::Kicked(Some(why)) => return write!(f, "kicked: {why}"),
+            ByeReason::Banned(None) => "banned",
+            ByeReason::Banned(Some(why)) => return write!(f, "banned: {why}"),
             ByeReason::Other(text) => text,
-        })
+        };
+        f.write_str(text)
     }
 }
 
@@ -491,6 +510,11 @@ mod tests {
                 ServerLine::IgnoreList(vec![n("bob"), n("carol")]),
                 "-- ignoring (2): bob, carol",
             ),
+            (
+                ServerLine::Bye(ByeReason::Kicked(Some("spam".into()))),
+                "-- bye (kicked: spam)",
+            ),
+            (ServerLine::Bye(ByeReason::Banned(None)), "-- bye (banned)"),
             (
                 ServerLine::Bye(ByeReason::ResumedElsewhere),
                 "-- bye (resumed elsewhere)",

@@ -43,6 +43,10 @@ pub async fn login<R: AsyncRead + Unpin>(
     bucket: &mut TokenBucket,
     context: &Context,
 ) -> Login {
+    // `peer` is the client's real address (behind a trusted proxy too).
+    if let Ok(false) = context.room.admits(peer.ip()).await {
+        return bye(outbox, ByeReason::Banned(None), context);
+    }
     for line in GREETING.lines().filter(|l| !l.trim().is_empty()) {
         outbox.push(ServerLine::notice(line).to_bytes());
     }
@@ -155,6 +159,11 @@ async fn try_join(
         Ok(JoinReply::Joined { id, kicked }) => Attempt::Joined(Login::Joined { id, kicked }),
         Ok(JoinReply::Taken { name, outbox }) => {
             outbox.push(taken(name.as_str()).to_bytes());
+            Attempt::Again(outbox)
+        }
+        Ok(JoinReply::Banned { name, outbox }) => {
+            let error = format!("name \"{name}\" is banned");
+            outbox.push(ServerLine::error(error).to_bytes());
             Attempt::Again(outbox)
         }
         Ok(JoinReply::Refused { reason, outbox }) => {

@@ -26,6 +26,7 @@ pub mod limits;
 mod listener;
 mod login;
 pub(crate) mod metrics;
+pub mod moderation;
 pub(crate) mod outbox;
 pub(crate) mod proxy;
 pub(crate) mod rate;
@@ -91,6 +92,10 @@ pub struct Config {
     /// How long a tagged member's seat is held after its link broke
     /// (`None`: not at all).
     pub resume_window: Option<Duration>,
+    /// The operators file (`NAME HASH` lines).
+    pub operators_file: Option<PathBuf>,
+    /// The file that keeps bans across restarts.
+    pub bans_file: Option<PathBuf>,
 }
 
 impl Config {
@@ -118,6 +123,8 @@ impl Config {
         trusted_proxies: Cow::Borrowed(&[]),
         metrics: None,
         resume_window: Some(Duration::from_secs(120)),
+        operators_file: None,
+        bans_file: None,
     };
 
     /// The per-address limits these settings ask for.
@@ -150,7 +157,7 @@ impl Default for Config {
 }
 
 /// The default `--exempt`: loopback, IPv4 and IPv6.
-const LOOPBACK: [IpNet; 2] = [
+pub(crate) const LOOPBACK: [IpNet; 2] = [
     IpNet::V4(Ipv4Net::new_assert(Ipv4Addr::new(127, 0, 0, 0), 8)),
     IpNet::V6(Ipv6Net::new_assert(Ipv6Addr::LOCALHOST, 128)),
 ];
@@ -271,9 +278,12 @@ async fn serve_on(
         Some(path) => History::open(config.history, path, &tracker)?,
         None => History::in_memory(config.history),
     };
+    let moderation = moderation_of(&config, &tracker)?;
     let hard_stop = CancellationToken::new();
     let (room, mut room_task) = room::start(
-        Room::new(history, config.room_settings()).with_metrics(metrics.clone()),
+        Room::new(history, config.room_settings())
+            .with_metrics(metrics.clone())
+            .with_moderation(moderation),
         shutdown.clone(),
         &tracker,
     );
@@ -317,6 +327,29 @@ fn serve_metrics(listener: TcpListener, context: &Context) {
     let shutdown = context.shutdown.clone();
     let serving = metrics::serve(listener, registry, shutdown, context.tracker.clone());
     context.tracker.spawn(serving);
+}
+
+/// The operators, the bans (from the bans file) and its writer.
+fn moderation_of(config: &Config, tracker: &TaskTracker) -> anyhow::Result<moderation::Moderation> {
+    let operators = match &config.operators_file {
+        Some(path) => moderation::Operators::load(path)?,
+        None => moderation::Operators::default(),
+    };
+    let (bans, bans_file) = match &config.bans_file {
+        Some(path) => {
+            let bans = moderation::bans_file::load(path, crate::protocol::Timestamp::now())?;
+            tracing::info!("{} bans in force", bans.len());
+            let writer = moderation::BansWriter::start(path.clone(), 0, tracker);
+            (bans, Some(writer))
+        }
+        None => (Vec::new(), None),
+    };
+    Ok(moderation::Moderation {
+        operators: Arc::new(operators),
+        bans,
+        bans_file,
+        exempt: config.exempt.clone(),
+    })
 }
 
 /// Accepts until shutdown, unless the room task ends first: then the

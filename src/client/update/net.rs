@@ -83,8 +83,8 @@ fn retry(app: &mut App) -> Vec<Effect> {
     vec![connect(app)]
 }
 
-/// The link ended: exit after our own `/quit`, stay offline after an idle
-/// or login-timeout bye, otherwise reconnect with backoff.
+/// The link ended: exit after our own `/quit`, stay offline after an idle,
+/// login-timeout, kicked or banned bye, otherwise reconnect with backoff.
 fn on_closed(app: &mut App, why: &str) -> Vec<Effect> {
     app.users.clear();
     app.in_history = false;
@@ -92,6 +92,17 @@ fn on_closed(app: &mut App, why: &str) -> Vec<Effect> {
         return vec![Effect::Exit];
     }
     match app.bye.take() {
+        Some(reason @ (ByeReason::Kicked(_) | ByeReason::Banned(_))) => {
+            // Reconnecting would only be refused, or annoy the operators.
+            note(
+                app,
+                format!("disconnected ({reason}); not reconnecting (Enter tries again)"),
+            );
+            app.link = Link::Offline {
+                reason: reason.to_string(),
+            };
+            Vec::new()
+        }
         Some(reason @ (ByeReason::Idle | ByeReason::LoginTimeout)) => {
             note(
                 app,

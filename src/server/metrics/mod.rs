@@ -158,6 +158,8 @@ impl Metrics {
             ByeReason::ServerFull => "server full",
             ByeReason::TooManyConnections => "too many connections",
             ByeReason::ResumedElsewhere => "resumed elsewhere",
+            ByeReason::Kicked(_) => "kicked",
+            ByeReason::Banned(_) => "banned",
             ByeReason::Other(_) => "other",
         });
     }

@@ -60,6 +60,11 @@ impl RoomState {
                 reason,
                 bye,
             } => self.left(stamp, member, reason, bye),
+            Event::Removed { member, removal } => self.removed(stamp, member, &removal),
+            Event::Banned { by, bans } => self.banned(stamp, by, bans),
+            Event::Unbanned { by, target } => self.unbanned(stamp, by, &target),
+            Event::Muted { member, until } => self.muted(stamp, member, until),
+            Event::Unmuted { member } => self.unmuted(stamp, member),
         }
     }
 
@@ -169,7 +174,7 @@ impl RoomState {
         vec![line(stamp, notice, Audience::All)]
     }
 
-    fn left(
+    pub(super) fn left(
         &mut self,
         stamp: Stamp,
         member: MemberId,
@@ -180,6 +185,7 @@ impl RoomState {
             return Vec::new();
         };
         self.away.remove(&gone.name.key());
+        self.muted.remove(&member);
         self.release(&gone.name);
         let farewell = Delivery::Farewell {
             member,
@@ -195,7 +201,7 @@ impl RoomState {
     }
 }
 
-fn line(stamp: Stamp, line: ServerLine, to: Audience) -> Delivery {
+pub(super) fn line(stamp: Stamp, line: ServerLine, to: Audience) -> Delivery {
     Delivery::Line {
         stamp,
         line,

@@ -12,7 +12,7 @@ use super::event::{Event, MemberId};
 use super::seats::{Conn, Seat};
 use super::{JoinReply, Leave, Request, Room};
 use crate::protocol::sanitize::{echo, sanitize_reason};
-use crate::protocol::{ByeReason, Command, Name, ServerLine, shorten};
+use crate::protocol::{ByeReason, Command, Name, ServerLine, Timestamp, shorten};
 use crate::server::outbox::Push;
 
 /// Longest `/quit` reason or away message shown to the room, in characters.
@@ -58,6 +58,16 @@ impl Room {
             Request::IsTaken { skeleton, reply } => {
                 let _ = reply.send(self.state.holder(&skeleton).is_some());
             }
+            Request::Admit { addr, reply } => {
+                let banned = self.state.bans().banning_addr(addr, Timestamp::now());
+                let _ = reply.send(banned.is_none());
+            }
+            Request::OperChecked {
+                conn,
+                addr,
+                account,
+                ok,
+            } => self.oper_checked(conn, addr, account, ok),
         }
     }
 
@@ -65,6 +75,11 @@ impl Room {
         if self.state.is_taken(&name) {
             let outbox = conn.outbox;
             let _ = reply.send(JoinReply::Taken { name, outbox });
+            return;
+        }
+        if self.state.bans().bans_name(&name, Timestamp::now()) {
+            let outbox = conn.outbox;
+            let _ = reply.send(JoinReply::Banned { name, outbox });
             return;
         }
         if reply.is_closed() {
@@ -78,6 +93,9 @@ impl Room {
     }
 
     fn command(&mut self, member: MemberId, command: Command) {
+        if self.silenced(member, &command) {
+            return;
+        }
         match command {
             Command::Say(text) => self.log.append(Event::Said { member, text }),
             Command::Me(text) => self.log.append(Event::Acted { member, text }),
@@ -106,6 +124,17 @@ impl Room {
                 let error = "that is a login command: send it before your name";
                 self.reply(member, ServerLine::error(error));
             }
+            Command::Oper { account, password } => self.oper(member, account, password),
+            Command::Kick { name, reason } => self.kick(member, &name, reason),
+            Command::Ban {
+                target,
+                duration,
+                reason,
+            } => self.ban(member, &target, duration, reason),
+            Command::Unban(target) => self.unban(member, &target),
+            Command::Bans => self.list_bans(member),
+            Command::Mute { name, duration } => self.mute(member, &name, duration),
+            Command::Unmute(name) => self.unmute(member, &name),
             Command::Usage(usage) => {
                 self.reply(member, ServerLine::error(format!("usage: {usage}")))
             }
@@ -244,7 +273,7 @@ impl Room {
 
 /// A reason or away message as the room shows it: no parentheses (they
 /// would close the notice's own), shortened.
-fn clean_reason(text: &str) -> String {
+pub(super) fn clean_reason(text: &str) -> String {
     shorten(&sanitize_reason(text), REASON_CHARS)
 }
 

@@ -4,7 +4,8 @@
 //! never how it reaches a socket: connections, outboxes and ignore lists
 //! are local to the server that holds them and stay out of the log.
 
-use crate::protocol::{ByeReason, Name, Stamp};
+use crate::protocol::{ByeReason, Name, Stamp, Timestamp};
+use crate::server::moderation::{Ban, BanTarget};
 
 /// Identifies a member for as long as it holds its seat (across resumes).
 pub type MemberId = u64;
@@ -46,6 +47,47 @@ pub enum Event {
         reason: Option<String>,
         bye: Option<ByeReason>,
     },
+    /// An operator removed the member: a kick, or a ban that matched it.
+    Removed {
+        member: MemberId,
+        removal: Removal,
+    },
+    /// An operator's bans: the target, maybe the address that came with
+    /// it. Only the operator `by` hears of it.
+    Banned {
+        by: MemberId,
+        bans: Vec<Ban>,
+    },
+    /// An operator lifted the bans on `target` (and those that came with it).
+    Unbanned {
+        by: MemberId,
+        target: BanTarget,
+    },
+    /// The member's talk goes nowhere until `until` (or an unmute).
+    Muted {
+        member: MemberId,
+        until: Option<Timestamp>,
+    },
+    Unmuted {
+        member: MemberId,
+    },
+}
+
+/// Why an operator removed a member, with the reason it gave.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Removal {
+    Kicked(Option<String>),
+    Banned(Option<String>),
+}
+
+impl Removal {
+    /// The member's last line.
+    pub fn bye(&self) -> ByeReason {
+        match self {
+            Removal::Kicked(reason) => ByeReason::Kicked(reason.clone()),
+            Removal::Banned(reason) => ByeReason::Banned(reason.clone()),
+        }
+    }
 }
 
 /// An event as the log numbered it.

@@ -14,11 +14,14 @@
 //! seats) lives in the seats beside the fold.
 
 mod apply;
+mod apply_moderation;
 mod backlog;
 mod decide;
 mod deliver;
 pub mod event;
 pub mod log;
+mod moderate;
+mod oper;
 mod personal;
 mod resume;
 mod seats;
@@ -27,7 +30,7 @@ mod task;
 pub mod token;
 
 use std::collections::{HashMap, VecDeque};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -41,6 +44,7 @@ use crate::protocol::{ByeReason, Command, Name, NameSkeleton, Seq, ServerLine};
 pub use decide::{taken, too_long};
 use event::MemberId;
 use log::{Log, MemoryLog};
+pub use moderate::{Check, MAX_CHECKS};
 pub use seats::ConnId;
 use seats::Seat;
 pub use state::RoomState;
@@ -84,6 +88,18 @@ pub enum Request {
         skeleton: NameSkeleton,
         reply: oneshot::Sender<bool>,
     },
+    /// Whether a connection from `addr` may log in (no ban matches it).
+    Admit {
+        addr: IpAddr,
+        reply: oneshot::Sender<bool>,
+    },
+    /// The answer of an `/oper` password check (see [`Check`]).
+    OperChecked {
+        conn: ConnId,
+        addr: IpAddr,
+        account: String,
+        ok: bool,
+    },
 }
 
 /// The room's answer to a join or resume.
@@ -98,6 +114,8 @@ pub enum JoinReply {
     Taken { name: Name, outbox: Outbox },
     /// The resume was refused for `reason`; log in with a name instead.
     Refused { reason: String, outbox: Outbox },
+    /// The name is banned; try another with the same outbox.
+    Banned { name: Name, outbox: Outbox },
 }
 
 /// Why a connection ends, as seen by its reader.
@@ -145,6 +163,7 @@ pub struct Room {
     next_id: u64,
     /// Counters only (atomics), never a lock on room state.
     metrics: Arc<Metrics>,
+    moderation: moderate::Desk,
 }
 
 impl Room {
@@ -168,6 +187,7 @@ impl Room {
             settings,
             next_id: 1,
             metrics: Arc::new(Metrics::default()),
+            moderation: moderate::Desk::default(),
         }
     }
 
@@ -213,6 +233,7 @@ impl Room {
                 self.reply(member, ServerLine::notice("pong"));
             }
         }
+        self.save_bans();
     }
 
     /// `-- online (N): ...` as `/names` answers it.
@@ -270,6 +291,8 @@ impl Room {
     }
 }
 
+#[cfg(test)]
+mod moderation_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

@@ -75,6 +75,8 @@ pub struct Seat {
     pub written_when_held: Option<Seq>,
     /// The join's answer, sent once the room applied the arrival.
     pub reply: Option<oneshot::Sender<JoinReply>>,
+    /// The operator account, once `/oper` succeeded.
+    pub operator: Option<String>,
 }
 
 impl Seat {
@@ -87,6 +89,7 @@ impl Seat {
             held_until: None,
             written_when_held: None,
             reply: Some(reply),
+            operator: None,
         }
     }
 

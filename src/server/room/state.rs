@@ -8,8 +8,9 @@ use std::collections::{BTreeMap, HashMap};
 use bytes::Bytes;
 
 use super::event::MemberId;
-use crate::protocol::{Name, NameKey, NameSkeleton, Seq, ServerLine};
+use crate::protocol::{Name, NameKey, NameSkeleton, Seq, ServerLine, Timestamp};
 use crate::server::history::History;
+use crate::server::moderation::Bans;
 use crate::server::roster::Roster;
 
 /// A member as the fold knows it.
@@ -37,6 +38,10 @@ pub struct RoomState {
     pub(super) epoch: String,
     /// The seq of the last entry applied.
     pub(super) applied: Seq,
+    /// The bans, names and address ranges.
+    pub(super) bans: Bans,
+    /// Muted members, each until when (`None`: until unmuted).
+    pub(super) muted: HashMap<MemberId, Option<Timestamp>>,
 }
 
 impl RoomState {
@@ -51,7 +56,20 @@ impl RoomState {
             epoch: history.epoch().to_owned(),
             applied: history.head(),
             history,
+            bans: Bans::default(),
+            muted: HashMap::new(),
         }
+    }
+
+    pub fn bans(&self) -> &Bans {
+        &self.bans
+    }
+
+    /// Whether the member's talk goes nowhere at `now`.
+    pub fn is_muted(&self, member: MemberId, now: Timestamp) -> bool {
+        self.muted
+            .get(&member)
+            .is_some_and(|until| until.is_none_or(|until| until > now))
     }
 
     pub fn epoch(&self) -> &str {

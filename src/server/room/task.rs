@@ -7,7 +7,11 @@ use std::time::Instant;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
-use super::{JoinReply, REQUEST_QUEUE, Request, Room};
+use std::sync::Arc;
+
+use tokio::sync::Semaphore;
+
+use super::{Check, JoinReply, MAX_CHECKS, REQUEST_QUEUE, Request, Room};
 use crate::protocol::{ByeReason, NameSkeleton, ServerLine};
 use crate::server::outbox::Outbox;
 
@@ -47,6 +51,13 @@ impl RoomHandle {
         answer.await.map_err(|_| RoomClosed)
     }
 
+    /// Whether a connection from `addr` may log in (no ban matches it).
+    pub async fn admits(&self, addr: std::net::IpAddr) -> Result<bool, RoomClosed> {
+        let (reply, answer) = oneshot::channel();
+        self.send(Request::Admit { addr, reply }).await?;
+        answer.await.map_err(|_| RoomClosed)
+    }
+
     /// Queues a request, waiting while the room is busy.
     pub async fn send(&self, request: Request) -> Result<(), RoomClosed> {
         self.requests.send(request).await.map_err(|_| RoomClosed)
@@ -70,6 +81,8 @@ pub fn start(
 }
 
 async fn run(mut room: Room, mut inbox: mpsc::Receiver<Request>, shutdown: CancellationToken) {
+    let (checked, mut answers) = mpsc::channel(MAX_CHECKS);
+    let checkers = Arc::new(Semaphore::new(PARALLEL_CHECKS));
     loop {
         let expiry = room.next_expiry().map(tokio::time::Instant::from_std);
         let request = tokio::select! {
@@ -79,10 +92,14 @@ async fn run(mut room: Room, mut inbox: mpsc::Receiver<Request>, shutdown: Cance
                 room.expire(Instant::now());
                 continue;
             }
+            Some(answer) = answers.recv() => Some(answer),
             request = inbox.recv() => request,
         };
         let Some(request) = request else { break };
         room.handle(request);
+        for check in room.take_checks() {
+            tokio::spawn(run_check(check, checkers.clone(), checked.clone()));
+        }
     }
     // What was already asked is still answered; newcomers get their bye.
     inbox.close();
@@ -93,6 +110,28 @@ async fn run(mut room: Room, mut inbox: mpsc::Receiver<Request>, shutdown: Cance
         }
     }
     room.close_all(ByeReason::ShuttingDown);
+}
+
+/// Password checks running at once: argon2 takes tens of milliseconds
+/// and megabytes each, so a burst of `/oper` cannot take every core.
+const PARALLEL_CHECKS: usize = 2;
+
+/// Checks an `/oper` password on a blocking thread (never the room's),
+/// then hands the answer to the room like any request.
+async fn run_check(check: Check, checkers: Arc<Semaphore>, answers: mpsc::Sender<Request>) {
+    let Ok(_permit) = checkers.acquire_owned().await else {
+        return;
+    };
+    let (conn, addr, account) = (check.conn, check.addr, check.account.clone());
+    let answer = tokio::task::spawn_blocking(move || check.verify())
+        .await
+        .unwrap_or(Request::OperChecked {
+            conn,
+            addr,
+            account,
+            ok: false,
+        });
+    let _ = answers.send(answer).await;
 }
 
 async fn sleep_until(at: Option<tokio::time::Instant>) {

@@ -71,7 +71,7 @@ pub(super) fn try_join_tagged(
     );
     match answer.try_recv().expect("join answered") {
         JoinReply::Joined { id, kicked } => Ok(Client { id, queue, kicked }),
-        JoinReply::Taken { name, .. } => Err((name, queue)),
+        JoinReply::Taken { name, .. } | JoinReply::Banned { name, .. } => Err((name, queue)),
         JoinReply::Refused { reason, .. } => panic!("refused: {reason}"),
     }
 }

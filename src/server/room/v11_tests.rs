@@ -55,7 +55,7 @@ fn resume(room: &mut Room, token: &str, seq: Option<Seq>, tags: bool) -> Result<
     match answer.try_recv().expect("resume answered") {
         JoinReply::Joined { id, kicked } => Ok(Client { id, queue, kicked }),
         JoinReply::Refused { reason, .. } => Err(reason),
-        JoinReply::Taken { .. } => panic!("a resume is never taken"),
+        JoinReply::Taken { .. } | JoinReply::Banned { .. } => panic!("a resume is never taken"),
     }
 }
 

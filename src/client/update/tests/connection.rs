@@ -59,6 +59,30 @@ fn bye_quit_never_reconnects() {
 }
 
 #[test]
+fn kicked_or_banned_never_reconnects_and_says_why() {
+    for (bye, reason) in [
+        ("-- bye (kicked: spam)", "kicked: spam"),
+        ("-- bye (banned)", "banned"),
+    ] {
+        let mut app = joined();
+        update(&mut app, line(bye));
+        let effects = update(&mut app, Event::Net(NetEvent::Closed("eof".into())));
+        assert!(effects.is_empty(), "{effects:?}");
+        assert_eq!(
+            app.link,
+            Link::Offline {
+                reason: reason.into()
+            }
+        );
+        let shown = last_text(&app);
+        assert!(
+            shown.contains(reason) && shown.contains("not reconnecting"),
+            "{shown}"
+        );
+    }
+}
+
+#[test]
 fn idle_goes_offline_until_enter() {
     let mut app = joined();
     update(&mut app, line("-- bye (idle)"));
