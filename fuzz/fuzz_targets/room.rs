@@ -84,7 +84,7 @@ impl Fuzz {
             JoinOutcome::Joined(seat) => {
                 let name = Name::parse(&clean).expect("joined with a valid name");
                 assert!(
-                    !roster.iter().any(|n| n.key() == name.key()),
+                    !roster.iter().any(|n| n.skeleton() == name.skeleton()),
                     "{name:?} was taken"
                 );
                 assert_eq!(seat, self.seats.len());
@@ -98,7 +98,7 @@ impl Fuzz {
             JoinOutcome::Taken => {
                 let name = Name::parse(&clean).expect("taken means valid");
                 assert!(
-                    roster.iter().any(|n| n.key() == name.key()),
+                    roster.iter().any(|n| n.skeleton() == name.skeleton()),
                     "{name:?} was free"
                 );
             }
