@@ -22,8 +22,24 @@ pub const ECHO_CHARS: usize = 32;
 /// two blanks in a row, and never starts or ends with a space; it may be
 /// empty (the caller ignores such lines).
 pub fn sanitize(text: &str) -> String {
-    collapse_blanks(strip_controls(text))
+    let mut clean = collapse_blanks(strip_controls(text));
+    // Removing a character can leave a joiner beside new neighbours, so
+    // clean again until nothing changes: a second cleaning (the client's)
+    // must find nothing to do. Each pass that changes the text removes a
+    // character; in practice the second pass is the last.
+    for _ in 0..MAX_PASSES {
+        let again = collapse_blanks(strip_controls(&clean));
+        if again == clean {
+            break;
+        }
+        clean = again;
+    }
+    clean
 }
+
+/// Bound on the re-cleanings of [`sanitize`], so no input can make it
+/// quadratic.
+const MAX_PASSES: usize = 8;
 
 /// The cleaning of [`sanitize`] without collapsing or trimming: every
 /// character [`sanitize`] removes is removed, and every blank (TAB,
