@@ -33,6 +33,7 @@ fn without_a_terminal_join_says_it_needs_one() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("chatty join needs a terminal"), "{stderr}");
+    assert!(stderr.contains("--plain"), "points to plain mode: {stderr}");
     assert!(out.stdout.is_empty(), "no escape codes: {:?}", out.stdout);
 }
 

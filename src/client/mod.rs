@@ -135,7 +135,9 @@ async fn run_tui(
     connector: link::Connector,
 ) -> anyhow::Result<Ending> {
     if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
-        anyhow::bail!("chatty join needs a terminal: run it in one, with stdin and stdout on it");
+        anyhow::bail!(
+            "chatty join needs a terminal: run it in one, or use --plain for pipes, scripts and screen readers"
+        );
     }
     let signals = Signals::catch().context("cannot catch signals")?;
     let (requests, requests_rx) = mpsc::channel(REQUESTS);
