@@ -161,6 +161,7 @@ impl JoinArgs {
             timestamps: file.timestamps.unwrap_or(defaults.timestamps),
             show_users: file.users_pane.unwrap_or(defaults.show_users),
             users_width: file.users_width,
+            hyperlinks: file.hyperlinks.unwrap_or(defaults.hyperlinks),
         };
         Ok(crate::client::Options {
             addr,

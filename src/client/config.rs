@@ -12,6 +12,7 @@
 //! timestamps = true
 //! users_pane = true
 //! users_width = 20
+//! hyperlinks = true        # URLs as OSC 8 links
 //! ```
 
 use std::ops::Range;
@@ -38,6 +39,7 @@ pub struct FileConfig {
     pub timestamps: Option<bool>,
     pub users_pane: Option<bool>,
     pub users_width: Option<u16>,
+    pub hyperlinks: Option<bool>,
 }
 
 /// A config file read: its contents and where it came from, for errors.
@@ -146,7 +148,7 @@ mod tests {
         let loaded = parsed(
             "name = \"alice\"\naddr = \"127.0.0.1:9000\"\nnotify = \"all\"\nbell = true\n\
              join_wait = \"2s\"\nlog_dir = \"/tmp/logs\"\nplain = false\ntimestamps = false\n\
-             users_pane = false\nusers_width = 18\n",
+             users_pane = false\nusers_width = 18\nhyperlinks = false\n",
         )
         .expect("parses");
         let file = &loaded.file;
@@ -156,6 +158,7 @@ mod tests {
         );
         assert_eq!(file.notify, Some(Notify::All));
         assert_eq!(file.users_width, Some(18));
+        assert_eq!(file.hyperlinks, Some(false));
         assert_eq!(loaded.join_wait(), Ok(Some(Duration::from_secs(2))));
         assert_eq!(loaded.log_dir(), Some(PathBuf::from("/tmp/logs")));
     }

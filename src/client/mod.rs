@@ -29,6 +29,7 @@ pub(crate) mod links;
 pub(crate) mod logfile;
 pub(crate) mod net;
 pub(crate) mod notify;
+pub(crate) mod osc8;
 pub(crate) mod outbox;
 pub(crate) mod plain;
 pub(crate) mod prefs;
@@ -127,6 +128,12 @@ pub async fn run(options: Options, offset: i32) -> anyhow::Result<Ending> {
     }
 }
 
+/// OSC 8 links when the config file does not turn them off and the
+/// terminal is not one that would print them.
+fn hyperlinks_on(prefs: &prefs::Prefs) -> bool {
+    prefs.hyperlinks && osc8::supported(std::env::var("TERM").ok().as_deref())
+}
+
 async fn run_tui(
     options: &Options,
     mut app: App,
@@ -147,7 +154,8 @@ async fn run_tui(
         join_wait: options.join_wait,
     };
     tokio::spawn(net::run(link, requests_rx, reports_tx));
-    let guard = TerminalGuard::enter().context("cannot set up the terminal")?;
+    let guard = TerminalGuard::enter(hyperlinks_on(&options.prefs))
+        .context("cannot set up the terminal")?;
     let size = guard.terminal.size()?;
     app.size = (size.width, size.height);
     let effects = update::start(&app);
@@ -198,7 +206,8 @@ impl Loop {
             let app = &self.app;
             self.guard.draw(|frame| {
                 ui::draw(app, frame);
-                ui::cursor(app, frame.area())
+                let area = frame.area();
+                (ui::cursor(app, area), ui::hyperlinks::find(app, area))
             })?;
             let wants_slot = self.app.wants_send_slot();
             let event = tokio::select! {

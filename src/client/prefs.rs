@@ -30,6 +30,8 @@ pub struct Prefs {
     pub show_users: bool,
     /// The users pane's width in columns; `None`: a fifth of the screen.
     pub users_width: Option<u16>,
+    /// URLs are written as OSC 8 hyperlinks (where the terminal may take them).
+    pub hyperlinks: bool,
 }
 
 impl Default for Prefs {
@@ -39,6 +41,7 @@ impl Default for Prefs {
             timestamps: true,
             show_users: true,
             users_width: None,
+            hyperlinks: true,
         }
     }
 }

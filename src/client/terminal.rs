@@ -24,16 +24,31 @@ use ratatui::buffer::{Buffer, Cell};
 use ratatui::layout::Position;
 use ratatui::{Frame, Terminal};
 
+use super::osc8;
+use super::ui::hyperlinks::Hyperlink;
+
 /// The terminal in TUI mode; restored when dropped.
 pub struct TerminalGuard {
     pub terminal: Terminal<CrosstermBackend<Stdout>>,
     /// The last frame drawn.
     shown: Buffer,
+    /// The hyperlinks last written and their cells as drawn; `None` when
+    /// hyperlinks are off.
+    linked: Option<Linked>,
+}
+
+/// Hyperlinks written on the terminal, and the cells they were written
+/// over: when either changes, ratatui's own writes have dropped the links.
+#[derive(Default, PartialEq)]
+struct Linked {
+    links: Vec<Hyperlink>,
+    cells: Vec<Cell>,
 }
 
 impl TerminalGuard {
     /// Switches the terminal to TUI mode and installs the panic hook.
-    pub fn enter() -> io::Result<TerminalGuard> {
+    /// `hyperlinks`: URLs in view are made clickable with OSC 8.
+    pub fn enter(hyperlinks: bool) -> io::Result<TerminalGuard> {
         install_panic_hook();
         tui_mode()?;
         let terminal =
@@ -41,6 +56,7 @@ impl TerminalGuard {
         Ok(TerminalGuard {
             terminal,
             shown: Buffer::default(),
+            linked: hyperlinks.then(Linked::default),
         })
     }
 
@@ -51,12 +67,60 @@ impl TerminalGuard {
         super::signals::suspend()?;
         tui_mode()?;
         self.shown = Buffer::default();
+        self.forget_links();
         self.terminal.clear()
     }
 
-    /// Draws one frame with `render`, which returns where the cursor goes.
-    pub fn draw(&mut self, render: impl FnOnce(&mut Frame) -> Option<Position>) -> io::Result<()> {
-        paint(&mut self.terminal, &mut self.shown, render)
+    /// Draws one frame with `render`, which returns where the cursor goes
+    /// and the hyperlinks in view; those are written again as OSC 8 links
+    /// whenever ratatui may have written over them.
+    pub fn draw(
+        &mut self,
+        render: impl FnOnce(&mut Frame) -> (Option<Position>, Vec<Hyperlink>),
+    ) -> io::Result<()> {
+        let area = self.shown.area;
+        let mut drawn = (None, Vec::new());
+        let repainted = paint(&mut self.terminal, &mut self.shown, |frame| {
+            drawn = render(frame);
+            drawn.0
+        })?;
+        if area != self.shown.area || !repainted.is_empty() {
+            self.forget_links();
+        }
+        let (cursor, links) = drawn;
+        self.link(links, cursor)
+    }
+
+    fn link(&mut self, links: Vec<Hyperlink>, cursor: Option<Position>) -> io::Result<()> {
+        let Some(linked) = &mut self.linked else {
+            return Ok(());
+        };
+        let cells = links
+            .iter()
+            .flat_map(|link| &link.runs)
+            .flat_map(|run| (run.at.x..run.at.x.saturating_add(run.width)).map(|x| (x, run.at.y)))
+            .filter_map(|(x, y)| self.shown.cell(Position::new(x, y)).cloned())
+            .collect();
+        let next = Linked { links, cells };
+        if *linked == next {
+            return Ok(());
+        }
+        osc8::write(
+            self.terminal.backend_mut(),
+            &self.shown,
+            &next.links,
+            cursor,
+        )?;
+        *linked = next;
+        Ok(())
+    }
+
+    /// The screen was written whole: the links must be written again.
+    fn forget_links(&mut self) {
+        if let Some(linked) = &mut self.linked {
+            *linked = Linked::default();
+            linked.cells.push(Cell::new("?"));
+        }
     }
 
     /// Writes bytes the frame does not hold (a notification's escapes).
@@ -75,12 +139,12 @@ impl Drop for TerminalGuard {
 
 /// Draws a frame like `Terminal::draw`, except that the rows `to_repaint`
 /// are cleared on the terminal and written whole. `shown` holds the last
-/// frame drawn and is updated.
+/// frame drawn and is updated. Returns the rows written whole.
 pub fn paint<B: Backend>(
     terminal: &mut Terminal<B>,
     shown: &mut Buffer,
     render: impl FnOnce(&mut Frame) -> Option<Position>,
-) -> Result<(), B::Error> {
+) -> Result<Vec<u16>, B::Error> {
     terminal.autoresize()?;
     let mut frame = terminal.get_frame();
     let cursor = render(&mut frame);
@@ -106,7 +170,7 @@ pub fn paint<B: Backend>(
     }
     let done = terminal.apply_buffer_with_cursor(cursor)?;
     shown.clone_from(done.buffer);
-    Ok(())
+    Ok(rows)
 }
 
 /// The rows of `next` that changed since `shown` while holding, before or

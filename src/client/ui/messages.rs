@@ -58,7 +58,7 @@ fn marker(app: &App) -> Option<String> {
 /// The rows that fit in `height`, scrolled `app.scroll` rows up. Only the
 /// lines in view are wrapped: those below it are skipped by their counted
 /// rows when the scrollback knows them.
-fn visible_rows(app: &App, width: usize, height: usize) -> Vec<Line<'static>> {
+pub(super) fn visible_rows(app: &App, width: usize, height: usize) -> Vec<Line<'static>> {
     let look = Look::new(app);
     let mut skip = app.scroll;
     let mut rows = Vec::new(); // newest first

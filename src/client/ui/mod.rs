@@ -2,6 +2,7 @@
 //!
 //! Nothing here changes state or touches the terminal beyond the frame.
 
+pub mod hyperlinks;
 pub mod input;
 pub mod layout;
 pub mod messages;
