@@ -1,7 +1,7 @@
 //! The client's state model: everything the screen shows and everything
 //! `update` needs to decide what happens next. No I/O lives here.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 
 use crate::protocol::{ByeReason, Name, NameKey, ServerLine};
@@ -15,6 +15,7 @@ use super::quiet::QuietJoins;
 pub(crate) use super::scrollback::SCROLLBACK_LINES;
 use super::scrollback::Scrollback;
 use super::search::Search;
+use super::session::Session;
 
 /// Where the connection stands; the status bar shows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -47,6 +48,11 @@ pub enum Body {
     Note(String),
     /// The line between two local days: the entry's clock says which day.
     Day,
+    /// The read marker (`── new ──`): the lines after it came while the
+    /// terminal had no focus or the view was scrolled away. Only the
+    /// `live` one is drawn; an older one stays, hidden, so that no line
+    /// moves in the scrollback.
+    ReadMarker { live: bool },
 }
 
 /// One line of the scrollback.
@@ -56,6 +62,9 @@ pub struct Entry {
     pub body: Body,
     /// Replayed from the room's history on joining.
     pub history: bool,
+    /// `clock` is when the room ordered the line (its `time` tag), not
+    /// when it arrived.
+    pub said: bool,
     /// An arrival, leave or rename of someone quiet in a busy room:
     /// hidden while quiet joins are hidden.
     pub quiet: bool,
@@ -67,6 +76,8 @@ pub struct Entry {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Users {
     names: BTreeMap<NameKey, Name>,
+    /// Who is away (`-- NAME is away`), until they are back or leave.
+    away: BTreeSet<NameKey>,
 }
 
 impl Users {
@@ -84,8 +95,30 @@ impl Users {
         self.names.is_empty()
     }
 
+    /// A new roster: the away lines that follow it say who is away.
     pub fn set(&mut self, names: impl IntoIterator<Item = Name>) {
         self.names = names.into_iter().map(|n| (n.key(), n)).collect();
+        self.away.clear();
+    }
+
+    pub fn set_away(&mut self, name: &Name, away: bool) {
+        if away {
+            self.away.insert(name.key());
+        } else {
+            self.away.remove(&name.key());
+        }
+    }
+
+    pub fn is_away(&self, name: &Name) -> bool {
+        self.away.contains(&name.key())
+    }
+
+    /// A rename keeps the away state.
+    pub fn rename(&mut self, old: &Name, new: Name) {
+        let away = self.is_away(old);
+        self.remove(&old.key());
+        self.set_away(&new, away);
+        self.add(new);
     }
 
     pub fn add(&mut self, name: Name) {
@@ -94,10 +127,12 @@ impl Users {
 
     pub fn remove(&mut self, key: &NameKey) {
         self.names.remove(key);
+        self.away.remove(key);
     }
 
     pub fn clear(&mut self) {
         self.names.clear();
+        self.away.clear();
     }
 }
 
@@ -149,6 +184,15 @@ pub struct App {
     pub quiet: QuietJoins,
     /// Whether the terminal has focus; `None` until it reports focus.
     pub focused: Option<bool>,
+    /// The seat in the numbered room: token and the newest line shown.
+    pub session: Session,
+    /// We are away (`/away`), as the room last said.
+    pub away: bool,
+    /// The terminal lost focus or the view was scrolled away: the next
+    /// line goes after a new read marker.
+    pub mark_pending: bool,
+    /// The id of the live read marker, if any.
+    pub read_marker: Option<u64>,
 }
 
 impl Default for App {
@@ -185,33 +229,71 @@ impl App {
             search: None,
             quiet: QuietJoins::default(),
             focused: None,
+            session: Session::default(),
+            away: false,
+            mark_pending: false,
+            read_marker: None,
         }
     }
 
     /// Appends a line, dropping the oldest past [`SCROLLBACK_LINES`]; a
     /// day line goes first when the local day has changed since the last.
     pub fn push(&mut self, body: Body) {
+        self.push_at(body, None);
+    }
+
+    /// Appends a line said at `said` (a room line's own time), or now.
+    pub fn push_at(&mut self, body: Body, said: Option<Clock>) {
+        if std::mem::take(&mut self.mark_pending) && matches!(body, Body::Server(_)) {
+            self.read_marker = Some(self.entries.next_id());
+            self.push_plain(Body::ReadMarker { live: true }, self.clock);
+        }
+        let clock = said.unwrap_or(self.clock);
         if self
             .entries
             .back()
-            .is_some_and(|last| last.clock.day() != self.clock.day())
+            .is_some_and(|last| last.clock.day() != clock.day())
         {
             self.entries.push(Entry {
-                clock: self.clock,
+                clock,
                 body: Body::Day,
                 history: false,
+                said: false,
                 quiet: false,
             });
         }
         let quiet = self.quiet.hides(&body, self.users.len(), self.clock.unix);
         self.quiet.saw(&body, self.clock.unix);
         let entry = Entry {
-            clock: self.clock,
+            clock,
             body,
             history: self.in_history,
+            said: said.is_some(),
             quiet,
         };
         self.entries.push(entry);
+    }
+
+    /// Moves the read marker: the old one goes, a new one will stand
+    /// before the next line from the server.
+    pub fn mark_read(&mut self) {
+        if self.mark_pending {
+            return;
+        }
+        self.mark_pending = true;
+        if let Some(old) = self.read_marker.take() {
+            self.entries.retire_marker(old);
+        }
+    }
+
+    fn push_plain(&mut self, body: Body, clock: Clock) {
+        self.entries.push(Entry {
+            clock,
+            body,
+            history: false,
+            said: false,
+            quiet: false,
+        });
     }
 
     /// Whether the loop should hand the socket task a waiting line.

@@ -62,13 +62,20 @@ pub enum NetEvent {
     JoinWaitOver,
 }
 
+/// How long a quit waits for the server's bye.
+pub const QUIT_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// What `update` asks the loop to do.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Effect {
     /// Send one line to the server.
     Send(String),
-    /// Connect (after the backoff for `attempt`; 0 = at once) and send `name`.
-    Connect { name: String, attempt: u32 },
+    /// Connect (after the backoff for `attempt`; 0 = at once) and send the
+    /// `login` lines.
+    Connect { login: Vec<String>, attempt: u32 },
+    /// `/quit` has been sent: leave when the bye comes, or after
+    /// [`QUIT_WAIT`] without it.
+    QuitSoon,
     /// Notify the person of this line (a desktop notification where the
     /// terminal shows them, else the bell).
     Notify(String),

@@ -95,7 +95,7 @@ impl LogFile {
 }
 
 fn record(entry: &Entry) -> Option<Record> {
-    if matches!(entry.body, Body::Day) {
+    if matches!(entry.body, Body::Day | Body::ReadMarker { .. }) {
         return None;
     }
     let day = entry.clock.iso_date();

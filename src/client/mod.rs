@@ -36,6 +36,7 @@ pub(crate) mod prefs;
 pub(crate) mod quiet;
 pub(crate) mod scrollback;
 pub(crate) mod search;
+pub(crate) mod session;
 pub(crate) mod signals;
 pub(crate) mod terminal;
 pub(crate) mod text;
@@ -59,7 +60,7 @@ use crate::protocol::Name;
 use self::app::App;
 use self::clock::Clock;
 pub use self::clock::local_offset;
-use self::event::{Effect, Event, NetEvent};
+use self::event::{Effect, Event, NetEvent, QUIT_WAIT};
 use self::logfile::LogFile;
 use self::net::Request;
 use self::notify::Way;
@@ -158,7 +159,7 @@ async fn run_tui(
         .context("cannot set up the terminal")?;
     let size = guard.terminal.size()?;
     app.size = (size.width, size.height);
-    let effects = update::start(&app);
+    let effects = update::start(&mut app);
     let mut looper = Loop {
         app,
         guard,
@@ -168,6 +169,7 @@ async fn run_tui(
         offset,
         log,
         way: notify::way(|key| std::env::var(key).ok()),
+        quit_by: None,
     };
     let ending = looper.run(effects).await;
     if let Some(log) = looper.log.take() {
@@ -188,6 +190,8 @@ struct Loop {
     log: Option<LogFile>,
     /// How this terminal shows notifications.
     way: Way,
+    /// After `/quit`: leave by then even without the bye.
+    quit_by: Option<tokio::time::Instant>,
 }
 
 /// Whether the loop goes on after an effect.
@@ -213,6 +217,7 @@ impl Loop {
             let event = tokio::select! {
                 biased;
                 signal = self.signals.next() => Some(Event::Signal(signal)),
+                () = plain::quit_deadline(self.quit_by) => return Ok(Ending::Quit),
                 next = terminal_events.next() => match next {
                     Some(event) => from_terminal(event?),
                     None => return Ok(Ending::Quit),
@@ -242,9 +247,10 @@ impl Loop {
         for effect in effects {
             match effect {
                 Effect::Send(line) => self.request(Request::Send(line)).await?,
-                Effect::Connect { name, attempt } => {
-                    self.request(Request::Connect { name, attempt }).await?;
+                Effect::Connect { login, attempt } => {
+                    self.request(Request::Connect { login, attempt }).await?;
                 }
+                Effect::QuitSoon => self.quit_by = Some(tokio::time::Instant::now() + QUIT_WAIT),
                 Effect::Notify(text) => self.guard.write_raw(&notify::sequence(self.way, &text))?,
                 Effect::Open(url) => {
                     if let Err(err) = links::open(&url) {

@@ -1,7 +1,7 @@
 //! The socket task: a thin pump between the TCP connection and the app.
 //!
 //! It connects when asked (after the backoff for that attempt, counting the
-//! seconds down to the app), sends the name at once, then passes each line
+//! seconds down to the app), sends the login lines it was given at once, then passes each line
 //! read with the protocol codec to the app and each line the app sends to
 //! the socket. It never decides anything and never sends a line on its own.
 //!
@@ -46,8 +46,9 @@ pub const MAX_BACKOFF: Duration = Duration::from_secs(30);
 /// What the app asks of the socket task.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Request {
-    /// Connect after the backoff for `attempt` and send `name` first.
-    Connect { name: String, attempt: u32 },
+    /// Connect after the backoff for `attempt` and send the `login` lines
+    /// first (`/tags`, then the name or a `/resume`).
+    Connect { login: Vec<String>, attempt: u32 },
     /// Send a line (ignored when not connected).
     Send(String),
 }
@@ -70,7 +71,7 @@ pub async fn run(
     reports: mpsc::Sender<NetEvent>,
 ) {
     while let Some(request) = requests.recv().await {
-        let Request::Connect { name, attempt } = request else {
+        let Request::Connect { login, attempt } = request else {
             continue;
         };
         if count_down(backoff(attempt, fastrand::f64()), &reports)
@@ -79,7 +80,7 @@ pub async fn run(
         {
             return;
         }
-        if session(&link, &name, &mut requests, &reports)
+        if session(&link, &login, &mut requests, &reports)
             .await
             .is_err()
         {
@@ -110,7 +111,7 @@ async fn report(reports: &mpsc::Sender<NetEvent>, event: NetEvent) -> Result<(),
 /// One connection, from connect to close.
 async fn session(
     link: &Link,
-    name: &str,
+    login: &[String],
     requests: &mut mpsc::Receiver<Request>,
     reports: &mpsc::Sender<NetEvent>,
 ) -> Result<(), Gone> {
@@ -119,8 +120,10 @@ async fn session(
         Ok(halves) => halves,
         Err(err) => return report(reports, NetEvent::ConnectFailed(err.to_string())).await,
     };
-    if let Err(err) = send(&mut write, name).await {
-        return report(reports, NetEvent::Closed(err.to_string())).await;
+    for line in login {
+        if let Err(err) = send(&mut write, line).await {
+            return report(reports, NetEvent::Closed(err.to_string())).await;
+        }
     }
     report(reports, NetEvent::Connected).await?;
     let lines = FramedRead::new(read, LineCodec::new(MAX_LINE_BYTES));
@@ -214,7 +217,7 @@ mod tests {
         };
         tokio::spawn(run(link, requests_rx, reports_tx));
         let connect = Request::Connect {
-            name: "alice".into(),
+            login: vec!["alice".into()],
             attempt: 0,
         };
         requests.send(connect).await.expect("send");

@@ -24,7 +24,7 @@ use crate::protocol::{Command, Frame, LineCodec, sanitize};
 
 use super::app::{App, Body, Link};
 use super::clock::Clock;
-use super::event::{Effect, Event};
+use super::event::{Effect, Event, QUIT_WAIT};
 use super::link::Connector;
 use super::logfile::LogFile;
 use super::net::{self, Request};
@@ -63,9 +63,11 @@ pub async fn run(
     let mut input_open = true;
     // A `/quit` read before the client is in the room: it goes last.
     let mut quit_line = None;
-    let mut effects = update::start(&app);
+    let mut effects = update::start(&mut app);
+    // After `/quit`: leave by then even without the bye.
+    let mut quit_by = None;
     loop {
-        let ending = perform(&requests, effects).await?;
+        let ending = perform(&requests, effects, &mut quit_by).await?;
         printer.print_new(&app).await?;
         if let Some(log) = log.as_mut() {
             log.log_new(&app.entries);
@@ -83,6 +85,7 @@ pub async fn run(
         let event = tokio::select! {
             biased;
             signal = signals.next() => Event::Signal(signal),
+            () = quit_deadline(quit_by) => return Ok(Ending::Quit),
             report = reports.recv() => match report {
                 Some(report) => Event::Net(report),
                 None => anyhow::bail!("the connection task stopped"),
@@ -154,13 +157,18 @@ fn after_input(app: &mut App, quit: Option<&str>) -> Option<anyhow::Result<Vec<E
 async fn perform(
     requests: &mpsc::Sender<Request>,
     effects: Vec<Effect>,
+    quit_by: &mut Option<tokio::time::Instant>,
 ) -> anyhow::Result<Option<Ending>> {
     for effect in effects {
         let request = match effect {
             Effect::Send(line) => Request::Send(line),
-            Effect::Connect { name, attempt } => Request::Connect { name, attempt },
+            Effect::Connect { login, attempt } => Request::Connect { login, attempt },
             Effect::Exit => return Ok(Some(Ending::Quit)),
             Effect::Abort => return Ok(Some(Ending::Abort)),
+            Effect::QuitSoon => {
+                *quit_by = Some(tokio::time::Instant::now() + QUIT_WAIT);
+                continue;
+            }
             Effect::Notify(_) | Effect::Open(_) | Effect::Redraw | Effect::Suspend => continue,
         };
         requests
@@ -169,6 +177,14 @@ async fn perform(
             .context("the connection task stopped")?;
     }
     Ok(None)
+}
+
+/// Ready at `quit_by`; never without one.
+pub(super) async fn quit_deadline(quit_by: Option<tokio::time::Instant>) {
+    match quit_by {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
 }
 
 /// Prints each scrollback line once, as it is added.
@@ -187,6 +203,7 @@ impl Printer {
                 Body::Note(_) => notes.push_str(&stamped),
                 Body::Server(_) => out.push_str(&stamped),
                 Body::Day => out.push_str(&format!("{}\n", text::plain(entry))),
+                Body::ReadMarker { .. } => {}
             }
         }
         self.next = app.entries.next_id();

@@ -8,7 +8,7 @@
 
 use std::collections::VecDeque;
 
-use super::app::Entry;
+use super::app::{Body, Entry};
 
 /// Most lines kept; older ones are dropped.
 pub const SCROLLBACK_LINES: usize = 10_000;
@@ -94,6 +94,17 @@ impl Scrollback {
         self.entries.iter().skip(skip)
     }
 
+    /// Hides the read marker with `id`; its rows are counted again.
+    pub fn retire_marker(&mut self, id: u64) {
+        let Some(index) = self.index_of(id) else {
+            return;
+        };
+        if let Some(entry) = self.entries.get_mut(index) {
+            entry.body = Body::ReadMarker { live: false };
+        }
+        self.recount();
+    }
+
     /// Forgets the row counts: what a line shows has changed (quiet
     /// joins shown or hidden).
     pub fn recount(&mut self) {
@@ -149,6 +160,7 @@ mod tests {
             clock: Clock::default(),
             body: Body::Note(text.to_owned()),
             history: false,
+            said: false,
             quiet: false,
         }
     }
@@ -159,7 +171,7 @@ mod tests {
             *calls += 1;
             match &e.body {
                 Body::Note(text) => text.len() / 10 + 1,
-                Body::Server(_) | Body::Day => 1,
+                Body::Server(_) | Body::Day | Body::ReadMarker { .. } => 1,
             }
         })
     }

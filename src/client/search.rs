@@ -40,7 +40,7 @@ pub fn find(app: &App, query: &str, before: Option<u64>) -> Option<u64> {
         .iter()
         .rposition(|entry| {
             let hidden = entry.quiet && app.quiet.hide;
-            let searchable = !hidden && !matches!(entry.body, Body::Day);
+            let searchable = !hidden && !matches!(entry.body, Body::Day | Body::ReadMarker { .. });
             searchable && Folded::new(&text::plain(entry)).contains(&needle)
         })
         .map(|index| app.entries.id_of(index))

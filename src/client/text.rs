@@ -12,8 +12,12 @@ pub fn plain(entry: &Entry) -> String {
         Body::Server(line) => sanitize(&line.to_string()),
         Body::Note(text) => format!("~ {}", sanitize(text)),
         Body::Day => day_line(entry),
+        Body::ReadMarker { .. } => READ_MARKER.to_owned(),
     }
 }
+
+/// The read marker's text.
+pub const READ_MARKER: &str = "── new ──";
 
 /// `── Tuesday 1 December 2026 ──`
 pub fn day_line(entry: &Entry) -> String {

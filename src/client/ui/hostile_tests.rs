@@ -125,7 +125,7 @@ fn the_model_keeps_none_of_it_either() {
         let text = match &entry.body {
             Body::Server(line) => line.to_string(),
             Body::Note(note) => note.clone(),
-            Body::Day => crate::client::text::plain(entry),
+            Body::Day | Body::ReadMarker { .. } => crate::client::text::plain(entry),
         };
         let shown: String = text.chars().filter(|c| HIDDEN.contains(c)).collect();
         assert!(shown.is_empty(), "{text}");

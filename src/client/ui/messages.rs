@@ -10,7 +10,7 @@ use ratatui::widgets::{Block, BorderType, Paragraph};
 use crate::client::app::{App, Body, Entry};
 use crate::client::classify::{Kind, Me, classify};
 use crate::client::links;
-use crate::client::text::day_line;
+use crate::client::text::{READ_MARKER, day_line};
 use crate::client::wrap::wrap;
 use crate::protocol::{ServerLine, sanitize};
 
@@ -140,12 +140,17 @@ impl Look {
         if entry.quiet && self.hide_quiet {
             return Vec::new();
         }
-        if let Body::Day = entry.body {
-            return wrap(
-                &[Span::styled(day_line(entry), self.theme.notice())],
-                width,
-                0,
-            );
+        match entry.body {
+            Body::Day => {
+                return wrap(
+                    &[Span::styled(day_line(entry), self.theme.notice())],
+                    width,
+                    0,
+                );
+            }
+            Body::ReadMarker { live: false } => return Vec::new(),
+            Body::ReadMarker { live: true } => return vec![read_marker(self.theme, width)],
+            Body::Server(_) | Body::Note(_) => {}
         }
         let mut spans = self.spans(entry);
         if hit {
@@ -173,7 +178,8 @@ impl Look {
     fn spans(&self, entry: &Entry) -> Vec<Span<'static>> {
         let theme = self.theme;
         let kind = classify(&entry.body, &self.me);
-        let time = if entry.history {
+        // History from a server without tags has no time of its own.
+        let time = if entry.history && !entry.said {
             "hist ".to_owned()
         } else {
             format!("{} ", entry.clock)
@@ -189,6 +195,17 @@ impl Look {
         }
         spans
     }
+}
+
+/// `── new ──` across the pane.
+fn read_marker(theme: Theme, width: usize) -> Line<'static> {
+    let text = READ_MARKER.trim_end_matches('─');
+    let fill = width.saturating_sub(crate::client::wrap::width(text));
+    let line = format!("{text}{}", "─".repeat(fill));
+    Line::from(Span::styled(
+        line,
+        theme.error().add_modifier(Modifier::BOLD),
+    ))
 }
 
 fn mark(kind: Kind) -> &'static str {
@@ -211,7 +228,7 @@ fn body_spans(theme: Theme, kind: Kind, body: &Body) -> Vec<Span<'static>> {
     let line = match body {
         Body::Note(text) => return vec![Span::styled(format!("~ {}", clean(text)), theme.note())],
         Body::Server(line) => line,
-        Body::Day => return Vec::new(),
+        Body::Day | Body::ReadMarker { .. } => return Vec::new(),
     };
     let own = kind.is_own();
     match line {

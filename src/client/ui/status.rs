@@ -1,4 +1,5 @@
-//! The status bar: server address, connection state, own name.
+//! The status bar: server address, connection state, own name (and
+//! `(away)` while away).
 //!
 //! State and own name always show. When the bar is too narrow the address
 //! is shortened first, then the state turns to a short word, then the
@@ -31,7 +32,11 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
 /// The bar's text for a bar `cells` wide.
 pub fn bar(app: &App, cells: usize) -> String {
     let addr = app.addr.to_string();
-    let name = sanitize(&app.name);
+    let name = if app.away {
+        format!("{} (away)", sanitize(&app.name))
+    } else {
+        sanitize(&app.name)
+    };
     let short = sanitize(short_state(&app.link).as_ref());
     for state in [sanitize(&state(&app.link)), short.clone()] {
         let tail = format!(" │ {state} │ {name} ");

@@ -1,4 +1,5 @@
-//! The users pane: `Users (N)` and the names, own name marked.
+//! The users pane: `Users (N)` and the names, own name marked (`•`),
+//! those away dim and marked `z` (not by colour alone).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -59,11 +60,15 @@ fn row(app: &App, me: &Me, name: &Name, width: usize) -> Line<'static> {
         no_color: app.no_color,
     };
     let own = me.is(name);
-    let (mark, style) = if own {
-        ("• ", theme.name(name.as_str()).add_modifier(Modifier::BOLD))
-    } else {
-        ("  ", theme.name(name.as_str()))
+    let away = app.users.is_away(name);
+    let (mark, mut style) = match (own, away) {
+        (true, _) => ("• ", theme.name(name.as_str()).add_modifier(Modifier::BOLD)),
+        (false, true) => ("z ", theme.name(name.as_str())),
+        (false, false) => ("  ", theme.name(name.as_str())),
     };
+    if away {
+        style = style.add_modifier(Modifier::DIM);
+    }
     let text = truncate(&sanitize(name.as_str()), width.saturating_sub(2));
     Line::from(vec![Span::raw(mark), Span::styled(text, style)])
 }

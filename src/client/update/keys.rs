@@ -68,7 +68,7 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
 /// Ctrl-C still quits; other keys do nothing.
 fn on_paste_question(app: &mut App, code: KeyCode, ctrl: bool) -> Vec<Effect> {
     match code {
-        KeyCode::Char('c') if ctrl => vec![Effect::Exit],
+        KeyCode::Char('c') if ctrl => super::sending::quit(app),
         KeyCode::Enter => super::sending::confirm_paste(app),
         KeyCode::Esc => {
             super::sending::drop_paste(app);
@@ -80,8 +80,8 @@ fn on_paste_question(app: &mut App, code: KeyCode, ctrl: bool) -> Vec<Effect> {
 
 fn on_ctrl(app: &mut App, c: char) -> Vec<Effect> {
     match c.to_ascii_lowercase() {
-        'c' => return vec![Effect::Exit],
-        'd' if app.input.is_empty() => return vec![Effect::Exit],
+        'c' => return super::sending::quit(app),
+        'd' if app.input.is_empty() => return super::sending::quit(app),
         'z' => return vec![Effect::Suspend],
         'l' => return vec![Effect::Redraw],
         'd' => app.input.delete(),

@@ -11,6 +11,7 @@
 mod allday;
 mod keys;
 mod net;
+mod resume;
 mod scroll;
 mod sending;
 
@@ -18,7 +19,7 @@ use super::app::App;
 use super::event::{Effect, Event};
 
 /// The effects to start with: connect at once.
-pub fn start(app: &App) -> Vec<Effect> {
+pub fn start(app: &mut App) -> Vec<Effect> {
     vec![connect(app)]
 }
 
@@ -40,15 +41,19 @@ pub fn update(app: &mut App, event: Event) -> Vec<Effect> {
         Event::Signal(signal) => keys::on_signal(signal),
         Event::Focus(focused) => {
             app.focused = Some(focused);
+            if !focused {
+                app.mark_read();
+            }
             Vec::new()
         }
         Event::Net(event) => net::on_net(app, event),
     }
 }
 
-fn connect(app: &App) -> Effect {
+/// Connect: tags on, then the seat back if there is one, else the name.
+fn connect(app: &mut App) -> Effect {
     Effect::Connect {
-        name: app.name.clone(),
+        login: app.session.login(&app.name),
         attempt: app.attempt,
     }
 }

@@ -5,10 +5,12 @@
 use crate::client::app::{App, Body, Link};
 use crate::client::classify::same_name;
 use crate::client::event::{Effect, NetEvent};
+use crate::protocol::tags::Tagged;
 use crate::protocol::{ByeReason, Name, ServerLine, sanitize};
 
 use super::connect;
-use super::scroll::{add, note};
+use super::resume::{self, Verdict};
+use super::scroll::{add, add_at, note};
 
 /// The start of the server's `!` reply to a line over its limit.
 const TOO_LONG: &str = "line too long";
@@ -88,12 +90,18 @@ fn retry(app: &mut App) -> Vec<Effect> {
 fn on_closed(app: &mut App, why: &str) -> Vec<Effect> {
     app.users.clear();
     app.in_history = false;
+    // A server that says bye has closed the seat too; only a link that
+    // just broke leaves one to take back.
+    resume::on_closed(app, app.bye.is_none());
     if app.link == Link::Quitting || app.bye == Some(ByeReason::Quit) {
         return vec![Effect::Exit];
     }
     match app.bye.take() {
-        Some(reason @ (ByeReason::Kicked(_) | ByeReason::Banned(_))) => {
-            // Reconnecting would only be refused, or annoy the operators.
+        Some(
+            reason @ (ByeReason::Kicked(_) | ByeReason::Banned(_) | ByeReason::ResumedElsewhere),
+        ) => {
+            // Reconnecting would only be refused, annoy the operators, or
+            // take the seat from our other connection.
             note(
                 app,
                 format!("disconnected ({reason}); not reconnecting (Enter tries again)"),
@@ -124,13 +132,19 @@ fn on_closed(app: &mut App, why: &str) -> Vec<Effect> {
     }
 }
 
-/// A line from the server: sanitized, classified, applied, shown.
+/// A line from the server: sanitized, its tags read, sorted (a resume's
+/// frame, a line already shown), applied, shown at its own time.
 fn on_line(app: &mut App, raw: &str) -> Vec<Effect> {
-    let line = ServerLine::parse(&sanitize(raw));
+    let Tagged { tags, line } = Tagged::parse(&sanitize(raw));
+    let clock = match resume::sort(app, &tags, &line) {
+        Verdict::Show(clock) => clock,
+        Verdict::Apply => return apply(app, &line),
+        Verdict::Done(effects) => return effects,
+    };
     let mut effects = apply(app, &line);
     let body = Body::Server(line.clone());
     effects.extend(crate::client::notify::effect(app, &body));
-    add(app, body);
+    add_at(app, body, clock);
     after_shown(app, &line);
     effects
 }
@@ -146,6 +160,8 @@ fn apply(app: &mut App, line: &ServerLine) -> Vec<Effect> {
         ServerLine::Online(names) => app.users.set(names.iter().cloned()),
         ServerLine::Arrived(name) => app.users.add(name.clone()),
         ServerLine::Left { name, .. } => app.users.remove(&name.key()),
+        ServerLine::Away { name, .. } => away(app, name, true),
+        ServerLine::Back(name) => away(app, name, false),
         ServerLine::Renamed { old, new } => renamed(app, old, new),
         ServerLine::Bye(ByeReason::Quit) => {
             app.bye = Some(ByeReason::Quit);
@@ -164,8 +180,6 @@ fn apply(app: &mut App, line: &ServerLine) -> Vec<Effect> {
         | ServerLine::Skipped(_)
         | ServerLine::HistoryEnd
         | ServerLine::TagsOn
-        | ServerLine::Away { .. }
-        | ServerLine::Back(_)
         | ServerLine::ResumedStart(_)
         | ServerLine::ResumedEnd
         | ServerLine::Session(_)
@@ -209,9 +223,15 @@ fn give_back_too_long(app: &mut App) {
     }
 }
 
+fn away(app: &mut App, name: &Name, away: bool) {
+    app.users.set_away(name, away);
+    if same_name(name, &app.name) {
+        app.away = away;
+    }
+}
+
 fn renamed(app: &mut App, old: &Name, new: &Name) {
-    app.users.remove(&old.key());
-    app.users.add(new.clone());
+    app.users.rename(old, new.clone());
     if same_name(old, &app.name) {
         app.name = new.to_string();
     }

@@ -2,6 +2,7 @@
 //! a view that is scrolled up.
 
 use crate::client::app::{App, Body};
+use crate::client::clock::Clock;
 use crate::client::ui::layout::message_view;
 use crate::client::ui::messages::Look;
 
@@ -26,7 +27,11 @@ pub(super) fn total_rows(app: &mut App) -> usize {
         .total_rows(width, &app.name, |entry| look.row_count(entry, width))
 }
 
+/// Scrolling away from the live end leaves the read marker there.
 pub(super) fn scroll_up(app: &mut App, rows: usize) {
+    if app.scroll == 0 {
+        app.mark_read();
+    }
     app.scroll = (app.scroll + rows).min(max_scroll(app));
 }
 
@@ -60,12 +65,24 @@ pub(super) fn clamp(app: &mut App) {
 /// Appends a line; while scrolled up the view stays put and the line counts
 /// as unseen.
 pub(super) fn add(app: &mut App, body: Body) {
-    app.push(body);
+    add_at(app, body, None);
+}
+
+/// [`add`] for a line said at `said` (its `time` tag), if known.
+pub(super) fn add_at(app: &mut App, body: Body, said: Option<Clock>) {
+    let first = app.entries.next_id();
+    app.push_at(body, said);
     if app.scroll > 0 {
+        // The line, and a day line or read marker pushed before it.
         total_rows(app);
-        let newest = app.entries.len().saturating_sub(1);
         let width = message_view(app).0;
-        app.scroll += app.entries.rows_of(newest, width, &app.name).unwrap_or(1);
+        for id in first..app.entries.next_id() {
+            let rows = app
+                .entries
+                .index_of(id)
+                .and_then(|index| app.entries.rows_of(index, width, &app.name));
+            app.scroll += rows.unwrap_or(1);
+        }
         app.unseen += 1;
     }
 }

@@ -92,6 +92,24 @@ fn wait(app: &mut App, line: String) {
     app.outbox.push(line);
 }
 
+/// Ctrl-C, Ctrl-D: in the room, quit as `/quit` does, so the room sees
+/// us leave at once instead of holding the seat; elsewhere, leave now.
+pub(super) fn quit(app: &mut App) -> Vec<Effect> {
+    match app.link {
+        Link::Joined => {
+            app.link = Link::Quitting;
+            vec![Effect::Send("/quit".to_owned()), Effect::QuitSoon]
+        }
+        Link::Connecting
+        | Link::Joining
+        | Link::ChoosingName
+        | Link::Quitting
+        | Link::Reconnecting { .. }
+        | Link::Offline { .. }
+        | Link::Plain => vec![Effect::Exit],
+    }
+}
+
 /// Sends one line now.
 fn dispatch(app: &mut App, line: String) -> Vec<Effect> {
     let command = Command::parse(&line);
@@ -100,7 +118,10 @@ fn dispatch(app: &mut App, line: String) -> Vec<Effect> {
     let mut effects = vec![Effect::Send(line)];
     match command {
         Command::Quit(_) if app.link == Link::Plain => effects.push(Effect::Exit),
-        Command::Quit(_) => app.link = Link::Quitting,
+        Command::Quit(_) => {
+            app.link = Link::Quitting;
+            effects.push(Effect::QuitSoon);
+        }
         Command::Help if app.link == Link::Joined => {
             for text in CLIENT_HELP {
                 note(app, *text);

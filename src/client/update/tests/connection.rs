@@ -10,7 +10,7 @@ fn dropped_link_reconnects_with_backoff_and_the_same_name() {
     assert_eq!(
         effects,
         [Effect::Connect {
-            name: "Alicia".into(),
+            login: vec!["/tags".into(), "Alicia".into()],
             attempt: 1
         }]
     );
@@ -24,7 +24,7 @@ fn dropped_link_reconnects_with_backoff_and_the_same_name() {
     assert_eq!(
         effects,
         [Effect::Connect {
-            name: "Alicia".into(),
+            login: vec!["/tags".into(), "Alicia".into()],
             attempt: 2
         }]
     );
@@ -42,7 +42,7 @@ fn shutting_down_reconnects() {
     assert_eq!(
         effects,
         [Effect::Connect {
-            name: "alice".into(),
+            login: vec!["/tags".into(), "alice".into()],
             attempt: 1
         }]
     );
@@ -97,7 +97,7 @@ fn idle_goes_offline_until_enter() {
     assert_eq!(
         update(&mut app, key(KeyCode::Enter)),
         [Effect::Connect {
-            name: "alice".into(),
+            login: vec!["/tags".into(), "alice".into()],
             attempt: 0
         }]
     );
@@ -123,7 +123,7 @@ fn unreachable_at_start_keeps_retrying_on_screen() {
     assert_eq!(
         effects,
         [Effect::Connect {
-            name: "alice".into(),
+            login: vec!["/tags".into(), "alice".into()],
             attempt: 1
         }]
     );
@@ -136,7 +136,7 @@ fn unreachable_at_start_keeps_retrying_on_screen() {
     assert_eq!(
         effects,
         [Effect::Connect {
-            name: "alice".into(),
+            login: vec!["/tags".into(), "alice".into()],
             attempt: 2
         }]
     );

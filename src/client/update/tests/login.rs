@@ -4,11 +4,11 @@ use super::*;
 
 #[test]
 fn starts_by_connecting_with_the_name() {
-    let app = App::default();
+    let mut app = App::default();
     assert_eq!(
-        start(&app),
+        start(&mut app),
         [Effect::Connect {
-            name: "alice".into(),
+            login: vec!["/tags".into(), "alice".into()],
             attempt: 0
         }]
     );

@@ -68,7 +68,7 @@ fn last_text(app: &App) -> String {
     match &entry.body {
         Body::Server(line) => line.to_string(),
         Body::Note(text) => format!("~ {text}"),
-        Body::Day => crate::client::text::plain(entry),
+        Body::Day | Body::ReadMarker { .. } => crate::client::text::plain(entry),
     }
 }
 

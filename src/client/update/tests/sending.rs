@@ -47,7 +47,7 @@ fn quit_waits_for_the_bye_then_exits() {
     typed(&mut app, "/quit see you");
     assert_eq!(
         update(&mut app, key(KeyCode::Enter)),
-        [Effect::Send("/quit see you".into())]
+        [Effect::Send("/quit see you".into()), Effect::QuitSoon]
     );
     assert_eq!(app.link, Link::Quitting);
     assert_eq!(update(&mut app, line("-- bye (quit)")), [Effect::Exit]);
@@ -66,14 +66,25 @@ fn quit_exits_if_the_link_closes_first() {
 
 #[test]
 fn ctrl_c_quits_and_ctrl_d_quits_on_an_empty_line() {
+    let quit = [Effect::Send("/quit".into()), Effect::QuitSoon];
     let mut app = joined();
     typed(&mut app, "draft");
-    assert_eq!(update(&mut app, ctrl('c')), [Effect::Exit]);
+    assert_eq!(
+        update(&mut app, ctrl('c')),
+        quit,
+        "a /quit, so the seat is not held"
+    );
+    assert_eq!(app.link, Link::Quitting);
+    let mut app = joined();
+    typed(&mut app, "draft");
     update(&mut app, key(KeyCode::Home));
     assert!(update(&mut app, ctrl('d')).is_empty());
     assert_eq!(app.input.text(), "raft", "Ctrl-D deletes under the cursor");
     app.input.take();
-    assert_eq!(update(&mut app, ctrl('d')), [Effect::Exit]);
+    assert_eq!(update(&mut app, ctrl('d')), quit);
+    // Not in the room: nothing to say goodbye to.
+    let mut app = App::default();
+    assert_eq!(update(&mut app, ctrl('c')), [Effect::Exit]);
 }
 
 #[test]
