@@ -33,6 +33,9 @@ pub fn cursor(app: &App, area: Rect) -> Option<Position> {
 mod allday_tests;
 
 #[cfg(test)]
+mod numbered_tests;
+
+#[cfg(test)]
 mod screen_tests;
 
 #[cfg(test)]

@@ -43,6 +43,8 @@ pub(super) fn sort(app: &mut App, tags: &Tags, line: &ServerLine) -> Verdict {
                 app.session.in_resumed = true;
                 return Verdict::Apply;
             }
+            // Its seq is where we stand, not a line shown.
+            return Verdict::Show(None);
         }
         ServerLine::Online(_) if app.session.in_resumed => return Verdict::Apply,
         ServerLine::ResumedStart(missed) => {

@@ -80,6 +80,7 @@ mod allday;
 mod connection;
 mod editing;
 mod login;
+mod resume;
 mod room;
 mod scrolling;
 mod sending;
