@@ -81,3 +81,82 @@ async fn pump(
     drop(client);
     let _ = ghost.send(upstream);
 }
+
+/// A proxy for any number of connections, one after another or at once,
+/// that cuts every open one on demand the way [`Proxy::cut`] does: the
+/// clients see their links end, the server keeps silent ghosts (held until
+/// the relay is dropped).
+pub struct Relay {
+    pub addr: SocketAddr,
+    links: Links,
+    stop: CancellationToken,
+}
+
+/// The open links: how to cut each, and its word that it is cut.
+type Links = std::sync::Arc<std::sync::Mutex<Vec<(CancellationToken, oneshot::Receiver<()>)>>>;
+
+impl Relay {
+    pub async fn start(server: SocketAddr) -> Relay {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind relay");
+        let addr = listener.local_addr().expect("relay addr");
+        let links = Links::default();
+        let stop = CancellationToken::new();
+        tokio::spawn(relay(listener, server, links.clone(), stop.clone()));
+        Relay { addr, links, stop }
+    }
+
+    /// Cuts the links open now; when it returns, no byte more reaches
+    /// their clients.
+    pub async fn cut(&self) {
+        let links = std::mem::take(&mut *self.links.lock().expect("links"));
+        for (cut, done) in links {
+            cut.cancel();
+            let _ = timeout(DEADLINE, done).await;
+        }
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        self.stop.cancel();
+    }
+}
+
+async fn relay(listener: TcpListener, server: SocketAddr, links: Links, stop: CancellationToken) {
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            () = stop.cancelled() => return,
+        };
+        let Ok((client, _)) = accepted else {
+            return;
+        };
+        let cut = CancellationToken::new();
+        let (done, cut_done) = oneshot::channel();
+        links.lock().expect("links").push((cut.clone(), cut_done));
+        tokio::spawn(link(client, server, cut, done, stop.clone()));
+    }
+}
+
+/// One link until it ends or is cut; a cut one leaves its server side open
+/// and unread until the relay stops.
+async fn link(
+    mut client: TcpStream,
+    server: SocketAddr,
+    cut: CancellationToken,
+    done: oneshot::Sender<()>,
+    stop: CancellationToken,
+) {
+    let Ok(mut upstream) = TcpStream::connect(server).await else {
+        return;
+    };
+    tokio::select! {
+        biased;
+        () = cut.cancelled() => {}
+        _ = tokio::io::copy_bidirectional(&mut client, &mut upstream) => return,
+    }
+    drop(client);
+    let _ = done.send(());
+    stop.cancelled().await;
+    drop(upstream);
+}

@@ -31,6 +31,8 @@ pub(super) enum Verdict {
 pub(super) fn sort(app: &mut App, tags: &Tags, line: &ServerLine) -> Verdict {
     match line {
         ServerLine::TagsOn => return Verdict::Done(Vec::new()),
+        // The welcome again, before the seat is back: already seen.
+        ServerLine::Notice(_) if app.session.resuming => return Verdict::Done(Vec::new()),
         ServerLine::Error(text) if app.session.resuming => {
             if let Some(reason) = text.strip_prefix(CANNOT_RESUME) {
                 return Verdict::Done(refused(app, reason));

@@ -6,11 +6,17 @@ use super::*;
 const TOKEN: &str = "0123456789abcdef0123456789abcdef";
 const NEXT: &str = "fedcba9876543210fedcba9876543210";
 
+/// A new app at 2026-12-01 09:30 UTC, the day of the lines below.
+fn morning() -> App {
+    App {
+        clock: crate::client::clock::Clock::from_unix(1_796_117_400, 0),
+        ..App::default()
+    }
+}
+
 /// In the room as alice with tags on; the last room line shown is seq 12.
 fn tagged() -> App {
-    let mut app = App::default();
-    // 2026-12-01 09:30 UTC, the day of the lines below.
-    app.clock = crate::client::clock::Clock::from_unix(1_796_117_400, 0);
+    let mut app = morning();
     start(&mut app);
     update(&mut app, Event::Net(NetEvent::Connected));
     update(&mut app, line("-- tags on"));
@@ -127,8 +133,7 @@ fn a_refused_resume_joins_again_and_shows_only_newer_history() {
 
 #[test]
 fn history_lines_keep_the_time_they_were_said() {
-    let mut app = App::default();
-    app.clock = crate::client::clock::Clock::from_unix(1_796_117_400, 0);
+    let mut app = morning();
     update(&mut app, Event::Net(NetEvent::Connected));
     update(&mut app, line("@epoch=e;seq=9;session=ab -- you are alice"));
     update(&mut app, line("-- history (1)"));
