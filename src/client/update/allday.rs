@@ -16,7 +16,29 @@ use super::scroll::{clamp, go_live, note, scroll_up, total_rows};
 
 /// The commands Tab completes after a `/` at the start of the line.
 const COMMANDS: &[&str] = &[
-    "/clear", "/help", "/joins", "/me", "/msg", "/names", "/nick", "/ping", "/quit", "/search",
+    "/away",
+    "/back",
+    "/bans",
+    "/ban",
+    "/clear",
+    "/help",
+    "/ignore",
+    "/joins",
+    "/kick",
+    "/me",
+    "/msg",
+    "/mute",
+    "/names",
+    "/nick",
+    "/oper",
+    "/ping",
+    "/quit",
+    "/search",
+    "/session",
+    "/stats",
+    "/unban",
+    "/unignore",
+    "/unmute",
     "/who",
 ];
 

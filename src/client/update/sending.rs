@@ -19,7 +19,8 @@ pub const CLIENT_HELP: &[&str] = &[
     "client keys: F2 or Alt-U shows or hides the users pane, Alt-J shows or hides quiet joins",
     "client keys: Ctrl-A/E start/end, Ctrl-B and Left/Right move, Alt-B/F and Ctrl-Left/Right by word",
     "client keys: Ctrl-W and Alt-Backspace delete a word back, Alt-D a word on, Ctrl-U to the start, Ctrl-K to the end, Ctrl-Y yanks it back",
-    "client keys: Esc stops waiting lines, Ctrl-L redraws, Ctrl-Z suspends, Ctrl-C or Ctrl-D on an empty line quit",
+    "client keys: Esc stops waiting lines, Ctrl-L redraws, Ctrl-Z suspends, Ctrl-C or Ctrl-D on an empty line quit (as /quit does)",
+    "client: after a dropped link the seat is taken back (/resume): the lines missed follow, none twice; ── new ── marks where you stopped reading",
 ];
 
 /// Enter: reconnect when offline (the line, if any, waits for the room),
@@ -56,7 +57,10 @@ fn enter_line(app: &mut App, raw: &str) -> Vec<Effect> {
         app.link = Link::Joining;
         return vec![Effect::Send(line)];
     }
-    app.history.push(line.clone());
+    // A password must not come back with Up.
+    if !matches!(Command::parse(&line), Command::Oper { .. }) {
+        app.history.push(line.clone());
+    }
     if is_clear(&line) {
         app.entries.clear();
         go_live(app);

@@ -197,3 +197,15 @@ fn a_long_paste_goes_out_one_slot_at_a_time_and_esc_stops_it() {
     assert!(!app.wants_send_slot());
     assert!(last_text(&app).contains("19998 waiting lines not sent"));
 }
+
+#[test]
+fn an_oper_password_is_not_kept_for_up() {
+    let mut app = joined();
+    typed(&mut app, "/oper alice s3cret");
+    update(&mut app, key(KeyCode::Enter));
+    typed(&mut app, "hello");
+    update(&mut app, key(KeyCode::Enter));
+    update(&mut app, key(KeyCode::Up));
+    update(&mut app, key(KeyCode::Up));
+    assert_eq!(app.input.text(), "hello");
+}
