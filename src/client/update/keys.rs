@@ -12,9 +12,12 @@ use super::scroll::{go_live, page, scroll_down, scroll_up};
 use super::sending::{cancel_waiting, submit};
 
 /// A signal from outside: leave as a quit does (SIGQUIT: as an abort).
-pub(super) fn on_signal(signal: Signal) -> Vec<Effect> {
+/// SIGTERM, SIGHUP, SIGINT leave as `/quit` does (else the server would
+/// hold the seat and the next start would find the name taken); a second
+/// one leaves at once.
+pub(super) fn on_signal(app: &mut App, signal: Signal) -> Vec<Effect> {
     match signal {
-        Signal::Terminate | Signal::Hangup | Signal::Interrupt => vec![Effect::Exit],
+        Signal::Terminate | Signal::Hangup | Signal::Interrupt => super::sending::quit(app),
         Signal::Quit => vec![Effect::Abort],
     }
 }

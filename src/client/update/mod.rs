@@ -38,7 +38,7 @@ pub fn update(app: &mut App, event: Event) -> Vec<Effect> {
             Vec::new()
         }
         Event::SendSlot => sending::next_waiting(app),
-        Event::Signal(signal) => keys::on_signal(signal),
+        Event::Signal(signal) => keys::on_signal(app, signal),
         Event::Focus(focused) => {
             app.focused = Some(focused);
             if !focused {

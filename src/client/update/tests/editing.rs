@@ -159,6 +159,16 @@ fn a_paste_while_choosing_a_name_uses_only_its_first_line() {
 fn signals_from_outside_leave_as_a_quit_does() {
     for signal in [Signal::Terminate, Signal::Hangup, Signal::Interrupt] {
         let mut app = joined();
+        assert_eq!(
+            update(&mut app, Event::Signal(signal)),
+            [Effect::Send("/quit".into()), Effect::QuitSoon]
+        );
+        assert_eq!(
+            update(&mut app, Event::Signal(signal)),
+            [Effect::Exit],
+            "twice: now"
+        );
+        let mut app = App::default();
         assert_eq!(update(&mut app, Event::Signal(signal)), [Effect::Exit]);
     }
     let mut app = joined();
