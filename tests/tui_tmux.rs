@@ -272,8 +272,17 @@ async fn hostile_server_text_does_not_shift_the_users_pane() {
         .expect("accept");
     let (read, mut write) = peer.into_split();
     let mut lines = BufReader::new(read).lines();
-    let name = tokio::time::timeout(SCREEN_DEADLINE, lines.next_line()).await;
-    assert!(matches!(name, Ok(Ok(Some(_)))), "{name:?}");
+    write
+        .write_all(b"-- welcome to chatty! what's your name?\n")
+        .await
+        .expect("write");
+    for expected in ["/tags", "alice"] {
+        let got = tokio::time::timeout(SCREEN_DEADLINE, lines.next_line()).await;
+        assert!(
+            matches!(&got, Ok(Ok(Some(line))) if line == expected),
+            "{got:?}"
+        );
+    }
     let wire = "-- you are alice\n-- online (2): alice, bob\n\
         bob: a\u{200D}b\u{200D}c\u{200D}d\u{200D}e\u{200D}f joined letters\n\
         bob: right\u{202E}to left\u{2066} and zero\u{200B}width\u{FEFF}\n\

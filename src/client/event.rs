@@ -70,9 +70,11 @@ pub const QUIT_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
 pub enum Effect {
     /// Send one line to the server.
     Send(String),
-    /// Connect (after the backoff for `attempt`; 0 = at once) and send the
-    /// `login` lines.
-    Connect { login: Vec<String>, attempt: u32 },
+    /// Connect (after the backoff for `attempt`; 0 = at once) and log in.
+    Connect {
+        login: crate::client::net::Login,
+        attempt: u32,
+    },
     /// `/quit` has been sent: leave when the bye comes, or after
     /// [`QUIT_WAIT`] without it.
     QuitSoon,

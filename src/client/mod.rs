@@ -23,6 +23,7 @@ pub(crate) mod classify;
 pub(crate) mod clock;
 pub(crate) mod config;
 pub(crate) mod event;
+pub(crate) mod frames;
 pub(crate) mod input;
 pub(crate) mod link;
 pub(crate) mod links;
@@ -61,6 +62,7 @@ use self::app::App;
 use self::clock::Clock;
 pub use self::clock::local_offset;
 use self::event::{Effect, Event, NetEvent, QUIT_WAIT};
+use self::frames::Frames;
 use self::logfile::LogFile;
 use self::net::Request;
 use self::notify::Way;
@@ -206,18 +208,18 @@ impl Loop {
         if let Flow::End(ending) = self.perform(first).await? {
             return Ok(ending);
         }
+        let mut frames = Frames::default();
         loop {
-            let app = &self.app;
-            self.guard.draw(|frame| {
-                ui::draw(app, frame);
-                let area = frame.area();
-                (ui::cursor(app, area), ui::hyperlinks::find(app, area))
-            })?;
+            if frames.due() {
+                self.draw()?;
+                frames.drawn();
+            }
             let wants_slot = self.app.wants_send_slot();
             let event = tokio::select! {
                 biased;
                 signal = self.signals.next() => Some(Event::Signal(signal)),
                 () = plain::quit_deadline(self.quit_by) => return Ok(Ending::Quit),
+                () = frames.wait(), if frames.waiting() => continue,
                 next = terminal_events.next() => match next {
                     Some(event) => from_terminal(event?),
                     None => return Ok(Ending::Quit),
@@ -232,6 +234,7 @@ impl Loop {
                 }
             };
             let Some(event) = event else { continue };
+            frames.changed();
             self.app.clock = Clock::now(self.offset);
             let effects = update::update(&mut self.app, event);
             if let Some(log) = self.log.as_mut() {
@@ -241,6 +244,16 @@ impl Loop {
                 return Ok(ending);
             }
         }
+    }
+
+    fn draw(&mut self) -> anyhow::Result<()> {
+        let app = &self.app;
+        self.guard.draw(|frame| {
+            ui::draw(app, frame);
+            let area = frame.area();
+            (ui::cursor(app, area), ui::hyperlinks::find(app, area))
+        })?;
+        Ok(())
     }
 
     async fn perform(&mut self, effects: Vec<Effect>) -> anyhow::Result<Flow> {

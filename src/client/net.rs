@@ -1,7 +1,8 @@
 //! The socket task: a thin pump between the TCP connection and the app.
 //!
 //! It connects when asked (after the backoff for that attempt, counting the
-//! seconds down to the app), sends the login lines it was given at once, then passes each line
+//! seconds down to the app), sends the login lines it was given once the
+//! server's first line shows whether it speaks chatty, then passes each line
 //! read with the protocol codec to the app and each line the app sends to
 //! the socket. It never decides anything and never sends a line on its own.
 //!
@@ -46,11 +47,22 @@ pub const MAX_BACKOFF: Duration = Duration::from_secs(30);
 /// What the app asks of the socket task.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Request {
-    /// Connect after the backoff for `attempt` and send the `login` lines
-    /// first (`/tags`, then the name or a `/resume`).
-    Connect { login: Vec<String>, attempt: u32 },
+    /// Connect after the backoff for `attempt` and log in with `login`.
+    Connect { login: Login, attempt: u32 },
     /// Send a line (ignored when not connected).
     Send(String),
+}
+
+/// What a connection sends first, once the server's first line shows
+/// what it speaks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Login {
+    /// To a chatty server (its first line is a `-- ` notice): `/tags`, then
+    /// the name or a `/resume`.
+    pub chatty: Vec<String>,
+    /// To any other server (the seed's first line is `You are ...`): the
+    /// name alone, which such a room shows as a line.
+    pub other: String,
 }
 
 /// The wait before connection attempt `attempt` (0 = none): doubling from
@@ -111,23 +123,18 @@ async fn report(reports: &mpsc::Sender<NetEvent>, event: NetEvent) -> Result<(),
 /// One connection, from connect to close.
 async fn session(
     link: &Link,
-    login: &[String],
+    login: &Login,
     requests: &mut mpsc::Receiver<Request>,
     reports: &mpsc::Sender<NetEvent>,
 ) -> Result<(), Gone> {
     report(reports, NetEvent::Connecting).await?;
-    let (read, mut write) = match link.connector.connect().await {
+    let (read, write) = match link.connector.connect().await {
         Ok(halves) => halves,
         Err(err) => return report(reports, NetEvent::ConnectFailed(err.to_string())).await,
     };
-    for line in login {
-        if let Err(err) = send(&mut write, line).await {
-            return report(reports, NetEvent::Closed(err.to_string())).await;
-        }
-    }
     report(reports, NetEvent::Connected).await?;
     let lines = FramedRead::new(read, LineCodec::new(MAX_LINE_BYTES));
-    let why = pump(lines, write, link.join_wait, requests, reports).await?;
+    let why = pump(lines, write, link.join_wait, login, requests, reports).await?;
     report(reports, NetEvent::Closed(why)).await
 }
 
@@ -137,12 +144,14 @@ async fn pump(
     mut lines: FramedRead<Reader, LineCodec>,
     mut write: Writer,
     join_wait: Duration,
+    login: &Login,
     requests: &mut mpsc::Receiver<Request>,
     reports: &mpsc::Sender<NetEvent>,
 ) -> Result<String, Gone> {
     let wait = tokio::time::sleep(join_wait);
     tokio::pin!(wait);
     let mut waiting = true;
+    let mut greeted = false;
     loop {
         tokio::select! {
             () = &mut wait, if waiting => {
@@ -150,7 +159,18 @@ async fn pump(
                 report(reports, NetEvent::JoinWaitOver).await?;
             }
             frame = lines.next() => match frame {
-                Some(Ok(Frame::Line(line))) => report(reports, NetEvent::Line(line)).await?,
+                Some(Ok(Frame::Line(line))) => {
+                    if !greeted {
+                        greeted = true;
+                        let first = if line.starts_with("-- ") { &login.chatty[..] } else { std::slice::from_ref(&login.other) };
+                        for text in first {
+                            if let Err(err) = send(&mut write, text).await {
+                                return Ok(err.to_string());
+                            }
+                        }
+                    }
+                    report(reports, NetEvent::Line(line)).await?;
+                }
                 Some(Ok(Frame::TooLong)) => report(reports, NetEvent::TooLong).await?,
                 Some(Err(err)) => return Ok(err.to_string()),
                 None => return Ok("closed by the server".to_owned()),
@@ -217,7 +237,10 @@ mod tests {
         };
         tokio::spawn(run(link, requests_rx, reports_tx));
         let connect = Request::Connect {
-            login: vec!["alice".into()],
+            login: Login {
+                chatty: vec!["/tags".into(), "alice".into()],
+                other: "alice".into(),
+            },
             attempt: 0,
         };
         requests.send(connect).await.expect("send");
@@ -236,13 +259,18 @@ mod tests {
         let addr = listener.local_addr().expect("addr");
         let (requests, mut reports) = connect_as_alice(addr).await;
         let (mut peer, _) = listener.accept().await.expect("accept");
-        let mut got = vec![0; 6];
+        peer.write_all(b"-- welcome\n").await.expect("write");
+        let mut got = vec![0; 12];
         tokio::io::AsyncReadExt::read_exact(&mut peer, &mut got)
             .await
             .expect("name");
-        assert_eq!(got, b"alice\n");
+        assert_eq!(got, b"/tags\nalice\n", "tags, then the name");
         assert_eq!(reports.recv().await, Some(NetEvent::Connecting));
         assert_eq!(reports.recv().await, Some(NetEvent::Connected));
+        assert_eq!(
+            reports.recv().await,
+            Some(NetEvent::Line("-- welcome".into()))
+        );
         peer.write_all(b"-- you are alice\n").await.expect("write");
         assert_eq!(
             reports.recv().await,

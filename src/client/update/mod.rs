@@ -17,6 +17,7 @@ mod sending;
 
 use super::app::App;
 use super::event::{Effect, Event};
+use super::net::Login;
 
 /// The effects to start with: connect at once.
 pub fn start(app: &mut App) -> Vec<Effect> {
@@ -53,7 +54,10 @@ pub fn update(app: &mut App, event: Event) -> Vec<Effect> {
 /// Connect: tags on, then the seat back if there is one, else the name.
 fn connect(app: &mut App) -> Effect {
     Effect::Connect {
-        login: app.session.login(&app.name),
+        login: Login {
+            chatty: app.session.login(&app.name),
+            other: app.name.clone(),
+        },
         attempt: app.attempt,
     }
 }

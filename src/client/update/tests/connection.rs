@@ -10,7 +10,10 @@ fn dropped_link_reconnects_with_backoff_and_the_same_name() {
     assert_eq!(
         effects,
         [Effect::Connect {
-            login: vec!["/tags".into(), "Alicia".into()],
+            login: Login {
+                chatty: vec!["/tags".into(), "Alicia".into()],
+                other: "Alicia".into()
+            },
             attempt: 1
         }]
     );
@@ -24,7 +27,10 @@ fn dropped_link_reconnects_with_backoff_and_the_same_name() {
     assert_eq!(
         effects,
         [Effect::Connect {
-            login: vec!["/tags".into(), "Alicia".into()],
+            login: Login {
+                chatty: vec!["/tags".into(), "Alicia".into()],
+                other: "Alicia".into()
+            },
             attempt: 2
         }]
     );
@@ -42,7 +48,10 @@ fn shutting_down_reconnects() {
     assert_eq!(
         effects,
         [Effect::Connect {
-            login: vec!["/tags".into(), "alice".into()],
+            login: Login {
+                chatty: vec!["/tags".into(), "alice".into()],
+                other: "alice".into()
+            },
             attempt: 1
         }]
     );
@@ -97,7 +106,10 @@ fn idle_goes_offline_until_enter() {
     assert_eq!(
         update(&mut app, key(KeyCode::Enter)),
         [Effect::Connect {
-            login: vec!["/tags".into(), "alice".into()],
+            login: Login {
+                chatty: vec!["/tags".into(), "alice".into()],
+                other: "alice".into()
+            },
             attempt: 0
         }]
     );
@@ -123,7 +135,10 @@ fn unreachable_at_start_keeps_retrying_on_screen() {
     assert_eq!(
         effects,
         [Effect::Connect {
-            login: vec!["/tags".into(), "alice".into()],
+            login: Login {
+                chatty: vec!["/tags".into(), "alice".into()],
+                other: "alice".into()
+            },
             attempt: 1
         }]
     );
@@ -136,7 +151,10 @@ fn unreachable_at_start_keeps_retrying_on_screen() {
     assert_eq!(
         effects,
         [Effect::Connect {
-            login: vec!["/tags".into(), "alice".into()],
+            login: Login {
+                chatty: vec!["/tags".into(), "alice".into()],
+                other: "alice".into()
+            },
             attempt: 2
         }]
     );

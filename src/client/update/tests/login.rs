@@ -8,7 +8,10 @@ fn starts_by_connecting_with_the_name() {
     assert_eq!(
         start(&mut app),
         [Effect::Connect {
-            login: vec!["/tags".into(), "alice".into()],
+            login: Login {
+                chatty: vec!["/tags".into(), "alice".into()],
+                other: "alice".into()
+            },
             attempt: 0
         }]
     );

@@ -6,6 +6,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyEventState, KeyModifi
 use super::*;
 use crate::client::app::{Body, Link, SCROLLBACK_LINES};
 use crate::client::event::{NetEvent, Signal};
+use crate::client::net::Login;
 use crate::protocol::ServerLine;
 
 fn key(code: KeyCode) -> Event {

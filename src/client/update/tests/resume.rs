@@ -57,7 +57,10 @@ fn a_dropped_link_resumes_from_the_last_line_shown() {
     assert_eq!(
         effects,
         [Effect::Connect {
-            login: expected,
+            login: Login {
+                chatty: expected,
+                other: "alice".into()
+            },
             attempt: 1
         }]
     );
@@ -98,7 +101,7 @@ fn a_resume_shows_exactly_the_missed_lines_once() {
     // The next drop resumes with the new token, from the newest line.
     let effects = drop_link(&mut app);
     assert!(matches!(&effects[..], [Effect::Connect { login, .. }]
-        if login[1] == format!("/resume {NEXT} 16")));
+        if login.chatty[1] == format!("/resume {NEXT} 16")));
 }
 
 #[test]
