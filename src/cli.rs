@@ -456,6 +456,13 @@ pub struct BenchArgs {
     #[arg(long, value_name = "LINES", default_value = DEFAULT_BENCH_IN_FLIGHT)]
     pub in_flight: NonZeroUsize,
 
+    /// With --rate 0, instead of --in-flight: deliveries a sender may have
+    /// out, summed over every client (what most load generators bound). A
+    /// client that stalls may then fall this far behind the others, so a
+    /// server that drops lines for it shows gaps.
+    #[arg(long, value_name = "DELIVERIES")]
+    pub outstanding: Option<NonZeroUsize>,
+
     /// Sending before the measured window starts (not measured).
     #[arg(long, value_name = "DURATION", default_value = DEFAULT_BENCH_WARMUP, value_parser = parse_duration)]
     pub warmup: Duration,
@@ -530,6 +537,7 @@ impl BenchArgs {
             },
             rate: self.rate,
             in_flight: self.in_flight.get(),
+            outstanding: self.outstanding.map(|n| n.get() as u64),
             warmup: if self.idle {
                 Duration::ZERO
             } else {

@@ -64,7 +64,7 @@ impl Shared {
     pub fn new(plan: Plan, run: u32) -> Shared {
         let senders = plan.senders;
         let stats = Stats {
-            progress: Progress::new(plan.senders, plan.in_flight),
+            progress: Progress::new(plan.senders, plan.in_flight, plan.outstanding),
             ..Stats::default()
         };
         Shared {
@@ -349,7 +349,8 @@ impl Client {
         self.carry.extend_from_slice(tail);
     }
 
-    /// With --rate 0: sends while fewer than --in-flight lines are out.
+    /// With --rate 0: sends while the bound (--in-flight lines, or
+    /// --outstanding deliveries) leaves room.
     fn top_up(&mut self) -> io::Result<()> {
         let Some(sender) = &mut self.sender else {
             return Ok(());
@@ -357,15 +358,13 @@ impl Client {
         if sender.state != State::Sending || self.shared.plan.rate != 0 {
             return Ok(());
         }
-        let in_flight = self.shared.plan.in_flight as u64;
         let mut count = 0;
         while self
             .shared
             .stats
             .borrow_mut()
             .progress
-            .in_flight(sender.id, sender.next_seq - 1)
-            < in_flight
+            .may_send(sender.id, sender.next_seq - 1)
         {
             if !sender.has_room() {
                 break;

@@ -51,6 +51,9 @@ pub struct Plan {
     /// Lines per second per sender; 0 = as fast as every client receives them.
     pub rate: u32,
     pub in_flight: usize,
+    /// With --rate 0: a bound on deliveries out per sender, over every
+    /// client, instead of `in_flight`.
+    pub outstanding: Option<u64>,
     pub warmup: Duration,
     pub duration: Duration,
     pub payload: usize,

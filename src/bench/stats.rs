@@ -91,16 +91,49 @@ pub struct Progress {
     passed: Vec<Vec<u64>>,
     /// Per sender: every receiver has passed every line up to this one.
     done: Vec<u64>,
+    /// The --in-flight bound, in lines.
+    in_flight_bound: u64,
+    /// With --outstanding: the bound on deliveries out per sender.
+    outstanding: Option<u64>,
+    /// Per sender: lines sent so far, and lines received (or passed) by
+    /// all receivers together.
+    sent: Vec<u64>,
+    received: Vec<u64>,
 }
 
 impl Progress {
     /// For `senders` senders with at most `in_flight` lines out each.
-    pub fn new(senders: usize, in_flight: usize) -> Progress {
+    /// With `outstanding`, the bound is on deliveries out instead.
+    pub fn new(senders: usize, in_flight: usize, outstanding: Option<u64>) -> Progress {
         Progress {
             receivers: 0,
             passed: vec![vec![0; in_flight + 1]; senders],
             done: vec![0; senders],
+            in_flight_bound: in_flight as u64,
+            outstanding,
+            sent: vec![0; senders],
+            received: vec![0; senders],
         }
+    }
+
+    /// Whether `sender`, having sent `sent` lines, may send one more.
+    pub fn may_send(&mut self, sender: usize, sent: u64) -> bool {
+        match self.outstanding {
+            Some(bound) => {
+                if let Some(count) = self.sent.get_mut(sender) {
+                    *count = sent;
+                }
+                self.deliveries_out(sender) + self.receivers <= bound.max(self.receivers)
+            }
+            None => self.in_flight(sender, sent) < self.in_flight_bound,
+        }
+    }
+
+    /// Deliveries of `sender`'s lines not yet received by some receiver.
+    fn deliveries_out(&self, sender: usize) -> u64 {
+        let sent = self.sent.get(sender).copied().unwrap_or(0);
+        let received = self.received.get(sender).copied().unwrap_or(0);
+        (sent * self.receivers).saturating_sub(received)
     }
 
     /// How many clients read (set before anyone sends).
@@ -111,6 +144,17 @@ impl Progress {
     /// A receiver's last line from `sender` went from `from` to `to`.
     /// True when the oldest line in flight became seen by everyone.
     fn advance(&mut self, sender: usize, from: u64, to: u64) -> bool {
+        if let Some(bound) = self.outstanding {
+            if sender >= self.received.len() {
+                return false;
+            }
+            let before = self.deliveries_out(sender);
+            self.received[sender] += to.saturating_sub(from);
+            let after = self.deliveries_out(sender);
+            // Room for a line again: wake the sender once.
+            let room = bound.max(self.receivers);
+            return after + self.receivers <= room && before + self.receivers > room;
+        }
         let (Some(passed), Some(&done)) = (self.passed.get_mut(sender), self.done.get(sender))
         else {
             return false;
@@ -283,7 +327,7 @@ mod tests {
 
     #[test]
     fn in_flight_counts_lines_not_yet_seen_by_every_receiver() {
-        let mut progress = Progress::new(1, 4);
+        let mut progress = Progress::new(1, 4, None);
         progress.set_receivers(2);
         assert_eq!(progress.in_flight(0, 3), 3);
         assert!(!progress.advance(0, 0, 2), "one receiver saw lines 1 and 2");
@@ -297,6 +341,23 @@ mod tests {
         assert_eq!(progress.in_flight(0, 3), 1);
         assert!(progress.advance(0, 2, 3));
         assert_eq!(progress.in_flight(0, 3), 0);
+    }
+
+    #[test]
+    fn outstanding_bounds_deliveries_summed_over_receivers() {
+        // Two receivers, at most 6 deliveries out: 3 lines when both lag.
+        let mut progress = Progress::new(1, 64, Some(6));
+        progress.set_receivers(2);
+        assert!(progress.may_send(0, 0));
+        assert!(progress.may_send(0, 2));
+        assert!(!progress.may_send(0, 3), "3 lines x 2 receivers out");
+        assert!(!progress.advance(0, 0, 1), "5 out: still no room");
+        assert!(progress.advance(0, 0, 2), "3 out: room, wake once");
+        assert!(!progress.advance(0, 1, 3), "1 out: awake already");
+        // 5 of 6 received: sending line 4 leaves 3 out, line 5 would be 7.
+        assert!(progress.may_send(0, 3));
+        assert!(progress.may_send(0, 4));
+        assert!(!progress.may_send(0, 5));
     }
 
     fn receive(tracker: &mut Tracker, stats: &mut Stats, sender: usize, seq: u64) {
