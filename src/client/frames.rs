@@ -1,7 +1,7 @@
-//! When to draw: after something changed, but at most once per frame
-//! interval. A flood of lines then costs one frame per interval instead of
-//! one per line, and a key typed in the flood shows at the next frame,
-//! within [`FRAME`].
+//! When to draw: after something changed, but for lines from the network
+//! at most once per frame interval. A flood of lines then costs one frame
+//! per interval instead of one per line; what the person does (a key, a
+//! paste, a resize) is drawn at once, flood or not.
 
 use std::time::Duration;
 
@@ -33,6 +33,12 @@ impl Frames {
     /// The model changed: a frame is wanted.
     pub fn changed(&mut self) {
         self.dirty = true;
+    }
+
+    /// The person did something: draw it now, whatever the interval.
+    pub fn urgent(&mut self) {
+        self.dirty = true;
+        self.next = Instant::now();
     }
 
     /// Whether to draw now.
@@ -79,5 +85,10 @@ mod tests {
         assert!(!frames.due(), "idle: no frame");
         frames.changed();
         assert!(frames.due(), "a change after a quiet spell draws at once");
+        frames.drawn();
+        frames.changed();
+        assert!(!frames.due());
+        frames.urgent();
+        assert!(frames.due(), "a key does not wait for the interval");
     }
 }

@@ -234,7 +234,15 @@ impl Loop {
                 }
             };
             let Some(event) = event else { continue };
-            frames.changed();
+            match event {
+                Event::Net(_) | Event::SendSlot => frames.changed(),
+                Event::Key(_)
+                | Event::Paste(_)
+                | Event::Resize(..)
+                | Event::Scroll(_)
+                | Event::Focus(_)
+                | Event::Signal(_) => frames.urgent(),
+            }
             self.app.clock = Clock::now(self.offset);
             let effects = update::update(&mut self.app, event);
             if let Some(log) = self.log.as_mut() {
