@@ -1,13 +1,22 @@
 #!/usr/bin/env bash
-# The six scenarios of `chatty bench`, each against a freshly started
+# The scenarios of `chatty bench`, each against a freshly started
 # `chatty serve` and, where it applies, against the seed's Go server (of
-# gopl-8.10-chat.md, built by the script GO_SEED_SCRIPT names), printed as
-# one Markdown table.
+# gopl-8.10-chat.md, built by the script GO_SEED_SCRIPT names), the two
+# alternating run by run, REPEAT times each (default 3), printed as one
+# Markdown table of every run and one summary: the median of the runs, their
+# spread (min-max) and chatty's ratio to the seed.
 #
 #   benches/run.sh                 # all scenarios, 10 s windows
 #   GO_SEED_SCRIPT=path/to/go-seed.sh benches/run.sh   # with the Go seed
-#   WINDOW=5s benches/run.sh 1 6   # only scenarios 1 and 6, shorter windows
+#   WINDOW=5s REPEAT=1 benches/run.sh 1 6   # scenarios 1 and 6, once, shorter
 #   (SLOW_WINDOW sets scenario 6's window, WARMUP the warmup)
+#
+#   1  fan-out: 100 clients, 10 senders as fast as all receive (--in-flight)
+#   2  fan-out as most load generators drive it (--outstanding 6400)
+#   3  1,000 clients, 10 senders, 100 k deliveries/s offered
+#   4  1,000 clients, 10 senders, 1 M deliveries/s offered
+#   5  10,000 idle connections: memory per connection, connect + settle
+#   6  a reader that never reads among 100 clients (6-base: without it)
 #
 # Everything runs on 127.0.0.1. Raw JSON reports and server logs are kept in
 # a temporary directory (printed at the end).
@@ -19,6 +28,7 @@ WARMUP="${WARMUP:-2s}"
 # Scenario 6 needs time for the never-reading client's socket buffers to
 # fill (megabytes on loopback) before the server may call it too slow.
 SLOW_WINDOW="${SLOW_WINDOW:-20s}"
+REPEAT="${REPEAT:-3}"
 # Builds the Go seed into the directory it is given and prints the
 # binary's path as its last line; unset: the Go seed runs are skipped.
 GO_SEED_SCRIPT="${GO_SEED_SCRIPT:-}"
@@ -105,6 +115,8 @@ num() {
 }
 
 rows=()
+# "scenario server deliveries p99" per run, for the summary.
+figures=()
 
 # run NAME SERVER -- SERVER_FLAGS -- BENCH_FLAGS
 run() {
@@ -114,7 +126,7 @@ run() {
   local serve_flags=()
   while [ "$1" != -- ]; do serve_flags+=("$1"); shift; done
   shift
-  local json="$work/$name-$server.json"
+  local json="$work/$name-$server-$round.json"
   if [ "$server" = chatty ]; then
     start_chatty "$name" "${serve_flags[@]}"
   else
@@ -122,10 +134,10 @@ run() {
   fi
   echo "== scenario $name, $server: chatty bench $*" >&2
   "$chatty" bench --addr "$server_addr" --pid "$server_pid" --json \
-    --warmup "$WARMUP" --duration "$window" "$@" >"$json" 2>"$work/$name-$server.progress" || true
+    --warmup "$WARMUP" --duration "$window" "$@" >"$json" 2>"$work/$name-$server-$round.progress" || true
   stop_server
   if [ ! -s "$json" ]; then
-    rows+=("| $name | $server | failed: $(tail -1 "$work/$name-$server.progress") |||||||||||")
+    rows+=("| $name | $server | $round | failed: $(tail -1 "$work/$name-$server-$round.progress") |||||||||||")
     return
   fi
   local expected delivered share settle per_conn notes=""
@@ -144,7 +156,8 @@ run() {
   local offered
   offered="$(field "$json" offered_per_s)"
   [ "$offered" = null ] && offered="max" || offered="$(num "$offered")"
-  rows+=("| $name | $server | $(num "$(field "$json" deliveries_per_s)") | $offered / $(num "$(field "$json" achieved_per_s)") | $(num "$(field "$json" latency_p50_ms)" 2) | $(num "$(field "$json" latency_p99_ms)" 2) | $(num "$(field "$json" latency_p999_ms)" 2) | $share | $(field "$json" gaps) | $(field "$json" skipped_lines) | $settle | $per_conn | $(num "$(awk -v c="$(field "$json" server_cpu)" 'BEGIN { print c * 100 }')") / $(num "$(awk -v c="$(field "$json" bench_cpu)" 'BEGIN { print c * 100 }')") | $notes |")
+  figures+=("$name $server $(field "$json" deliveries_per_s) $(field "$json" latency_p99_ms) $(field "$json" server_rss_per_connection)")
+  rows+=("| $name | $server | $round | $(num "$(field "$json" deliveries_per_s)") | $offered / $(num "$(field "$json" achieved_per_s)") | $(num "$(field "$json" latency_p50_ms)" 2) | $(num "$(field "$json" latency_p99_ms)" 2) | $(num "$(field "$json" latency_p999_ms)" 2) | $share | $(field "$json" gaps) | $(field "$json" skipped_lines) | $settle | $per_conn | $(num "$(awk -v c="$(field "$json" server_cpu)" 'BEGIN { print c * 100 }')") / $(num "$(awk -v c="$(field "$json" bench_cpu)" 'BEGIN { print c * 100 }')") | $notes |")
 }
 
 both() {
@@ -159,26 +172,71 @@ both() {
   fi
 }
 
-for scenario in "${scenarios[@]}"; do
-  case "$scenario" in
+scenario() {
+  case "$1" in
     1) both 1 chatty -- -- --name-first --clients 100 --senders 10 --rate 0 ;;
-    2) both 2 chatty -- -- --name-first --clients 1000 --senders 10 --rate 10 ;;
-    3) both 3 chatty -- -- --name-first --clients 1000 --senders 10 --rate 100 ;;
-    4) both 4 chatty -- -- --name-first --clients 5000 --senders 5 --rate 20 ;;
-    5) both 5 chatty -- -- --name-first --clients 10000 --idle --settle-timeout 60s ;;
+    2) both 2 chatty -- -- --name-first --clients 100 --senders 10 --rate 0 --outstanding 6400 ;;
+    3) both 3 chatty -- -- --name-first --clients 1000 --senders 10 --rate 10 ;;
+    4) both 4 chatty -- -- --name-first --clients 1000 --senders 10 --rate 100 ;;
+    5) both 5 chatty -- -- --name-first --clients 10000 --idle --settle-timeout 300s ;;
     6)
       run 6-base chatty -- --write-timeout 3s -- --name-first --clients 100 --senders 5 --rate 200 --payload 350
       both 6 chatty -- --write-timeout 3s -- --name-first --clients 100 --senders 5 --rate 200 --payload 350 --slow-reader 1
       ;;
-    *) echo "unknown scenario $scenario (1 to 6)" >&2; exit 2 ;;
+    *) echo "unknown scenario $1 (1 to 6)" >&2; exit 2 ;;
   esac
+}
+
+# Memory (5) is measured once; every latency scenario REPEAT times.
+for round in $(seq "$REPEAT"); do
+  for s in "${scenarios[@]}"; do
+    if [ "$s" != 5 ] || [ "$round" = 1 ]; then scenario "$s"; fi
+  done
 done
+
+# Median and spread of one figure (column 3, 4 or 5) of a scenario and server.
+stat() {
+  printf '%s\n' "${figures[@]}" | awk -v n="$1" -v srv="$2" -v col="$3" '
+    $1 == n && $2 == srv && $col != "null" && $col != "" { v[++k] = $col }
+    END {
+      if (k == 0) { print "- - -"; exit }
+      for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
+      m = (k % 2) ? v[(k + 1) / 2] : (v[k / 2] + v[k / 2 + 1]) / 2
+      print m, v[1], v[k]
+    }'
+}
+
+summary() {
+  echo "| scenario | chatty deliveries/s (min-max) | seed | ratio | chatty p99 ms (min-max) | seed | ratio | chatty RSS/conn KiB | seed |"
+  echo "|---|---|---|---|---|---|---|---|---|"
+  local names
+  names="$(printf '%s\n' "${figures[@]}" | awk '{ print $1 }' | awk '!seen[$0]++')"
+  for n in $names; do
+    read -r cd cdmin cdmax <<<"$(stat "$n" chatty 3)"
+    read -r gd _ _ <<<"$(stat "$n" go 3)"
+    read -r cp cpmin cpmax <<<"$(stat "$n" chatty 4)"
+    read -r gp _ _ <<<"$(stat "$n" go 4)"
+    read -r cr _ _ <<<"$(stat "$n" chatty 5)"
+    read -r gr _ _ <<<"$(stat "$n" go 5)"
+    echo "| $n | $(num "$cd") ($(num "$cdmin")-$(num "$cdmax")) | $(num "$gd") | $(ratio "$cd" "$gd") | $(num "$cp" 2) ($(num "$cpmin" 2)-$(num "$cpmax" 2)) | $(num "$gp" 2) | $(ratio "$cp" "$gp") | $(kib "$cr") | $(kib "$gr") |"
+  done
+}
+
+ratio() {
+  if [ "$1" = - ] || [ "$2" = - ] || [ -z "$2" ]; then echo "-"; else awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "-"; else printf "%.2f", a / b }'; fi
+}
+
+kib() {
+  if [ "$1" = - ] || [ -z "$1" ]; then echo "-"; else awk -v b="$1" 'BEGIN { printf "%.1f", b / 1024 }'; fi
+}
 
 echo
 echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), window $WINDOW (scenario 6: $SLOW_WINDOW) after $WARMUP warmup"
 echo
-echo "| scenario | server | deliveries/s | send/s offered / achieved | p50 ms | p99 ms | p99.9 ms | delivered % | gaps | skipped | connect+settle s | RSS/conn KiB | CPU % server / bench | notes |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| scenario | server | run | deliveries/s | send/s offered / achieved | p50 ms | p99 ms | p99.9 ms | delivered % | gaps | skipped | connect+settle s | RSS/conn KiB | CPU % server / bench | notes |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"
+echo
+summary
 echo
 echo "reports and logs: $work" >&2
