@@ -1,10 +1,9 @@
 //! The client's state model: everything the screen shows and everything
 //! `update` needs to decide what happens next. No I/O lives here.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 
-use crate::protocol::{ByeReason, Name, NameKey, ServerLine};
+use crate::protocol::{ByeReason, ServerLine};
 
 use super::clock::Clock;
 use super::input::{Completion, History, LineEditor};
@@ -16,6 +15,7 @@ pub(crate) use super::scrollback::SCROLLBACK_LINES;
 use super::scrollback::Scrollback;
 use super::search::Search;
 use super::session::Session;
+pub(crate) use super::users::Users;
 
 /// Where the connection stands; the status bar shows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -68,72 +68,6 @@ pub struct Entry {
     /// An arrival, leave or rename of someone quiet in a busy room:
     /// hidden while quiet joins are hidden.
     pub quiet: bool,
-}
-
-/// The people in the room, sorted by their case fold ([`NameKey`]) as the
-/// roster is: an arrival or a departure costs O(log n), whatever the size
-/// of the room.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Users {
-    names: BTreeMap<NameKey, Name>,
-    /// Who is away (`-- NAME is away`), until they are back or leave.
-    away: BTreeSet<NameKey>,
-}
-
-impl Users {
-    /// The names in display order.
-    pub fn iter(&self) -> impl Iterator<Item = &Name> {
-        self.names.values()
-    }
-
-    pub fn len(&self) -> usize {
-        self.names.len()
-    }
-
-    #[cfg(test)]
-    pub fn is_empty(&self) -> bool {
-        self.names.is_empty()
-    }
-
-    /// A new roster: the away lines that follow it say who is away.
-    pub fn set(&mut self, names: impl IntoIterator<Item = Name>) {
-        self.names = names.into_iter().map(|n| (n.key(), n)).collect();
-        self.away.clear();
-    }
-
-    pub fn set_away(&mut self, name: &Name, away: bool) {
-        if away {
-            self.away.insert(name.key());
-        } else {
-            self.away.remove(&name.key());
-        }
-    }
-
-    pub fn is_away(&self, name: &Name) -> bool {
-        self.away.contains(&name.key())
-    }
-
-    /// A rename keeps the away state.
-    pub fn rename(&mut self, old: &Name, new: Name) {
-        let away = self.is_away(old);
-        self.remove(&old.key());
-        self.set_away(&new, away);
-        self.add(new);
-    }
-
-    pub fn add(&mut self, name: Name) {
-        self.names.insert(name.key(), name);
-    }
-
-    pub fn remove(&mut self, key: &NameKey) {
-        self.names.remove(key);
-        self.away.remove(key);
-    }
-
-    pub fn clear(&mut self) {
-        self.names.clear();
-        self.away.clear();
-    }
 }
 
 /// The whole client state.

@@ -44,6 +44,7 @@ pub(crate) mod text;
 pub mod tls;
 pub(crate) mod ui;
 pub(crate) mod update;
+pub(crate) mod users;
 pub(crate) mod wrap;
 
 use std::io::IsTerminal;

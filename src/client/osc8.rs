@@ -6,7 +6,7 @@
 use std::io::{self, Write};
 
 use ratatui::backend::Backend;
-use ratatui::buffer::Buffer;
+use ratatui::buffer::{Buffer, Cell};
 use ratatui::layout::Position;
 
 use super::ui::hyperlinks::Hyperlink;
@@ -33,6 +33,48 @@ pub const CLOSE: &str = "\x1b]8;;\x1b\\";
 /// it (the Linux console and dumb terminals may print it).
 pub fn supported(term: Option<&str>) -> bool {
     !matches!(term, None | Some("" | "dumb" | "linux"))
+}
+
+/// Hyperlinks written on the terminal, and the cells they were written
+/// over: when either changes, ratatui's own writes have dropped the links.
+#[derive(Debug, Default, PartialEq)]
+pub struct Linked {
+    links: Vec<Hyperlink>,
+    cells: Vec<Cell>,
+}
+
+impl Linked {
+    /// Writes `links` again unless they and their cells are as last time.
+    pub fn update<B>(
+        &mut self,
+        backend: &mut B,
+        shown: &Buffer,
+        links: Vec<Hyperlink>,
+        cursor: Option<Position>,
+    ) -> io::Result<()>
+    where
+        B: Backend<Error = io::Error> + Write,
+    {
+        let cells = links
+            .iter()
+            .flat_map(|link| &link.runs)
+            .flat_map(|run| (run.at.x..run.at.x.saturating_add(run.width)).map(|x| (x, run.at.y)))
+            .filter_map(|(x, y)| shown.cell(Position::new(x, y)).cloned())
+            .collect();
+        let next = Linked { links, cells };
+        if *self == next {
+            return Ok(());
+        }
+        write(backend, shown, &next.links, cursor)?;
+        *self = next;
+        Ok(())
+    }
+
+    /// The screen was written whole: the next update writes every link.
+    pub fn forget(&mut self) {
+        *self = Linked::default();
+        self.cells.push(Cell::new("?"));
+    }
 }
 
 /// Writes the cells of `links` from `shown` again, each run inside the
@@ -84,6 +126,39 @@ mod tests {
         assert!(supported(Some("tmux-256color")));
         assert!(!supported(Some("linux")));
         assert!(!supported(None));
+    }
+
+    #[test]
+    fn links_are_written_again_only_when_they_or_their_cells_change() {
+        let mut shown = Buffer::empty(Rect::new(0, 0, 20, 1));
+        shown.set_string(0, 0, "http://a.io", Style::default());
+        let link = || Hyperlink {
+            url: "http://a.io".to_owned(),
+            runs: vec![Run {
+                at: Position::new(0, 0),
+                width: 11,
+            }],
+        };
+        let mut linked = Linked::default();
+        let written = |linked: &mut Linked, shown: &Buffer| {
+            let mut bytes = Vec::new();
+            let mut backend = CrosstermBackend::new(&mut bytes);
+            linked
+                .update(&mut backend, shown, vec![link()], None)
+                .expect("written");
+            !bytes.is_empty()
+        };
+        assert!(written(&mut linked, &shown), "the first time");
+        assert!(!written(&mut linked, &shown), "nothing changed");
+        shown.set_string(
+            0,
+            0,
+            "http://a.io",
+            Style::default().add_modifier(Modifier::REVERSED),
+        );
+        assert!(written(&mut linked, &shown), "ratatui drew over the cells");
+        linked.forget();
+        assert!(written(&mut linked, &shown), "the screen was cleared");
     }
 
     #[test]

@@ -24,7 +24,7 @@ use ratatui::buffer::{Buffer, Cell};
 use ratatui::layout::Position;
 use ratatui::{Frame, Terminal};
 
-use super::osc8;
+use super::osc8::Linked;
 use super::ui::hyperlinks::Hyperlink;
 
 /// The terminal in TUI mode; restored when dropped.
@@ -35,14 +35,6 @@ pub struct TerminalGuard {
     /// The hyperlinks last written and their cells as drawn; `None` when
     /// hyperlinks are off.
     linked: Option<Linked>,
-}
-
-/// Hyperlinks written on the terminal, and the cells they were written
-/// over: when either changes, ratatui's own writes have dropped the links.
-#[derive(Default, PartialEq)]
-struct Linked {
-    links: Vec<Hyperlink>,
-    cells: Vec<Cell>,
 }
 
 impl TerminalGuard {
@@ -92,34 +84,16 @@ impl TerminalGuard {
     }
 
     fn link(&mut self, links: Vec<Hyperlink>, cursor: Option<Position>) -> io::Result<()> {
-        let Some(linked) = &mut self.linked else {
-            return Ok(());
-        };
-        let cells = links
-            .iter()
-            .flat_map(|link| &link.runs)
-            .flat_map(|run| (run.at.x..run.at.x.saturating_add(run.width)).map(|x| (x, run.at.y)))
-            .filter_map(|(x, y)| self.shown.cell(Position::new(x, y)).cloned())
-            .collect();
-        let next = Linked { links, cells };
-        if *linked == next {
-            return Ok(());
+        match &mut self.linked {
+            Some(linked) => linked.update(self.terminal.backend_mut(), &self.shown, links, cursor),
+            None => Ok(()),
         }
-        osc8::write(
-            self.terminal.backend_mut(),
-            &self.shown,
-            &next.links,
-            cursor,
-        )?;
-        *linked = next;
-        Ok(())
     }
 
     /// The screen was written whole: the links must be written again.
     fn forget_links(&mut self) {
         if let Some(linked) = &mut self.linked {
-            *linked = Linked::default();
-            linked.cells.push(Cell::new("?"));
+            linked.forget();
         }
     }
 

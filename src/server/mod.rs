@@ -280,15 +280,16 @@ async fn serve_on(
     };
     let moderation = moderation_of(&config, &tracker)?;
     let hard_stop = CancellationToken::new();
+    let budget = outbox::Budget::new(config.queue_budget);
     let (room, mut room_task) = room::start(
         Room::new(history, config.room_settings())
             .with_metrics(metrics.clone())
             .with_moderation(moderation),
+        budget.brake().clone(),
         shutdown.clone(),
         &tracker,
     );
     let flush = config.shutdown_flush;
-    let budget = outbox::Budget::new(config.queue_budget);
     let context = Context {
         limits: AddressLimits::new(config.address_policy()),
         metrics,

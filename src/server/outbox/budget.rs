@@ -10,6 +10,8 @@
 //! refused here: their own reserve bounds them.
 
 use std::sync::Arc;
+
+use super::brake::Brake;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Bytes held by all outboxes, against a limit. Shared by every outbox.
@@ -19,6 +21,8 @@ pub struct Budget {
     held: AtomicUsize,
     /// Outboxes holding at least one byte.
     busy: AtomicUsize,
+    /// Pressed by queues past half their bound (see [`Brake`]).
+    brake: Arc<Brake>,
 }
 
 impl Budget {
@@ -28,7 +32,13 @@ impl Budget {
             limit,
             held: AtomicUsize::new(0),
             busy: AtomicUsize::new(0),
+            brake: Arc::default(),
         })
+    }
+
+    /// The brake the room checks before it takes a request.
+    pub fn brake(&self) -> &Arc<Brake> {
+        &self.brake
     }
 
     /// A budget that never refuses (for tests and tools).

@@ -23,6 +23,7 @@
 //! queue goes from empty to non-empty or a first skip is counted (it
 //! drains everything before it waits again), not once per line.
 
+mod brake;
 mod budget;
 mod receiver;
 
@@ -35,6 +36,9 @@ use tokio::sync::Notify;
 use super::metrics::{Metrics, PushTally};
 use crate::protocol::ServerLine;
 
+pub use brake::Brake;
+#[cfg(test)]
+pub use brake::BRAKE_LIMIT;
 pub use budget::Budget;
 pub use receiver::{OutboxReceiver, Received, ReplyMeter};
 
@@ -79,6 +83,9 @@ struct Shared {
     /// the count is told even if no other line follows) or the sender is
     /// gone.
     ready: Notify,
+    /// Half the bounds (lines, bytes): past either, the queue presses the
+    /// room's flood brake.
+    press_at: (usize, usize),
 }
 
 #[derive(Debug, Default)]
@@ -102,12 +109,39 @@ struct State {
     last_queued: bool,
     sender_gone: bool,
     receiver_gone: bool,
+    /// This queue presses the flood brake.
+    pressing: bool,
 }
 
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, State> {
         // The state stays consistent even if a holder panicked.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Presses the brake when the queue has passed half a bound.
+    fn maybe_press(&self, state: &mut State) {
+        let (lines, bytes) = self.press_at;
+        if !state.pressing && (state.lines.len() >= lines || state.bytes >= bytes) {
+            state.pressing = true;
+            self.budget.brake().press(self.key());
+        }
+    }
+
+    /// Lets go of the brake when the queue is under a quarter of both
+    /// bounds, or gone.
+    pub(super) fn maybe_ease(&self, state: &mut State) {
+        let (lines, bytes) = self.press_at;
+        let low = state.lines.len() <= lines / 2 && state.bytes <= bytes / 2;
+        if state.pressing && (low || state.receiver_gone) {
+            state.pressing = false;
+            self.budget.brake().ease(self.key());
+        }
+    }
+
+    /// This queue among the brake's pressers.
+    fn key(&self) -> usize {
+        std::ptr::from_ref(self) as usize
     }
 }
 
@@ -136,6 +170,11 @@ impl Drop for Shared {
         let state = self.state.get_mut().unwrap_or_else(PoisonError::into_inner);
         let bytes = state.bytes;
         state.release(bytes, &self.budget);
+        if state.pressing {
+            self.budget
+                .brake()
+                .ease(std::ptr::from_ref(&*self) as usize);
+        }
     }
 }
 
@@ -163,6 +202,7 @@ pub fn outbox(
         state: Mutex::default(),
         budget: budget.clone(),
         ready: Notify::new(),
+        press_at: (max_lines.div_ceil(2).max(1), max_bytes.div_ceil(2).max(1)),
     });
     let outbox = Outbox {
         shared: shared.clone(),
@@ -308,6 +348,7 @@ impl Outbox {
     fn queue(&self, mut state: MutexGuard<'_, State>, line: Bytes) -> (u64, usize) {
         let was_empty = state.lines.is_empty();
         state.append(line, &self.shared.budget);
+        self.shared.maybe_press(&mut state);
         let (at, depth) = (state.pushed, state.lines.len());
         drop(state);
         if was_empty {

@@ -40,7 +40,9 @@ impl ReplyMeter {
 
 impl Drop for OutboxReceiver {
     fn drop(&mut self) {
-        self.shared.lock().receiver_gone = true;
+        let mut state = self.shared.lock();
+        state.receiver_gone = true;
+        self.shared.maybe_ease(&mut state);
     }
 }
 
@@ -79,6 +81,7 @@ impl OutboxReceiver {
         let mut state = self.shared.lock();
         state.release(bytes, &self.shared.budget);
         state.written += lines as u64;
+        self.shared.maybe_ease(&mut state);
     }
 
     /// Once the queue is empty: how many lines were skipped since the last
@@ -100,6 +103,7 @@ impl OutboxReceiver {
         let bytes: usize = lines.iter().map(held).sum();
         state.release(bytes, &self.shared.budget);
         state.written += lines.len() as u64;
+        self.shared.maybe_ease(&mut state);
         lines
     }
 

@@ -292,6 +292,8 @@ impl Room {
 }
 
 #[cfg(test)]
+mod brake_tests;
+#[cfg(test)]
 mod moderation_tests;
 #[cfg(test)]
 mod tests;

@@ -13,7 +13,7 @@ use tokio::sync::Semaphore;
 
 use super::{Check, JoinReply, MAX_CHECKS, REQUEST_QUEUE, Request, Room};
 use crate::protocol::{ByeReason, NameSkeleton, ServerLine};
-use crate::server::outbox::Outbox;
+use crate::server::outbox::{Brake, Outbox};
 
 /// The room as others see it: a queue of requests.
 #[derive(Clone, Debug)]
@@ -72,19 +72,30 @@ fn into_outbox(request: Request) -> Option<Outbox> {
 /// member. The task's handle lets the server notice if it dies.
 pub fn start(
     room: Room,
+    brake: Arc<Brake>,
     shutdown: CancellationToken,
     tracker: &tokio_util::task::TaskTracker,
 ) -> (RoomHandle, tokio::task::JoinHandle<()>) {
     let (requests, inbox) = mpsc::channel(REQUEST_QUEUE);
-    let task = tracker.spawn(run(room, inbox, shutdown));
+    let task = tracker.spawn(run(room, brake, inbox, shutdown));
     (RoomHandle { requests }, task)
 }
 
-async fn run(mut room: Room, mut inbox: mpsc::Receiver<Request>, shutdown: CancellationToken) {
+/// Runs the room. While the flood brake is pressed (a reader's queue is
+/// past half its bound) it takes no new requests, for at most
+/// `BRAKE_LIMIT` at a time, so the senders wait
+/// instead of that reader losing lines.
+async fn run(
+    mut room: Room,
+    brake: Arc<Brake>,
+    mut inbox: mpsc::Receiver<Request>,
+    shutdown: CancellationToken,
+) {
     let (checked, mut answers) = mpsc::channel(MAX_CHECKS);
     let checkers = Arc::new(Semaphore::new(PARALLEL_CHECKS));
     loop {
         let expiry = room.next_expiry().map(tokio::time::Instant::from_std);
+        let holding = brake.holding_until();
         let request = tokio::select! {
             biased;
             () = shutdown.cancelled() => break,
@@ -93,7 +104,9 @@ async fn run(mut room: Room, mut inbox: mpsc::Receiver<Request>, shutdown: Cance
                 continue;
             }
             Some(answer) = answers.recv() => Some(answer),
-            request = inbox.recv() => request,
+            () = brake.released(), if holding.is_some() => continue,
+            () = sleep_until(holding), if holding.is_some() => continue,
+            request = inbox.recv(), if holding.is_none() => request,
         };
         let Some(request) = request else { break };
         room.handle(request);
