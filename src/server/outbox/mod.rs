@@ -36,9 +36,9 @@ use tokio::sync::Notify;
 use super::metrics::{Metrics, PushTally};
 use crate::protocol::ServerLine;
 
-pub use brake::Brake;
 #[cfg(test)]
 pub use brake::BRAKE_LIMIT;
+pub use brake::Brake;
 pub use budget::Budget;
 pub use receiver::{OutboxReceiver, Received, ReplyMeter};
 

@@ -82,9 +82,9 @@ pub fn start(
 }
 
 /// Runs the room. While the flood brake is pressed (a reader's queue is
-/// past half its bound) it takes no new requests, for at most
-/// `BRAKE_LIMIT` at a time, so the senders wait
-/// instead of that reader losing lines.
+/// past half its bound), a line to the room waits, and the requests behind
+/// it with it, for at most `BRAKE_LIMIT`: its sender slows down instead of
+/// that reader losing lines. Arrivals, leaves and the rest go on.
 async fn run(
     mut room: Room,
     brake: Arc<Brake>,
@@ -93,26 +93,41 @@ async fn run(
 ) {
     let (checked, mut answers) = mpsc::channel(MAX_CHECKS);
     let checkers = Arc::new(Semaphore::new(PARALLEL_CHECKS));
+    // A line held back by the brake.
+    let mut held: Option<Request> = None;
     loop {
         let expiry = room.next_expiry().map(tokio::time::Instant::from_std);
         let holding = brake.holding_until();
-        let request = tokio::select! {
-            biased;
-            () = shutdown.cancelled() => break,
-            () = sleep_until(expiry) => {
-                room.expire(Instant::now());
-                continue;
+        let request = match held.take() {
+            Some(line) if holding.is_none() => Some(line),
+            waiting => {
+                held = waiting;
+                tokio::select! {
+                    biased;
+                    () = shutdown.cancelled() => break,
+                    () = sleep_until(expiry) => {
+                        room.expire(Instant::now());
+                        continue;
+                    }
+                    Some(answer) = answers.recv() => Some(answer),
+                    () = brake.released(), if held.is_some() => continue,
+                    () = sleep_until(holding), if held.is_some() => continue,
+                    request = inbox.recv(), if held.is_none() => request,
+                }
             }
-            Some(answer) = answers.recv() => Some(answer),
-            () = brake.released(), if holding.is_some() => continue,
-            () = sleep_until(holding), if holding.is_some() => continue,
-            request = inbox.recv(), if holding.is_none() => request,
         };
         let Some(request) = request else { break };
+        if holding.is_some() && is_room_line(&request) {
+            held = Some(request);
+            continue;
+        }
         room.handle(request);
         for check in room.take_checks() {
             tokio::spawn(run_check(check, checkers.clone(), checked.clone()));
         }
+    }
+    if let Some(line) = held {
+        room.handle(line);
     }
     // What was already asked is still answered; newcomers get their bye.
     inbox.close();
@@ -123,6 +138,18 @@ async fn run(
         }
     }
     room.close_all(ByeReason::ShuttingDown);
+}
+
+/// Whether `request` says something to the room (what the brake holds).
+fn is_room_line(request: &Request) -> bool {
+    use crate::protocol::Command;
+    matches!(
+        request,
+        Request::Command {
+            command: Command::Say(_) | Command::Me(_) | Command::Msg { .. },
+            ..
+        }
+    )
 }
 
 /// Password checks running at once: argon2 takes tens of milliseconds
