@@ -53,6 +53,9 @@ pub enum NetEvent {
     Closed(String),
     /// The attempt failed; the description says why.
     ConnectFailed(String),
+    /// The server's TLS certificate is not one to trust (changed since it
+    /// was pinned, or unknown): retrying would only fail again.
+    Untrusted(String),
     /// Waiting before the next attempt: seconds left, counted down.
     RetryIn(u64),
     /// The server sent a line longer than the client accepts; dropped.

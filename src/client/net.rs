@@ -130,7 +130,13 @@ async fn session(
     report(reports, NetEvent::Connecting).await?;
     let (read, write) = match link.connector.connect().await {
         Ok(halves) => halves,
-        Err(err) => return report(reports, NetEvent::ConnectFailed(err.to_string())).await,
+        Err(err) => {
+            let event = match super::tls::untrusted(&err) {
+                Some(why) => NetEvent::Untrusted(why.to_string()),
+                None => NetEvent::ConnectFailed(err.to_string()),
+            };
+            return report(reports, event).await;
+        }
     };
     report(reports, NetEvent::Connected).await?;
     let lines = FramedRead::new(read, LineCodec::new(MAX_LINE_BYTES));

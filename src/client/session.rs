@@ -28,6 +28,8 @@ pub struct Session {
     pub resuming: bool,
     /// Inside `-- resumed (K)` ... `-- end of resumed`.
     pub in_resumed: bool,
+    /// Inside a history frame of a rejoin, which is not shown.
+    pub quiet_history: bool,
 }
 
 impl Session {
@@ -69,6 +71,12 @@ impl Session {
     pub fn resumed_whole(&mut self) {
         self.in_resumed = false;
         self.joined_at = self.resumed_at.take().max(self.joined_at);
+    }
+
+    /// Whether room lines have been shown already (a rejoin, not a first
+    /// join): the history that follows is only what is newer.
+    pub fn has_shown(&self) -> bool {
+        self.last_seq.is_some() || self.last_time.is_some()
     }
 
     /// The resume was refused: log in with the name instead.

@@ -1,5 +1,6 @@
-//! The users pane: `Users (N)` and the names, own name marked (`•`),
-//! those away dim and marked `z` (not by colour alone).
+//! The users pane: `Users (N)` and the names, own name marked (`•`) and
+//! bold, those away (ourselves too) dim and marked `z` (not by colour
+//! alone).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -61,10 +62,14 @@ fn row(app: &App, me: &Me, name: &Name, width: usize) -> Line<'static> {
     };
     let own = me.is(name);
     let away = app.users.is_away(name);
+    // Own name bold; `z` for away wins the mark, own or not.
+    let plain = theme.name(name.as_str());
+    let bold = plain.add_modifier(Modifier::BOLD);
     let (mark, mut style) = match (own, away) {
-        (true, _) => ("• ", theme.name(name.as_str()).add_modifier(Modifier::BOLD)),
-        (false, true) => ("z ", theme.name(name.as_str())),
-        (false, false) => ("  ", theme.name(name.as_str())),
+        (true, true) => ("z ", bold),
+        (true, false) => ("• ", bold),
+        (false, true) => ("z ", plain),
+        (false, false) => ("  ", plain),
     };
     if away {
         style = style.add_modifier(Modifier::DIM);

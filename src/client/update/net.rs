@@ -42,6 +42,13 @@ pub(super) fn on_net(app: &mut App, event: NetEvent) -> Vec<Effect> {
             }
             retry(app)
         }
+        NetEvent::Untrusted(why) => {
+            note(app, format!("{why}; not reconnecting (Enter tries again)"));
+            app.link = Link::Offline {
+                reason: "certificate not trusted".to_owned(),
+            };
+            Vec::new()
+        }
         NetEvent::TooLong => {
             note(app, "the server sent an over-long line; it was dropped");
             Vec::new()

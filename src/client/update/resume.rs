@@ -54,6 +54,19 @@ pub(super) fn sort(app: &mut App, tags: &Tags, line: &ServerLine) -> Verdict {
             note(app, back_note(*missed));
             return Verdict::Done(Vec::new());
         }
+        // On a rejoin the history frame would count lines already shown:
+        // only the newer lines appear, dimmed as history, without it.
+        ServerLine::HistoryStart(_) => {
+            app.session.quiet_history = app.session.has_shown();
+            if app.session.quiet_history {
+                return Verdict::Apply;
+            }
+        }
+        ServerLine::HistoryEnd if app.session.quiet_history => {
+            app.session.quiet_history = false;
+            app.in_history = false;
+            return Verdict::Done(Vec::new());
+        }
         ServerLine::ResumedEnd => {
             app.session.resumed_whole();
             return Verdict::Done(Vec::new());

@@ -19,12 +19,23 @@ use crate::protocol::{Name, Timestamp, sanitize_reason};
 
 const HEADER: &str = "# chatty bans: target, expires, with name, by, reason (tab-separated)";
 
-/// Reads the bans in force at `now`; a missing file holds none, a bad
-/// line is an error naming it.
+/// Reads the bans in force at `now`; a missing file holds none (if its
+/// directory is there to write it in), a bad line is an error naming it.
 pub fn load(path: &Path, now: Timestamp) -> anyhow::Result<Vec<Ban>> {
     let text = match fs::read_to_string(path) {
         Ok(text) => text,
-        Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(err) if err.kind() == io::ErrorKind::NotFound => {
+            // A ban would be lost when the file is first written.
+            let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+            if let Some(dir) = dir.filter(|d| !d.is_dir()) {
+                anyhow::bail!(
+                    "the bans file {} cannot be written: {} is not a directory",
+                    path.display(),
+                    dir.display()
+                );
+            }
+            return Ok(Vec::new());
+        }
         Err(err) => {
             return Err(err)
                 .with_context(|| format!("cannot read the bans file {}", path.display()));
@@ -163,6 +174,16 @@ async fn write_changes(path: PathBuf, mut snapshots: watch::Receiver<Snapshot>) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bans_file_in_a_missing_directory_is_refused_at_start() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let fresh = dir.path().join("bans");
+        assert!(load(&fresh, Timestamp(0)).expect("no file yet").is_empty());
+        let lost = dir.path().join("nowhere").join("bans");
+        let err = load(&lost, Timestamp(0)).expect_err("refused");
+        assert!(err.to_string().contains("is not a directory"), "{err}");
+    }
 
     fn ban(target: &str, until: Option<i64>, reason: Option<&str>) -> Ban {
         Ban {

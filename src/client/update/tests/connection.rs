@@ -3,6 +3,16 @@
 use super::*;
 
 #[test]
+fn an_untrusted_certificate_is_not_retried() {
+    let mut app = App::default();
+    let why = "the certificate of 127.0.0.1:8443 has changed";
+    let effects = update(&mut app, Event::Net(NetEvent::Untrusted(why.into())));
+    assert!(effects.is_empty(), "{effects:?}");
+    assert!(matches!(app.link, Link::Offline { .. }));
+    assert!(last_text(&app).contains("has changed; not reconnecting"));
+}
+
+#[test]
 fn dropped_link_reconnects_with_backoff_and_the_same_name() {
     let mut app = joined();
     update(&mut app, line("-- alice is now known as Alicia"));

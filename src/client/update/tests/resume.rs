@@ -131,6 +131,15 @@ fn a_refused_resume_joins_again_and_shows_only_newer_history() {
         !new.iter().any(|t| t == "bob: hi" || t == "bob: old"),
         "{new:?}"
     );
+    assert!(
+        !new.iter().any(|t| t.contains("history")),
+        "no frame counting old lines: {new:?}"
+    );
+    assert!(
+        app.entries.back().is_some_and(|e| e.history),
+        "the newer line is history"
+    );
+    assert!(!app.in_history, "the frame ended");
     assert_eq!(app.link, Link::Joined);
 }
 
