@@ -151,6 +151,9 @@ run() {
   [ "$per_conn" != null ] && per_conn="$(awk -v b="$per_conn" 'BEGIN { printf "%.1f", b / 1024 }')"
   [ "$(field "$json" slow_readers)" != 0 ] && notes="slow reader disconnected: $(field "$json" slow_disconnected); others got $(awk -v s="$(field "$json" last_third_share)" 'BEGIN { printf "%.1f", 100 * s }') % of offered in the last third (p99 $(num "$(field "$json" last_third_latency_p99_ms)" 2) ms)"
   [ "$(field "$json" slow_readers)" != 0 ] && notes="$notes; server RSS $(awk -v a="$(field "$json" server_rss_connected)" -v b="$(field "$json" server_rss_window_max)" 'BEGIN { printf "%.1f MiB after connecting, at most %.1f MiB in the window", a / 1048576, b / 1048576 }')"
+  if [ "$(field "$json" idle)" = true ]; then
+    notes="$notes; RSS/conn at the end of the hold $(awk -v e="$(field "$json" server_rss_end)" -v b="$(field "$json" server_rss_before)" -v c="$(field "$json" connected)" 'BEGIN { if (c > 0) printf "%.1f", (e - b) / c / 1024; else print "-" }') KiB"
+  fi
   [ "$(field "$json" error)" != null ] && notes="$notes; $(field "$json" error)"
   notes="${notes#; }"
   local offered
