@@ -14,18 +14,6 @@ use std::time::{Duration, Instant};
 use support::{LineClient, ServerProcess};
 use tmux::Tmux;
 
-fn press(tmux: &Tmux, key: &str) {
-    assert!(tmux.run(&["send-keys", "-t", "0", key]).status.success());
-}
-
-fn type_text(tmux: &Tmux, text: &str) {
-    assert!(
-        tmux.run(&["send-keys", "-t", "0", "-l", text])
-            .status
-            .success()
-    );
-}
-
 /// Waits until the file at `path` contains `wanted`.
 async fn wait_for_file(path: &std::path::Path, wanted: &str) -> String {
     let start = Instant::now();
@@ -80,26 +68,26 @@ async fn the_config_file_alone_starts_the_client_and_search_finds_old_lines() {
     tmux.wait_for("the hay", |s| s.contains("bob: hay 39"))
         .await;
 
-    press(&tmux, "C-f");
+    tmux.keys(&["C-f"]);
     tmux.wait_for("the search prompt", |s| s.contains("search>"))
         .await;
-    type_text(&tmux, "NEEDLE");
+    tmux.keys(&["-l", "NEEDLE"]);
     let screen = tmux
         .wait_for("the newest match, marked", |s| {
             s.contains("⌕") && s.contains("a newer needle") && s.contains("found")
         })
         .await;
     assert!(!screen.contains("hay 39"), "scrolled back: {screen}");
-    press(&tmux, "Enter");
+    tmux.keys(&["Enter"]);
     tmux.wait_for("the older match", |s| {
         s.lines()
             .any(|row| row.contains("⌕") && row.contains("the Needle is here"))
     })
     .await;
-    press(&tmux, "C-f");
+    tmux.keys(&["C-f"]);
     tmux.wait_for("no older match", |s| s.contains("no older match"))
         .await;
-    press(&tmux, "Escape");
+    tmux.keys(&["Escape"]);
     let screen = tmux
         .wait_for("back to live", |s| {
             s.contains("bob: hay 39") && !s.contains("search>")

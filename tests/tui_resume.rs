@@ -82,7 +82,7 @@ async fn a_cut_link_resumes_with_every_line_once() {
     );
 
     // Ctrl-C says /quit: the room sees her leave at once.
-    tmux.run(&["send-keys", "-t", "0", "C-c"]);
+    tmux.keys(&["C-c"]);
     bob.read_until("-- alice has left (quit)").await;
     tmux.wait_for("exit status 0", |s| s.contains("EXIT=0"))
         .await;

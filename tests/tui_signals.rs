@@ -81,7 +81,7 @@ async fn ctrl_z_suspends_and_fg_redraws() {
         .await;
     let pid_file = tmux.socket.with_extension("pid");
     join_from_shell(&tmux, server.addr, &pid_file).await;
-    assert!(tmux.run(&["send-keys", "-t", "0", "C-z"]).status.success());
+    tmux.keys(&["C-z"]);
     tmux.wait_for_normal_screen("Ctrl-Z").await;
     tmux.wait_for("the job stopped", |s| s.contains("Stopped"))
         .await;

@@ -8,5 +8,6 @@ mod support;
 
 mod helpers;
 mod server;
+#[path = "../tmux/mod.rs"]
 mod tmux;
 mod tofu;

@@ -138,9 +138,9 @@ async fn join_asks_on_the_terminal_and_saves_nothing_on_no() {
     let Some(tmux) = join_in_tmux(&room, data.path()) else {
         return;
     };
-    tmux.wait_for("[y/N]").await;
+    tmux.wait_for_text("[y/N]").await;
     tmux.keys(&["n", "Enter"]);
-    let screen = tmux.wait_for("EXIT=1").await;
+    let screen = tmux.wait_for_text("EXIT=1").await;
     assert!(
         screen.contains("was not trusted; nothing was saved"),
         "{screen}"
@@ -156,10 +156,10 @@ async fn join_asks_on_the_terminal_pins_on_yes_and_then_chats() {
     let Some(tmux) = join_in_tmux(&room, data.path()) else {
         return;
     };
-    let screen = tmux.wait_for("[y/N]").await;
+    let screen = tmux.wait_for_text("[y/N]").await;
     assert!(screen.contains(&room.fingerprint.to_string()), "{screen}");
     tmux.keys(&["y", "Enter"]);
-    tmux.wait_for("-- you are alice").await;
+    tmux.wait_for_text("-- you are alice").await;
     let file = data.path().join("chatty").join("known_servers");
     let pinned = std::fs::read_to_string(&file).expect("pinned");
     assert_eq!(pinned, format!("{} {}\n", typed(&room), room.fingerprint));
@@ -169,9 +169,9 @@ async fn join_asks_on_the_terminal_pins_on_yes_and_then_chats() {
     bob.expect("-- you are bob").await;
     bob.expect("-- online (2): alice, bob").await;
     bob.send("hi alice").await;
-    tmux.wait_for("bob: hi alice").await;
+    tmux.wait_for_text("bob: hi alice").await;
     tmux.keys(&["-l", "/quit"]);
     tmux.keys(&["Enter"]);
-    tmux.wait_for("EXIT=0").await;
+    tmux.wait_for_text("EXIT=0").await;
     room.stop().await;
 }

@@ -69,27 +69,52 @@ impl Tmux {
 
     /// Types `text` literally, then presses Enter.
     pub fn type_line(&self, text: &str) {
-        assert!(
-            self.run(&["send-keys", "-t", "0", "-l", text])
-                .status
-                .success()
-        );
-        assert!(
-            self.run(&["send-keys", "-t", "0", "Enter"])
-                .status
-                .success()
-        );
+        self.keys(&["-l", text]);
+        self.keys(&["Enter"]);
+    }
+
+    /// Sends tmux key names (or `-l` and literal text) to the pane.
+    pub fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "0"];
+        args.extend_from_slice(keys);
+        assert!(self.run(&args).status.success());
     }
 
     pub fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "0"]).stdout).into_owned()
+        self.capture(&[])
+    }
+
+    /// The screen with wrapped rows joined, for text longer than a row.
+    pub fn joined_screen(&self) -> String {
+        self.capture(&["-J"])
+    }
+
+    fn capture(&self, flags: &[&str]) -> String {
+        let mut args = vec!["capture-pane", "-p", "-t", "0"];
+        args.extend_from_slice(flags);
+        String::from_utf8_lossy(&self.run(&args).stdout).into_owned()
     }
 
     /// Polls the screen until `ready` holds; fails with the last screen.
     pub async fn wait_for(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
+        self.poll(what, Self::screen, ready).await
+    }
+
+    /// Polls the joined screen until it holds `text`.
+    pub async fn wait_for_text(&self, text: &str) -> String {
+        self.poll(text, Self::joined_screen, |s| s.contains(text))
+            .await
+    }
+
+    async fn poll(
+        &self,
+        what: &str,
+        capture: impl Fn(&Self) -> String,
+        ready: impl Fn(&str) -> bool,
+    ) -> String {
         let start = Instant::now();
         loop {
-            let screen = self.screen();
+            let screen = capture(self);
             if ready(&screen) {
                 return screen;
             }
