@@ -178,7 +178,9 @@ impl App {
 
     /// Appends a line said at `said` (a room line's own time), or now.
     pub fn push_at(&mut self, body: Body, said: Option<Clock>) {
-        if std::mem::take(&mut self.mark_pending) && matches!(body, Body::Server(_)) {
+        // The marker waits for a line from the room; notes do not take it.
+        if self.mark_pending && matches!(body, Body::Server(_)) {
+            self.mark_pending = false;
             self.read_marker = Some(self.entries.next_id());
             self.push_plain(Body::ReadMarker { live: true }, self.clock);
         }
@@ -188,13 +190,7 @@ impl App {
             .back()
             .is_some_and(|last| last.clock.day() != clock.day())
         {
-            self.entries.push(Entry {
-                clock,
-                body: Body::Day,
-                history: false,
-                said: false,
-                quiet: false,
-            });
+            self.push_plain(Body::Day, clock);
         }
         let quiet = self.quiet.hides(&body, self.users.len(), self.clock.unix);
         self.quiet.saw(&body, self.clock.unix);

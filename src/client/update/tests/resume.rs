@@ -194,6 +194,22 @@ fn a_lost_focus_puts_the_read_marker_before_the_next_line() {
 }
 
 #[test]
+fn a_note_does_not_use_up_the_read_marker() {
+    let mut app = tagged();
+    update(&mut app, Event::Focus(false));
+    drop_link(&mut app);
+    update(&mut app, Event::Net(NetEvent::Connected));
+    update(
+        &mut app,
+        line("@seq=13;time=2026-12-01T09:01:00.000Z bob: later"),
+    );
+    let shown = texts(&app);
+    let marker = shown.iter().position(|t| t == "── new ──");
+    let later = shown.iter().position(|t| t == "bob: later");
+    assert!(marker.is_some() && marker < later, "{shown:?}");
+}
+
+#[test]
 fn the_read_marker_survives_a_resume() {
     let mut app = tagged();
     update(&mut app, Event::Focus(false));
