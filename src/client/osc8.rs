@@ -41,6 +41,8 @@ pub fn supported(term: Option<&str>) -> bool {
 pub struct Linked {
     links: Vec<Hyperlink>,
     cells: Vec<Cell>,
+    /// The screen was written whole since: write every link again.
+    stale: bool,
 }
 
 impl Linked {
@@ -61,7 +63,11 @@ impl Linked {
             .flat_map(|run| (run.at.x..run.at.x.saturating_add(run.width)).map(|x| (x, run.at.y)))
             .filter_map(|(x, y)| shown.cell(Position::new(x, y)).cloned())
             .collect();
-        let next = Linked { links, cells };
+        let next = Linked {
+            links,
+            cells,
+            stale: false,
+        };
         if *self == next {
             return Ok(());
         }
@@ -72,8 +78,7 @@ impl Linked {
 
     /// The screen was written whole: the next update writes every link.
     pub fn forget(&mut self) {
-        *self = Linked::default();
-        self.cells.push(Cell::new("?"));
+        self.stale = true;
     }
 }
 
