@@ -171,9 +171,7 @@ impl Drop for Shared {
         let bytes = state.bytes;
         state.release(bytes, &self.budget);
         if state.pressing {
-            self.budget
-                .brake()
-                .ease(std::ptr::from_ref(&*self) as usize);
+            self.budget.brake().ease(self.key());
         }
     }
 }
