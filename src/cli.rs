@@ -14,6 +14,7 @@ use crate::bench::Plan;
 use crate::client::prefs::{Notify, Prefs};
 use crate::protocol::Name;
 use crate::server::Config;
+use crate::server::cluster::ClusterConfig;
 use crate::server::limits::{format_cidrs, parse_cidrs};
 use crate::server::tls::{CertSource, TlsPlan, cert};
 
@@ -346,6 +347,53 @@ pub struct ServeArgs {
     /// File that keeps bans across restarts (rewritten safely on each change).
     #[arg(long, value_name = "PATH")]
     pub bans_file: Option<PathBuf>,
+
+    /// Share one room with other servers through Redis (its stream is the
+    /// room's log and history): redis://HOST:PORT[/DB].
+    #[arg(long, value_name = "URL", value_parser = parse_redis_url, conflicts_with = "history_file")]
+    pub cluster: Option<String>,
+
+    /// Prefix of the room's keys in Redis, so several rooms can share one.
+    #[arg(long, value_name = "PREFIX", default_value = "chatty", requires = "cluster", value_parser = parse_cluster_key)]
+    pub cluster_key: String,
+
+    /// How long a server's lease in the cluster lasts: a server that died
+    /// is noticed (and its members leave) within about this long; one that
+    /// cannot renew stops serving after three quarters of it.
+    #[arg(long, value_name = "DURATION", default_value = "10s", requires = "cluster", value_parser = parse_lease)]
+    pub cluster_lease: Duration,
+}
+
+/// Reads a `redis://` address (checked again when connecting).
+fn parse_redis_url(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    match redis::Client::open(text) {
+        Ok(_) if text.starts_with("redis://") => Ok(text.to_owned()),
+        Ok(_) => Err("expected redis://HOST:PORT[/DB]".into()),
+        Err(err) => Err(format!(
+            "not a Redis address ({err}); expected redis://HOST:PORT[/DB]"
+        )),
+    }
+}
+
+/// A key prefix: printable, no spaces (it is part of every key name).
+fn parse_cluster_key(text: &str) -> Result<String, String> {
+    let good = !text.is_empty() && text.len() <= 64 && text.chars().all(|c| c.is_ascii_graphic());
+    if good {
+        Ok(text.to_owned())
+    } else {
+        Err("expected 1 to 64 printable ASCII characters, no spaces".into())
+    }
+}
+
+/// A lease between 1 s and 10 min.
+fn parse_lease(text: &str) -> Result<Duration, String> {
+    let lease = parse_duration(text)?;
+    if (Duration::from_secs(1)..=Duration::from_secs(600)).contains(&lease) {
+        Ok(lease)
+    } else {
+        Err("expected a lease between 1s and 10m".into())
+    }
 }
 
 /// A listen address, or `none` (`ListenAddr(None)`) for no listener.
@@ -412,6 +460,11 @@ impl ServeArgs {
             resume_window: (!self.resume_window.is_zero()).then_some(self.resume_window),
             operators_file: self.operators.clone(),
             bans_file: self.bans_file.clone(),
+            cluster: self.cluster.clone().map(|url| ClusterConfig {
+                url,
+                prefix: self.cluster_key.clone(),
+                lease: self.cluster_lease,
+            }),
             ..Config::default()
         }
     }

@@ -104,7 +104,9 @@ impl RoomScript {
                 JoinOutcome::Joined(self.seats.len() - 1)
             }
             Ok(JoinReply::Taken { .. } | JoinReply::Banned { .. }) => JoinOutcome::Taken,
-            Ok(JoinReply::Refused { .. }) => JoinOutcome::Unanswered,
+            Ok(JoinReply::Refused { .. } | JoinReply::Unavailable { .. }) => {
+                JoinOutcome::Unanswered
+            }
             Err(_) => JoinOutcome::Unanswered,
         }
     }

@@ -11,7 +11,7 @@ use bytes::Bytes;
 use super::name::Name;
 
 /// Why the server closes a connection, as written in `-- bye (REASON)`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ByeReason {
     Idle,
     TooSlow,
@@ -88,6 +88,12 @@ impl ServerLine {
     /// A free-text notice.
     pub fn notice(text: impl Into<String>) -> ServerLine {
         ServerLine::Notice(text.into())
+    }
+
+    /// `! the room is unavailable, try again`: a line a shared room's
+    /// engine could not order (it was not sent and never will be).
+    pub fn unavailable() -> ServerLine {
+        ServerLine::error("the room is unavailable, try again")
     }
 
     /// An error line.

@@ -166,6 +166,10 @@ async fn try_join(
             outbox.push(ServerLine::error(error).to_bytes());
             Attempt::Again(outbox)
         }
+        Ok(JoinReply::Unavailable { outbox }) => {
+            outbox.push(ServerLine::unavailable().to_bytes());
+            Attempt::Again(outbox)
+        }
         Ok(JoinReply::Refused { reason, outbox }) => {
             let error = format!("cannot resume: {reason}");
             outbox.push(ServerLine::error(error).to_bytes());

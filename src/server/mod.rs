@@ -20,6 +20,7 @@
 //! says `-- bye (too many connections)`. [`metrics`] counts with atomics
 //! only and serves `/metrics` on its own listener.
 
+pub mod cluster;
 mod connection;
 pub(crate) mod history;
 pub mod limits;
@@ -96,6 +97,8 @@ pub struct Config {
     pub operators_file: Option<PathBuf>,
     /// The file that keeps bans across restarts.
     pub bans_file: Option<PathBuf>,
+    /// The room shared with other servers through Redis, if any.
+    pub cluster: Option<cluster::ClusterConfig>,
 }
 
 impl Config {
@@ -125,6 +128,7 @@ impl Config {
         resume_window: Some(Duration::from_secs(120)),
         operators_file: None,
         bans_file: None,
+        cluster: None,
     };
 
     /// The per-address limits these settings ask for.
@@ -274,17 +278,16 @@ async fn serve_on(
 ) -> anyhow::Result<()> {
     let tracker = TaskTracker::new();
     let metrics = Arc::new(Metrics::default());
-    let history = match &config.history_file {
-        Some(path) => History::open(config.history, path, &tracker)?,
-        None => History::in_memory(config.history),
-    };
+    let fenced = CancellationToken::new();
+    let (new_room, items) = room_of(&config, &fenced, &shutdown, &tracker).await?;
     let moderation = moderation_of(&config, &tracker)?;
     let hard_stop = CancellationToken::new();
     let budget = outbox::Budget::new(config.queue_budget);
     let (room, mut room_task) = room::start(
-        Room::new(history, config.room_settings())
+        new_room
             .with_metrics(metrics.clone())
             .with_moderation(moderation),
+        items,
         budget.brake().clone(),
         shutdown.clone(),
         &tracker,
@@ -313,10 +316,52 @@ async fn serve_on(
         hard_stop.cancel();
         tracker.wait().await;
     }
-    match room_ended {
+    let outcome = match room_ended {
         Some(outcome) => outcome,
         None => room_outcome(room_task.await),
+    };
+    if fenced.is_cancelled() {
+        return Err(anyhow!(
+            "stopped: this server could not renew its lease in the cluster in time"
+        ));
     }
+    outcome
+}
+
+/// What the engine of a shared room hands its room.
+type Items = Option<tokio::sync::mpsc::Receiver<Vec<room::log::LogItem>>>;
+
+/// The room alone on this server (history in memory or in its file), or
+/// a node of a cluster's room; a node that must stop (`fenced`) shuts
+/// the server down.
+async fn room_of(
+    config: &Config,
+    fenced: &CancellationToken,
+    shutdown: &CancellationToken,
+    tracker: &TaskTracker,
+) -> anyhow::Result<(Room, Items)> {
+    let Some(cluster) = &config.cluster else {
+        let history = match &config.history_file {
+            Some(path) => History::open(config.history, path, tracker)?,
+            None => History::in_memory(config.history),
+        };
+        return Ok((Room::new(history, config.room_settings()), None));
+    };
+    let engine = CancellationToken::new();
+    let node = cluster::join(cluster, engine.clone(), fenced.clone(), tracker).await?;
+    let (fenced, shutdown) = (fenced.clone(), shutdown.clone());
+    tracker.spawn(async move {
+        tokio::select! {
+            () = fenced.cancelled() => shutdown.cancel(),
+            () = shutdown.cancelled() => {}
+        }
+    });
+    let history = History::numbered(config.history, node.epoch);
+    let state = room::RoomState::new(history);
+    let room = Room::with_log(state, Box::new(node.log), config.room_settings())
+        .with_node(node.number)
+        .with_engine(engine.drop_guard());
+    Ok((room, Some(node.items)))
 }
 
 /// Serves `/metrics` until shutdown.

@@ -132,3 +132,25 @@ impl fmt::Debug for Name {
 
 #[cfg(test)]
 mod tests;
+
+/// A name travels as its text and is checked again when read back (a
+/// shared log is input like any other).
+impl serde::Serialize for Name {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Name {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Name, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Name::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+impl NameSkeleton {
+    /// The key's text, as a shared engine stores it.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}

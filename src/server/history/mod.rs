@@ -72,13 +72,23 @@ enum FileWrite {
 impl History {
     /// A history kept in memory only: a new epoch, counting from 1.
     pub fn in_memory(capacity: usize) -> History {
+        History::numbered(capacity, random_epoch())
+    }
+
+    /// A history in memory under a given epoch (a shared log's), from 1.
+    pub fn numbered(capacity: usize, epoch: String) -> History {
         History {
             lines: VecDeque::new(),
             capacity,
-            epoch: random_epoch(),
+            epoch,
             head: 0,
             file: None,
         }
+    }
+
+    /// How many lines of talk it keeps.
+    pub fn capacity(&self) -> usize {
+        self.capacity
     }
 
     /// A history loaded from and kept in `path` (created when missing);

@@ -13,7 +13,7 @@ use crate::protocol::{Name, Timestamp};
 pub const MAX_BANS: usize = 10_000;
 
 /// What a ban matches.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum BanTarget {
     Name(Name),
     Range(Cidr),
@@ -49,7 +49,7 @@ impl fmt::Display for BanTarget {
 }
 
 /// One ban.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Ban {
     pub target: BanTarget,
     /// `None`: until unbanned.

@@ -84,6 +84,20 @@ fn bits(addr: IpAddr) -> u128 {
     }
 }
 
+/// A range travels as its text (`10.0.0.0/8`).
+impl serde::Serialize for Cidr {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Cidr {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Cidr, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Cidr::parse(&text).ok_or_else(|| serde::de::Error::custom("not an address range"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

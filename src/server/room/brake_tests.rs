@@ -51,6 +51,7 @@ async fn a_full_queue_holds_the_room_until_it_drains() {
     let shutdown = CancellationToken::new();
     let (handle, _task) = start(
         room(),
+        None,
         budget.brake().clone(),
         shutdown.clone(),
         &TaskTracker::new(),
@@ -100,7 +101,13 @@ async fn a_stuck_reader_holds_the_room_for_the_limit_only() {
     let budget = Budget::unlimited();
     let shutdown = CancellationToken::new();
     let tracker = TaskTracker::new();
-    let (handle, _task) = start(room(), budget.brake().clone(), shutdown.clone(), &tracker);
+    let (handle, _task) = start(
+        room(),
+        None,
+        budget.brake().clone(),
+        shutdown.clone(),
+        &tracker,
+    );
     let (alice, mut alice_queue) = join(&handle, &budget, "alice", 1024).await;
     let (_bob, _bob_never_reads) = join(&handle, &budget, "bob", 16).await;
     let started = tokio::time::Instant::now();

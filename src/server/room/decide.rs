@@ -177,7 +177,8 @@ impl Room {
         let Some(conn) = self.seats.get(&member).and_then(|s| s.conn.as_ref()) else {
             return;
         };
-        self.barriers.push_back((self.log.head(), conn.id));
+        let conn = conn.id;
+        self.log.barrier(conn);
     }
 
     fn names(&mut self, member: MemberId) {

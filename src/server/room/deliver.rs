@@ -150,14 +150,22 @@ impl Room {
     }
 
     fn join_lost(&mut self, member: MemberId, name: Name) {
+        self.join_failed(member, |outbox| JoinReply::Taken { name, outbox });
+    }
+
+    /// Hands a join that did not happen its outbox back, in `answer`.
+    pub(super) fn join_failed(
+        &mut self,
+        member: MemberId,
+        answer: impl FnOnce(crate::server::outbox::Outbox) -> JoinReply,
+    ) {
         let Some(mut seat) = self.seats.remove(&member) else {
             return;
         };
         self.forget_seat(&seat);
         if let (Some(reply), Some(conn)) = (seat.reply.take(), seat.conn.take()) {
             self.conns.remove(&conn.id);
-            let outbox = conn.outbox;
-            let _ = reply.send(JoinReply::Taken { name, outbox });
+            let _ = reply.send(answer(conn.outbox));
         }
     }
 

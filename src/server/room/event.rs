@@ -4,14 +4,29 @@
 //! never how it reaches a socket: connections, outboxes and ignore lists
 //! are local to the server that holds them and stay out of the log.
 
+use serde::{Deserialize, Serialize};
+
 use crate::protocol::{ByeReason, Name, Stamp, Timestamp};
 use crate::server::moderation::{Ban, BanTarget};
 
 /// Identifies a member for as long as it holds its seat (across resumes).
+/// Its high half is the number of the server that made it (0 alone, the
+/// node's number in a cluster), so ids are unique across servers.
 pub type MemberId = u64;
 
+/// The server (node) that made `member`.
+pub fn node_of(member: MemberId) -> u64 {
+    member >> 32
+}
+
+/// The first member id of `node`.
+pub fn first_id(node: u64) -> MemberId {
+    (node << 32) | 1
+}
+
 /// Something that happened in the room; each becomes exactly one room line.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Serialized (as JSON) only where a shared log carries it between servers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Event {
     Joined {
         member: MemberId,
@@ -74,7 +89,7 @@ pub enum Event {
 }
 
 /// Why an operator removed a member, with the reason it gave.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Removal {
     Kicked(Option<String>),
     Banned(Option<String>),

@@ -25,6 +25,7 @@ mod oper;
 mod personal;
 mod resume;
 mod seats;
+mod shared;
 mod state;
 mod task;
 pub mod token;
@@ -43,7 +44,7 @@ use super::outbox::Outbox;
 use crate::protocol::{ByeReason, Command, Name, NameSkeleton, Seq, ServerLine};
 pub use decide::{taken, too_long};
 use event::MemberId;
-use log::{Log, MemoryLog};
+use log::{Log, LogItem, MemoryLog};
 pub use moderate::{Check, MAX_CHECKS};
 pub use seats::ConnId;
 use seats::Seat;
@@ -116,6 +117,8 @@ pub enum JoinReply {
     Refused { reason: String, outbox: Outbox },
     /// The name is banned; try another with the same outbox.
     Banned { name: Name, outbox: Outbox },
+    /// The room's engine could not order the join; try again.
+    Unavailable { outbox: Outbox },
 }
 
 /// Why a connection ends, as seen by its reader.
@@ -164,6 +167,10 @@ pub struct Room {
     /// Counters only (atomics), never a lock on room state.
     metrics: Arc<Metrics>,
     moderation: moderate::Desk,
+    /// The number of this server in a shared room (0 alone).
+    node: u64,
+    /// Stops a shared log's engine once the room is gone.
+    engine: Option<tokio_util::sync::DropGuard>,
 }
 
 impl Room {
@@ -188,6 +195,8 @@ impl Room {
             next_id: 1,
             metrics: Arc::new(Metrics::default()),
             moderation: moderate::Desk::default(),
+            node: 0,
+            engine: None,
         }
     }
 
@@ -212,18 +221,21 @@ impl Room {
         self.catch_up();
     }
 
+    /// Takes what a shared log's engine handed over, in its order.
+    pub fn feed(&mut self, items: Vec<LogItem>) {
+        for item in items {
+            self.take(item);
+        }
+        self.catch_up();
+    }
+
     /// Applies every entry the log has for us, then answers the barriers
     /// it has passed.
     fn catch_up(&mut self) {
-        let mut applied = false;
-        while let Some(entry) = self.log.next() {
-            let deliveries = self.state.apply(entry);
-            self.deliver(deliveries);
-            applied = true;
+        while let Some(item) = self.log.next() {
+            self.take(item);
         }
-        if applied {
-            self.count_members();
-        }
+        self.count_members();
         while let Some(&(seq, conn)) = self.barriers.front() {
             if seq > self.state.applied() {
                 break;
@@ -241,8 +253,12 @@ impl Room {
         self.state.online()
     }
 
-    /// Says bye to every member and lets them go; used at shutdown.
+    /// Says bye to every member and lets them go; used at shutdown. In a
+    /// shared room, this server's members leave it too.
     pub fn close_all(&mut self, reason: ByeReason) {
+        if self.engine.is_some() {
+            self.leave_shared_room(&reason);
+        }
         self.conns.clear();
         self.tokens.clear();
         self.backlog_held = 0;

@@ -39,7 +39,7 @@ fn join_from(room: &mut Room, name: &str, peer: &str) -> Result<Client, &'static
             Ok(client)
         }
         JoinReply::Banned { .. } => Err("banned"),
-        JoinReply::Taken { .. } | JoinReply::Refused { .. } => {
+        JoinReply::Taken { .. } | JoinReply::Refused { .. } | JoinReply::Unavailable { .. } => {
             queue.take_queued();
             Err("taken")
         }

@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use tokio::sync::Semaphore;
 
+use super::log::LogItem;
 use super::{Check, JoinReply, MAX_CHECKS, REQUEST_QUEUE, Request, Room};
 use crate::protocol::{ByeReason, NameSkeleton, ServerLine};
 use crate::server::outbox::{Brake, Outbox};
@@ -72,12 +73,13 @@ fn into_outbox(request: Request) -> Option<Outbox> {
 /// member. The task's handle lets the server notice if it dies.
 pub fn start(
     room: Room,
+    items: Option<mpsc::Receiver<Vec<LogItem>>>,
     brake: Arc<Brake>,
     shutdown: CancellationToken,
     tracker: &tokio_util::task::TaskTracker,
 ) -> (RoomHandle, tokio::task::JoinHandle<()>) {
     let (requests, inbox) = mpsc::channel(REQUEST_QUEUE);
-    let task = tracker.spawn(run(room, brake, inbox, shutdown));
+    let task = tracker.spawn(run(room, items, brake, inbox, shutdown));
     (RoomHandle { requests }, task)
 }
 
@@ -87,6 +89,7 @@ pub fn start(
 /// that reader losing lines. Arrivals, leaves and the rest go on.
 async fn run(
     mut room: Room,
+    mut items: Option<mpsc::Receiver<Vec<LogItem>>>,
     brake: Arc<Brake>,
     mut inbox: mpsc::Receiver<Request>,
     shutdown: CancellationToken,
@@ -110,6 +113,10 @@ async fn run(
                         continue;
                     }
                     Some(answer) = answers.recv() => Some(answer),
+                    Some(batch) = next_items(&mut items) => {
+                        room.feed(batch);
+                        continue;
+                    }
                     () = brake.released(), if held.is_some() => continue,
                     () = sleep_until(holding), if held.is_some() => continue,
                     request = inbox.recv(), if held.is_none() => request,
@@ -172,6 +179,14 @@ async fn run_check(check: Check, checkers: Arc<Semaphore>, answers: mpsc::Sender
             ok: false,
         });
     let _ = answers.send(answer).await;
+}
+
+/// What a shared log's engine hands over next (never, alone).
+async fn next_items(items: &mut Option<mpsc::Receiver<Vec<LogItem>>>) -> Option<Vec<LogItem>> {
+    match items {
+        Some(items) => items.recv().await,
+        None => std::future::pending().await,
+    }
 }
 
 async fn sleep_until(at: Option<tokio::time::Instant>) {

@@ -73,6 +73,7 @@ pub(super) fn try_join_tagged(
         JoinReply::Joined { id, kicked } => Ok(Client { id, queue, kicked }),
         JoinReply::Taken { name, .. } | JoinReply::Banned { name, .. } => Err((name, queue)),
         JoinReply::Refused { reason, .. } => panic!("refused: {reason}"),
+        JoinReply::Unavailable { .. } => panic!("a room alone is always available"),
     }
 }
 

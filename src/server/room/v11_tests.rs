@@ -55,7 +55,9 @@ fn resume(room: &mut Room, token: &str, seq: Option<Seq>, tags: bool) -> Result<
     match answer.try_recv().expect("resume answered") {
         JoinReply::Joined { id, kicked } => Ok(Client { id, queue, kicked }),
         JoinReply::Refused { reason, .. } => Err(reason),
-        JoinReply::Taken { .. } | JoinReply::Banned { .. } => panic!("a resume is never taken"),
+        JoinReply::Taken { .. } | JoinReply::Banned { .. } | JoinReply::Unavailable { .. } => {
+            panic!("a resume is never taken")
+        }
     }
 }
 
@@ -371,7 +373,7 @@ fn the_oldest_hold_ends_early_past_the_limit() {
 #[derive(Debug)]
 struct LaggingLog {
     head: Seq,
-    unread: std::collections::VecDeque<event::Entry>,
+    unread: std::collections::VecDeque<log::LogItem>,
     released: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
@@ -383,17 +385,26 @@ impl log::Log for LaggingLog {
             seq: self.head,
             time,
         };
-        self.unread.push_back(event::Entry { stamp, event });
+        let entry = event::Entry { stamp, event };
+        self.unread.push_back(log::LogItem::Entry(entry));
     }
 
-    fn next(&mut self) -> Option<event::Entry> {
+    fn barrier(&mut self, conn: ConnId) {
+        let seq = self.head;
+        self.unread.push_back(log::LogItem::Barrier { conn, seq });
+    }
+
+    fn next(&mut self) -> Option<log::LogItem> {
         let released = self.released.load(std::sync::atomic::Ordering::SeqCst);
-        let ready = self.unread.front()?.stamp.seq <= released;
-        if ready { self.unread.pop_front() } else { None }
-    }
-
-    fn head(&self) -> Seq {
-        self.head
+        let seq = match self.unread.front()? {
+            log::LogItem::Entry(entry) => entry.stamp.seq,
+            _ => 0,
+        };
+        if seq <= released {
+            self.unread.pop_front()
+        } else {
+            None
+        }
     }
 }
 

@@ -1,0 +1,72 @@
+//! The Redis keys of one room, all under its prefix.
+
+use anyhow::Context as _;
+use redis::aio::MultiplexedConnection;
+
+/// Every key a room uses.
+#[derive(Debug)]
+pub struct Keys {
+    prefix: String,
+    /// The stream: one entry per room event, its id `SEQ-0`.
+    pub log: String,
+    /// The last seq given.
+    pub seq: String,
+    /// The current epoch.
+    pub epoch: String,
+    /// Name skeleton -> member id: who holds which name.
+    pub names: String,
+    /// Member id -> its name's skeleton: who is in the room.
+    pub members: String,
+    /// Counts nodes, to number each new one.
+    pub nodes_counter: String,
+    /// The nodes that have (or had) members.
+    pub nodes: String,
+}
+
+impl Keys {
+    pub fn new(prefix: &str) -> Keys {
+        let key = |name: &str| format!("{prefix}:{name}");
+        Keys {
+            prefix: prefix.to_owned(),
+            log: key("log"),
+            seq: key("seq"),
+            epoch: key("epoch"),
+            names: key("names"),
+            members: key("members"),
+            nodes_counter: key("node-count"),
+            nodes: key("nodes"),
+        }
+    }
+
+    /// A node's lease: present while the node is alive.
+    pub fn lease(&self, node: u64) -> String {
+        format!("{}:lease:{node}", self.prefix)
+    }
+
+    /// The last batch number a node ran (or gave up).
+    pub fn fence(&self, node: u64) -> String {
+        format!("{}:fence:{node}", self.prefix)
+    }
+
+    /// The result of a node's last batch.
+    pub fn result(&self, node: u64) -> String {
+        format!("{}:result:{node}", self.prefix)
+    }
+
+    /// The room's epoch, made by the first node to ask.
+    pub async fn epoch(&self, conn: &mut MultiplexedConnection) -> anyhow::Result<String> {
+        let fresh = crate::server::room::token::random_epoch();
+        let (epoch,): (Option<String>,) = redis::pipe()
+            .cmd("SET")
+            .arg(&self.epoch)
+            .arg(fresh)
+            .arg("NX")
+            .ignore()
+            .cmd("GET")
+            .arg(&self.epoch)
+            .query_async(conn)
+            .await
+            .context("Redis refused the room's epoch")?;
+        epoch.context("the room's epoch vanished as it was made")
+    }
+}

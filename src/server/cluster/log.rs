@@ -1,0 +1,134 @@
+//! The room's side of the shared log: events become jobs for the writer;
+//! what the engine hands back arrives through [`Room::feed`], except
+//! refusals made on the spot (the writer's queue is full).
+//!
+//! [`Room::feed`]: crate::server::room::Room::feed
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use tokio::sync::mpsc;
+
+use crate::server::room::ConnId;
+use crate::server::room::event::{Event, MemberId};
+use crate::server::room::log::{Log, LogItem, Refusal};
+
+/// Jobs waiting for the writer past which talk is refused on the spot
+/// (leaves and operators' actions are always queued: they must land).
+const MAX_QUEUED: usize = 65_536;
+
+/// One thing for the writer to order.
+#[derive(Debug)]
+pub enum Job {
+    Append(Append),
+    /// A `/ping`: answered with the stream's head once this batch ran.
+    Barrier(ConnId),
+}
+
+/// An event, with what the append script checks before ordering it.
+#[derive(Debug)]
+pub struct Append {
+    pub event: Event,
+    /// `j` join, `r` rename, `l` leave, `m` by a member, `o` other.
+    pub op: &'static str,
+    pub member: MemberId,
+    /// The name's skeleton (`j`, `r`), or the other member (`m`).
+    pub arg: String,
+    /// Kept until it lands, however long the engine is away.
+    pub must_land: bool,
+}
+
+impl Append {
+    pub fn of(event: Event) -> Append {
+        let (op, member, arg, must_land) = match &event {
+            Event::Joined { member, name } => ("j", *member, skeleton(name), false),
+            Event::Renamed { member, new } => ("r", *member, skeleton(new), false),
+            Event::Left { member, .. } | Event::Removed { member, .. } => {
+                ("l", *member, String::new(), true)
+            }
+            Event::Said { member, .. }
+            | Event::Acted { member, .. }
+            | Event::Away { member, .. }
+            | Event::Back { member } => ("m", *member, String::new(), false),
+            Event::Private { from, to, .. } => ("m", *from, to.to_string(), false),
+            Event::Muted { member, .. } | Event::Unmuted { member } => {
+                ("m", *member, String::new(), true)
+            }
+            Event::Banned { .. } | Event::Unbanned { .. } => ("o", 0, String::new(), true),
+        };
+        Append {
+            event,
+            op,
+            member,
+            arg,
+            must_land,
+        }
+    }
+}
+
+fn skeleton(name: &crate::protocol::Name) -> String {
+    name.skeleton().as_str().to_owned()
+}
+
+/// The log of a node (see the module doc).
+#[derive(Debug)]
+pub struct ClusterLog {
+    jobs: mpsc::UnboundedSender<Job>,
+    /// Jobs sent and not yet taken by the writer.
+    queued: Arc<AtomicUsize>,
+    refused: VecDeque<LogItem>,
+}
+
+/// The writer's end of the job queue.
+#[derive(Debug)]
+pub struct Jobs {
+    pub receiver: mpsc::UnboundedReceiver<Job>,
+    pub queued: Arc<AtomicUsize>,
+}
+
+impl ClusterLog {
+    pub fn new() -> (ClusterLog, Jobs) {
+        let (jobs, receiver) = mpsc::unbounded_channel();
+        let queued = Arc::new(AtomicUsize::new(0));
+        let log = ClusterLog {
+            jobs,
+            queued: queued.clone(),
+            refused: VecDeque::new(),
+        };
+        (log, Jobs { receiver, queued })
+    }
+
+    /// Queues `job` unless the writer is too far behind (or gone).
+    fn send(&mut self, job: Job, must_land: bool) -> Result<(), Job> {
+        if !must_land && self.queued.load(Ordering::Relaxed) >= MAX_QUEUED {
+            return Err(job);
+        }
+        self.queued.fetch_add(1, Ordering::Relaxed);
+        self.jobs
+            .send(job)
+            .map_err(|mpsc::error::SendError(job)| job)
+    }
+}
+
+impl Log for ClusterLog {
+    fn append(&mut self, event: Event) {
+        let append = Append::of(event);
+        let must_land = append.must_land;
+        if let Err(Job::Append(append)) = self.send(Job::Append(append), must_land) {
+            let why = Refusal::Unavailable;
+            let event = append.event;
+            self.refused.push_back(LogItem::Refused { event, why });
+        }
+    }
+
+    fn barrier(&mut self, conn: ConnId) {
+        if self.send(Job::Barrier(conn), false).is_err() {
+            self.refused.push_back(LogItem::BarrierRefused { conn });
+        }
+    }
+
+    fn next(&mut self) -> Option<LogItem> {
+        self.refused.pop_front()
+    }
+}

@@ -1,0 +1,120 @@
+//! One room across several servers (`serve --cluster redis://...`): the
+//! room's log is a Redis stream every server appends to and reads back.
+//!
+//! Each server is a node with a number from Redis. Its [`ClusterLog`]
+//! hands events to the writer, which orders them in batches through one
+//! Lua script (names are claimed there, atomically, so exactly one of
+//! many racing joins wins); the reader hands every entry of the stream,
+//! its own included, to the room in the stream's order, so the same fold
+//! runs over the same log on every node. The lease task keeps the node's
+//! lease alive, stops the node before its lease could expire under it,
+//! and reports nodes whose lease expired so their members leave.
+
+mod keys;
+mod lease;
+mod log;
+mod reader;
+mod writer;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use redis::aio::MultiplexedConnection;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::server::room::log::LogItem;
+pub use keys::Keys;
+pub use log::ClusterLog;
+
+/// How a node finds its room.
+#[derive(Clone, Debug)]
+pub struct ClusterConfig {
+    /// `redis://HOST:PORT[/DB]`.
+    pub url: String,
+    /// Prefix of every key, so several rooms can share one Redis.
+    pub prefix: String,
+    /// How long a node's lease lasts without renewal.
+    pub lease: Duration,
+}
+
+/// A node that joined its room: the log for the room, what the engine
+/// hands the room, and the room's epoch.
+#[derive(Debug)]
+pub struct Node {
+    pub number: u64,
+    pub epoch: String,
+    pub log: ClusterLog,
+    pub items: mpsc::Receiver<Vec<LogItem>>,
+}
+
+/// Items waiting for the room: a slow room slows the reader, never
+/// grows memory.
+const ITEM_BATCHES: usize = 256;
+
+/// Connects to Redis, takes a node number, and starts the node's tasks,
+/// which run until `stop` (the room is gone); `fenced` is cancelled if
+/// the node must stop serving (its lease is about to run out).
+pub async fn join(
+    config: &ClusterConfig,
+    stop: CancellationToken,
+    fenced: CancellationToken,
+    tracker: &TaskTracker,
+) -> anyhow::Result<Node> {
+    let client = redis::Client::open(config.url.as_str())
+        .with_context(|| format!("--cluster {}: not a Redis address", config.url))?;
+    let mut conn = connect(&client, Some(Duration::from_secs(5)))
+        .await
+        .with_context(|| format!("cannot reach Redis at {}", config.url))?;
+    let keys = Arc::new(Keys::new(&config.prefix));
+    let number: u64 = redis::cmd("INCR")
+        .arg(&keys.nodes_counter)
+        .query_async(&mut conn)
+        .await
+        .context("Redis refused to number this node")?;
+    let epoch = keys.epoch(&mut conn).await?;
+    lease::renew(&mut conn, &keys, number, config.lease)
+        .await
+        .context("Redis refused this node's lease")?;
+    tracing::info!(node = number, %epoch, url = %config.url, prefix = %config.prefix, "joined the cluster");
+    let (items_tx, items) = mpsc::channel(ITEM_BATCHES);
+    let (log, jobs) = ClusterLog::new();
+    let writing = writer::Writer::new(client.clone(), keys.clone(), number, jobs, items_tx.clone());
+    tracker.spawn(writing.run(stop.clone()));
+    let reading = reader::Reader::new(
+        client.clone(),
+        keys.clone(),
+        number,
+        epoch.clone(),
+        items_tx.clone(),
+    );
+    tracker.spawn(reading.run(stop.clone()));
+    let leasing = lease::Keeper::new(client, keys, number, config.lease, items_tx);
+    tracker.spawn(leasing.run(stop, fenced));
+    Ok(Node {
+        number,
+        epoch,
+        log,
+        items,
+    })
+}
+
+/// A connection whose requests fail after `timeout` (`None`: never).
+async fn connect(
+    client: &redis::Client,
+    timeout: Option<Duration>,
+) -> redis::RedisResult<MultiplexedConnection> {
+    let config = redis::AsyncConnectionConfig::new()
+        .set_connection_timeout(Some(Duration::from_secs(1)))
+        .set_response_timeout(timeout);
+    client
+        .get_multiplexed_async_connection_with_config(&config)
+        .await
+}
+
+/// Whether a failed request may still have run (its answer was lost).
+fn outcome_unknown(err: &redis::RedisError) -> bool {
+    err.is_io_error() || err.is_timeout() || err.is_connection_dropped()
+}

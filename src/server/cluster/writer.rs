@@ -1,0 +1,356 @@
+//! The writer: orders this node's events in batches through the append
+//! script, one batch in flight at a time, and tells the room what was not
+//! ordered.
+//!
+//! Nothing is sent twice and nothing is silently lost: a batch whose
+//! answer was lost (the link broke, Redis restarted) is settled on the
+//! next connection by the resolve script, which either finds its result
+//! or makes sure it never runs. Only then are its lines refused. While
+//! Redis is unreachable, or stalls past `STALL`, new talk is refused at
+//! once (`! the room is unavailable, try again`); leaves and operators'
+//! actions wait and land when Redis is back.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use redis::aio::MultiplexedConnection;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use super::log::{Append, Job, Jobs};
+use super::{Keys, connect, outcome_unknown};
+use crate::server::room::log::{LogItem, Refusal};
+
+/// Most jobs in one batch.
+const BATCH: usize = 512;
+/// How long a batch may go unanswered before new talk is refused.
+const STALL: Duration = Duration::from_secs(1);
+/// Answer time past which a batch counts as lost (then it is settled).
+const LOST: Duration = Duration::from_secs(30);
+/// How long the last events may take to land at shutdown.
+const FLUSH: Duration = Duration::from_secs(2);
+/// Wait between attempts to reach Redis.
+const RETRY: Duration = Duration::from_millis(250);
+
+static APPEND: std::sync::LazyLock<redis::Script> =
+    std::sync::LazyLock::new(|| redis::Script::new(include_str!("append.lua")));
+static RESOLVE: std::sync::LazyLock<redis::Script> =
+    std::sync::LazyLock::new(|| redis::Script::new(include_str!("resolve.lua")));
+
+/// The writer task's state.
+pub struct Writer {
+    client: redis::Client,
+    keys: Arc<Keys>,
+    node: u64,
+    jobs: Jobs,
+    items: mpsc::Sender<Vec<LogItem>>,
+    conn: Option<MultiplexedConnection>,
+    /// Jobs that must land, waiting for Redis.
+    waiting: VecDeque<Job>,
+    /// The number of the last batch sent.
+    batch: u64,
+    /// A batch sent whose answer was lost.
+    unsettled: Option<Vec<Job>>,
+}
+
+/// What a batch came to.
+enum Outcome {
+    /// The script's answer: `HEAD;r1,r2,...`.
+    Ran(String),
+    /// It did not run and never will.
+    NotRun,
+    /// Its answer was lost.
+    Unknown,
+}
+
+impl Writer {
+    pub fn new(
+        client: redis::Client,
+        keys: Arc<Keys>,
+        node: u64,
+        jobs: Jobs,
+        items: mpsc::Sender<Vec<LogItem>>,
+    ) -> Writer {
+        Writer {
+            client,
+            keys,
+            node,
+            jobs,
+            items,
+            conn: None,
+            waiting: VecDeque::new(),
+            batch: 0,
+            unsettled: None,
+        }
+    }
+
+    pub async fn run(mut self, stop: CancellationToken) {
+        self.serve(&stop).await;
+        self.flush().await;
+    }
+
+    /// At the end: what is queued (the leaves of this server's members)
+    /// gets one last try, bounded in time.
+    async fn flush(&mut self) {
+        let last = async {
+            if self.conn.is_none() {
+                self.conn = connect(&self.client, Some(FLUSH)).await.ok();
+            }
+            if let Some(batch) = self.unsettled.take() {
+                self.settle(batch).await;
+            }
+            let mut batch: Vec<Job> = self.waiting.drain(..).collect();
+            while let Ok(job) = self.jobs.receiver.try_recv() {
+                batch.push(job);
+            }
+            if !batch.is_empty() {
+                self.send(batch).await;
+            }
+        };
+        if tokio::time::timeout(FLUSH, last).await.is_err() {
+            tracing::warn!(
+                node = self.node,
+                "could not hand the last events to Redis in time"
+            );
+        }
+    }
+
+    async fn serve(&mut self, stop: &CancellationToken) {
+        while !stop.is_cancelled() {
+            if self.conn.is_none() && !self.reconnect(stop).await {
+                continue;
+            }
+            if let Some(batch) = self.unsettled.take() {
+                self.settle(batch).await;
+                continue;
+            }
+            let batch = tokio::select! {
+                () = stop.cancelled() => break,
+                batch = self.gather() => batch,
+            };
+            let Some(batch) = batch else { break };
+            self.send(batch).await;
+        }
+    }
+
+    /// The jobs that waited, then whatever is queued, up to `BATCH`.
+    async fn gather(&mut self) -> Option<Vec<Job>> {
+        let mut batch: Vec<Job> = self.waiting.drain(..).collect();
+        if batch.is_empty() {
+            batch.push(self.jobs.receiver.recv().await?);
+            self.jobs.queued.fetch_sub(1, Ordering::Relaxed);
+        }
+        while batch.len() < BATCH {
+            let Ok(job) = self.jobs.receiver.try_recv() else {
+                break;
+            };
+            self.jobs.queued.fetch_sub(1, Ordering::Relaxed);
+            batch.push(job);
+        }
+        Some(batch)
+    }
+
+    /// Connects, refusing talk meanwhile; false if it must try again.
+    async fn reconnect(&mut self, stop: &CancellationToken) -> bool {
+        match connect(&self.client, Some(LOST)).await {
+            Ok(conn) => {
+                tracing::info!(node = self.node, "writer connected to Redis");
+                self.conn = Some(conn);
+                true
+            }
+            Err(err) => {
+                tracing::debug!(node = self.node, %err, "writer cannot reach Redis");
+                self.refuse_queued().await;
+                tokio::select! {
+                    () = stop.cancelled() => {}
+                    () = tokio::time::sleep(RETRY) => {}
+                }
+                false
+            }
+        }
+    }
+
+    /// Runs one batch; refuses queued talk while it stalls.
+    async fn send(&mut self, batch: Vec<Job>) {
+        self.batch += 1;
+        let Some(mut conn) = self.conn.clone() else {
+            return self.unanswered(batch, Outcome::NotRun).await;
+        };
+        let invocation = self.invocation(&batch);
+        let call = invocation.invoke_async::<Option<String>>(&mut conn);
+        tokio::pin!(call);
+        let stall = tokio::time::sleep(STALL);
+        tokio::pin!(stall);
+        let mut stalled = false;
+        let answer = loop {
+            tokio::select! {
+                answer = &mut call => break answer,
+                () = &mut stall, if !stalled => {
+                    stalled = true;
+                    tracing::warn!(node = self.node, "Redis is not answering: refusing new lines");
+                }
+                () = tokio::time::sleep(RETRY), if stalled => self.refuse_queued().await,
+            }
+        };
+        if stalled {
+            tracing::info!(node = self.node, "Redis answers again");
+        }
+        let outcome = match answer {
+            Ok(Some(result)) => Outcome::Ran(result),
+            Ok(None) => Outcome::NotRun,
+            Err(err) if outcome_unknown(&err) => {
+                tracing::warn!(node = self.node, %err, "lost Redis's answer to a batch");
+                self.conn = None;
+                Outcome::Unknown
+            }
+            Err(err) => {
+                tracing::warn!(node = self.node, %err, "Redis refused a batch");
+                Outcome::NotRun
+            }
+        };
+        self.unanswered(batch, outcome).await;
+    }
+
+    fn invocation(&self, batch: &[Job]) -> redis::ScriptInvocation<'static> {
+        let keys = &self.keys;
+        let mut call = APPEND.prepare_invoke();
+        call.key(keys.fence(self.node))
+            .key(keys.result(self.node))
+            .key(&keys.seq)
+            .key(&keys.log)
+            .key(&keys.names)
+            .key(&keys.members);
+        let appends: Vec<&Append> = batch.iter().filter_map(as_append).collect();
+        call.arg(self.batch).arg(appends.len());
+        for append in appends {
+            let payload = serde_json::to_string(&append.event).unwrap_or_default();
+            call.arg(append.op)
+                .arg(append.member)
+                .arg(&append.arg)
+                .arg(payload);
+        }
+        call
+    }
+
+    /// Settles a batch whose answer was lost, on a fresh connection.
+    async fn settle(&mut self, batch: Vec<Job>) {
+        let Some(mut conn) = self.conn.clone() else {
+            self.unsettled = Some(batch);
+            return;
+        };
+        let answer = RESOLVE
+            .key(self.keys.fence(self.node))
+            .key(self.keys.result(self.node))
+            .arg(self.batch)
+            .invoke_async::<String>(&mut conn)
+            .await;
+        match answer {
+            Ok(result) if result == "cancelled" => self.unanswered(batch, Outcome::NotRun).await,
+            Ok(result) => self.unanswered(batch, Outcome::Ran(result)).await,
+            Err(err) => {
+                tracing::debug!(node = self.node, %err, "cannot settle a batch yet");
+                self.conn = None;
+                self.unsettled = Some(batch);
+                self.refuse_queued().await;
+                tokio::time::sleep(RETRY).await;
+            }
+        }
+    }
+
+    /// Tells the room what a batch came to.
+    async fn unanswered(&mut self, batch: Vec<Job>, outcome: Outcome) {
+        let result = match outcome {
+            Outcome::Unknown => {
+                self.unsettled = Some(batch);
+                return;
+            }
+            Outcome::NotRun => None,
+            Outcome::Ran(result) => Some(result),
+        };
+        let parsed = result.as_deref().and_then(parse);
+        let mut results = parsed.as_ref().map(|(_, r)| r.iter().copied());
+        let mut items = Vec::new();
+        for job in batch {
+            match (job, &mut results, parsed.as_ref()) {
+                (Job::Barrier(conn), _, Some((head, _))) => {
+                    items.push(LogItem::Barrier { conn, seq: *head });
+                }
+                (Job::Barrier(conn), _, None) => items.push(LogItem::BarrierRefused { conn }),
+                (Job::Append(append), Some(results), Some(_)) => {
+                    let why = match results.next() {
+                        Some(seq) if seq > 0 => continue,
+                        Some(0) => Refusal::Taken,
+                        _ => Refusal::Absent,
+                    };
+                    let event = append.event;
+                    items.push(LogItem::Refused { event, why });
+                }
+                (Job::Append(append), _, _) if append.must_land => {
+                    self.waiting.push_back(Job::Append(append));
+                }
+                (Job::Append(append), _, _) => {
+                    let (event, why) = (append.event, Refusal::Unavailable);
+                    items.push(LogItem::Refused { event, why });
+                }
+            }
+        }
+        if !items.is_empty() {
+            let _ = self.items.send(items).await;
+        }
+    }
+
+    /// Refuses the talk queued now; what must land waits.
+    async fn refuse_queued(&mut self) {
+        let mut items = Vec::new();
+        while let Ok(job) = self.jobs.receiver.try_recv() {
+            self.jobs.queued.fetch_sub(1, Ordering::Relaxed);
+            match job {
+                Job::Append(append) if append.must_land => {
+                    self.waiting.push_back(Job::Append(append));
+                }
+                Job::Append(append) => {
+                    let (event, why) = (append.event, Refusal::Unavailable);
+                    items.push(LogItem::Refused { event, why });
+                }
+                Job::Barrier(conn) => items.push(LogItem::BarrierRefused { conn }),
+            }
+        }
+        if !items.is_empty() {
+            let _ = self.items.send(items).await;
+        }
+    }
+}
+
+fn as_append(job: &Job) -> Option<&Append> {
+    match job {
+        Job::Append(append) => Some(append),
+        Job::Barrier(_) => None,
+    }
+}
+
+/// `HEAD;r1,r2,...` as the append script answers.
+fn parse(result: &str) -> Option<(u64, Vec<i64>)> {
+    let (head, rest) = result.split_once(';')?;
+    let results = rest
+        .split(',')
+        .filter(|r| !r.is_empty())
+        .map(str::parse)
+        .collect::<Result<_, _>>()
+        .ok()?;
+    Some((head.parse().ok()?, results))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn parses_the_scripts_answer() {
+        assert_eq!(
+            super::parse("12;10,0,-1,12"),
+            Some((12, vec![10, 0, -1, 12]))
+        );
+        assert_eq!(super::parse("7;"), Some((7, vec![])));
+        assert_eq!(super::parse("x;1"), None);
+    }
+}

@@ -1,0 +1,155 @@
+//! Taking what the log hands back: entries go through the fold; the rest
+//! is what only a shared log produces (refusals, a lost epoch, a dead
+//! server), answered on this server's side.
+
+use super::event::{Event, MemberId, node_of};
+use super::log::{LogItem, Refusal};
+use super::{JoinReply, Room, RoomState, taken};
+use crate::protocol::{ByeReason, ServerLine};
+use crate::server::history::History;
+
+/// The leave reason of the members of a server that died.
+pub const SERVER_LOST: &str = "server lost";
+
+impl Room {
+    pub(super) fn take(&mut self, item: LogItem) {
+        match item {
+            LogItem::Entry(entry) => {
+                let deliveries = self.state.apply(entry);
+                self.deliver(deliveries);
+            }
+            LogItem::Barrier { conn, seq } => self.barriers.push_back((seq, conn)),
+            LogItem::BarrierRefused { conn } => {
+                if let Some(member) = self.conns.get(&conn).copied() {
+                    self.reply(member, ServerLine::unavailable());
+                }
+            }
+            LogItem::Refused { event, why } => self.refused(event, why),
+            LogItem::NewEpoch { epoch } => self.new_epoch(epoch),
+            LogItem::NodeLost { node } => self.node_lost(node),
+        }
+    }
+
+    /// Tells the member whose event was not ordered, where it is still
+    /// here to be told. Leaves and operators' actions are never refused
+    /// as unavailable (the engine keeps them until they land).
+    fn refused(&mut self, event: Event, why: Refusal) {
+        match (event, why) {
+            (Event::Joined { member, name }, Refusal::Taken | Refusal::Absent) => {
+                self.join_failed(member, |outbox| JoinReply::Taken { name, outbox });
+            }
+            (Event::Joined { member, .. }, Refusal::Unavailable) => {
+                self.join_failed(member, |outbox| JoinReply::Unavailable { outbox });
+            }
+            (Event::Renamed { member, new }, Refusal::Taken) => {
+                self.reply(member, taken(new.as_str()));
+            }
+            (
+                Event::Renamed { member, .. }
+                | Event::Said { member, .. }
+                | Event::Acted { member, .. }
+                | Event::Private { from: member, .. }
+                | Event::Away { member, .. }
+                | Event::Back { member },
+                Refusal::Unavailable,
+            ) => self.reply(member, ServerLine::unavailable()),
+            (Event::Private { from, to, .. }, Refusal::Absent | Refusal::Taken) => {
+                if self.state.name(to).is_none() {
+                    let line = ServerLine::error("they have left the room, not sent");
+                    self.reply(from, line);
+                }
+            }
+            (
+                Event::Renamed { .. }
+                | Event::Said { .. }
+                | Event::Acted { .. }
+                | Event::Away { .. }
+                | Event::Back { .. }
+                | Event::Left { .. }
+                | Event::Removed { .. }
+                | Event::Banned { .. }
+                | Event::Unbanned { .. }
+                | Event::Muted { .. }
+                | Event::Unmuted { .. },
+                _,
+            ) => {}
+        }
+    }
+
+    /// The engine lost the log: the room starts again, empty, under the
+    /// new epoch. Members here are told their history is gone and let go
+    /// (a client joins again; its old seq means nothing now).
+    fn new_epoch(&mut self, epoch: String) {
+        tracing::warn!(%epoch, "the room's log was lost: new epoch, members join again");
+        let notice = ServerLine::notice("the room lost its history (new epoch): join again");
+        let notice = notice.to_bytes();
+        for seat in self.seats.values() {
+            if seat.conn.is_some() {
+                let _ = seat.reply(notice.clone());
+            }
+        }
+        self.close_all(ByeReason::Other("room restarted".into()));
+        self.holds.clear();
+        self.barriers.clear();
+        let capacity = self.state.history().capacity();
+        self.state = RoomState::new(History::numbered(capacity, epoch));
+    }
+
+    /// A server died: its members leave, each once (another server may
+    /// append the same leaves; the engine drops the second).
+    fn node_lost(&mut self, node: u64) {
+        let gone: Vec<MemberId> = self
+            .state
+            .members
+            .keys()
+            .copied()
+            .filter(|member| node_of(*member) == node)
+            .collect();
+        if !gone.is_empty() {
+            tracing::warn!(
+                node,
+                members = gone.len(),
+                "a server was lost: its members leave"
+            );
+        }
+        for member in gone {
+            self.log.append(Event::Left {
+                member,
+                reason: Some(SERVER_LOST.to_owned()),
+                bye: None,
+            });
+        }
+    }
+
+    /// Member ids of this room start at `node`'s first id.
+    pub fn with_node(mut self, node: u64) -> Room {
+        self.node = node;
+        self.next_id = super::event::first_id(node);
+        self
+    }
+
+    /// The room runs on a shared log whose engine stops with the room.
+    pub fn with_engine(mut self, engine: tokio_util::sync::DropGuard) -> Room {
+        self.engine = Some(engine);
+        self
+    }
+
+    /// This server's members leave the shared room (it is shutting down).
+    pub(super) fn leave_shared_room(&mut self, reason: &ByeReason) {
+        let node = self.node;
+        let ours: Vec<MemberId> = self
+            .state
+            .members
+            .keys()
+            .copied()
+            .filter(|member| node_of(*member) == node)
+            .collect();
+        for member in ours {
+            self.log.append(Event::Left {
+                member,
+                reason: Some(reason.to_string()),
+                bye: None,
+            });
+        }
+    }
+}
