@@ -480,9 +480,11 @@ impl ServeArgs {
 #[derive(Debug, Args)]
 #[command(after_help = BENCH_EXAMPLES)]
 pub struct BenchArgs {
-    /// Server to load, HOST:PORT. Only this address is contacted.
-    #[arg(long, default_value = DEFAULT_ADDR, value_parser = parse_addr)]
-    pub addr: SocketAddr,
+    /// Servers to load, HOST:PORT[,HOST:PORT...]: client i connects to
+    /// the (i mod N)-th (round robin, as do the slow readers after them).
+    /// Only these addresses are contacted.
+    #[arg(long, value_name = "HOST:PORT,...", default_value = DEFAULT_ADDR, value_delimiter = ',', value_parser = crate::bench::parse_server)]
+    pub addr: Vec<SocketAddr>,
 
     /// Connections that read all the time (the senders are among them).
     #[arg(long, value_name = "N", default_value = DEFAULT_BENCH_CLIENTS)]
@@ -574,13 +576,14 @@ const BENCH_EXAMPLES: &str = "\
 Examples:
   chatty bench --name-first --clients 100 --senders 10 --rate 0
   chatty bench --name-first --clients 10000 --idle --pid 4242
+  chatty bench --addr 127.0.0.1:8000,127.0.0.1:8001 --name-first --rate 0   (a cluster)
   chatty bench --addr 127.0.0.1:9000 --clients 100 --rate 100   (a server without names)";
 
 impl BenchArgs {
     /// The bench's settings from these flags.
     pub fn plan(&self) -> Plan {
         Plan {
-            addr: self.addr,
+            addrs: self.addr.clone(),
             clients: self.clients.get(),
             name_first: self.name_first,
             senders: if self.idle {

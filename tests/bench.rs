@@ -7,7 +7,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde::Deserialize;
-use support::ServerProcess;
+use support::{ServerProcess, TestServer};
 
 /// The whole bench run must end well within this.
 const RUN_LIMIT: Duration = Duration::from_secs(30);
@@ -35,6 +35,7 @@ fn bench(args: &[&str]) -> Output {
 /// The figures of `--json` these tests look at (the object has more).
 #[derive(Debug, Deserialize)]
 struct Figures {
+    servers: usize,
     connected: u64,
     deliveries_per_s: f64,
     latency_p99_ms: Option<f64>,
@@ -82,6 +83,7 @@ fn bench_measures_a_real_server() {
     assert_eq!(figures.reorders, 0, "{figures:?}");
     assert_eq!(figures.delivered, figures.expected, "{figures:?}");
     assert_eq!(figures.connected, 20, "{figures:?}");
+    assert_eq!(figures.servers, 1, "{figures:?}");
     assert!(figures.latency_p99_ms > Some(0.0), "{figures:?}");
     assert!(figures.server_rss_connected > Some(0.0), "{figures:?}");
 }
@@ -121,4 +123,54 @@ fn refused_connection_is_a_clear_error() {
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("connection refused"), "{stderr}");
+}
+
+/// `--addr A,B` spreads the clients round robin. Without a cluster the two
+/// servers are two rooms, so nobody sends (`--idle`): each server's
+/// watcher sees exactly its share of the clients arrive.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clients_are_spread_over_the_servers() {
+    let servers = [
+        TestServer::start(support::config()).await,
+        TestServer::start(support::config()).await,
+    ];
+    let mut watchers = Vec::new();
+    for server in &servers {
+        watchers.push(server.join("watcher").await);
+    }
+    let list = format!("{},{}", servers[0].addr, servers[1].addr);
+    let output = tokio::task::spawn_blocking(move || {
+        bench(&[
+            "--addr",
+            &list,
+            "--name-first",
+            "--clients",
+            "5",
+            "--idle",
+            "--duration",
+            "200ms",
+            "--json",
+        ])
+    })
+    .await
+    .expect("bench");
+    let figures = figures(&output);
+    assert_eq!((figures.connected, figures.servers), (5, 2), "{figures:?}");
+    for (watcher, wanted) in watchers.iter_mut().zip([[0, 2, 4].as_slice(), &[1, 3]]) {
+        let mut arrived = Vec::new();
+        while arrived.len() < wanted.len() {
+            let line = watcher.next_line().await.expect("a line");
+            let name = line
+                .strip_prefix("-- ")
+                .and_then(|l| l.strip_suffix(" has arrived"));
+            if let Some((_, index)) = name.and_then(|name| name.rsplit_once('-')) {
+                arrived.push(index.parse::<usize>().expect("client index"));
+            }
+        }
+        arrived.sort_unstable();
+        assert_eq!(arrived, wanted);
+    }
+    for server in servers {
+        server.stop().await;
+    }
 }

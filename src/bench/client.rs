@@ -96,13 +96,14 @@ pub fn micros(duration: Duration) -> u64 {
 /// Connects client `index`, then reads (and sends) until the bench ends.
 pub async fn client(shared: Rc<Shared>, index: usize) {
     let name = format!("b{:x}-{index}", shared.run);
+    let addr = shared.plan.addr(index);
     let stream = tokio::select! {
-        stream = connect(&shared, &name, None) => stream,
+        stream = connect(&shared, addr, &name, None) => stream,
         () = shared.finish.cancelled() => return,
     };
     let stream = match stream {
         Ok(stream) => stream,
-        Err(err) => return connect_failed(&shared, err),
+        Err(err) => return connect_failed(&shared, addr, err),
     };
     shared.stats.borrow_mut().connected += 1;
     let senders = shared.plan.senders;
@@ -123,13 +124,14 @@ pub async fn client(shared: Rc<Shared>, index: usize) {
 /// reads what is waiting to see whether the server closed it.
 pub async fn slow_reader(shared: Rc<Shared>, index: usize) {
     let name = format!("s{:x}-{index}", shared.run);
+    let addr = shared.plan.addr(shared.plan.clients + index);
     let stream = tokio::select! {
-        stream = connect(&shared, &name, Some(SLOW_RECV_BUFFER)) => stream,
+        stream = connect(&shared, addr, &name, Some(SLOW_RECV_BUFFER)) => stream,
         () = shared.finish.cancelled() => return,
     };
     let stream = match stream {
         Ok(stream) => stream,
-        Err(err) => return connect_failed(&shared, err),
+        Err(err) => return connect_failed(&shared, addr, err),
     };
     shared.stats.borrow_mut().slow_connected += 1;
     shared.finish.cancelled().await;
@@ -178,8 +180,7 @@ fn wake(shared: &Shared, sender: Option<usize>) {
     }
 }
 
-fn connect_failed(shared: &Shared, err: io::Error) {
-    let addr = shared.plan.addr;
+fn connect_failed(shared: &Shared, addr: SocketAddr, err: io::Error) {
     let text = match err.kind() {
         io::ErrorKind::ConnectionRefused => {
             format!("connection refused by {addr}: is a server listening there?")
@@ -195,15 +196,19 @@ fn connect_failed(shared: &Shared, err: io::Error) {
     shared.stats.borrow_mut().connect_error.get_or_insert(text);
 }
 
-/// Opens one connection (at most --connect-concurrency at once) and sends
-/// the name line if asked to.
-async fn connect(shared: &Shared, name: &str, recv_buffer: Option<u32>) -> io::Result<TcpStream> {
+/// Opens one connection to `addr` (at most --connect-concurrency at
+/// once) and sends the name line if asked to.
+async fn connect(
+    shared: &Shared,
+    addr: SocketAddr,
+    name: &str,
+    recv_buffer: Option<u32>,
+) -> io::Result<TcpStream> {
     let _permit = shared
         .connecting
         .acquire()
         .await
         .map_err(io::Error::other)?;
-    let addr = shared.plan.addr;
     let socket = match addr {
         SocketAddr::V4(_) => TcpSocket::new_v4()?,
         SocketAddr::V6(_) => TcpSocket::new_v6()?,

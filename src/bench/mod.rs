@@ -43,7 +43,8 @@ const LEFTOVER_WAIT: Duration = Duration::from_secs(2);
 /// What to run (see `chatty bench --help`).
 #[derive(Clone, Debug)]
 pub struct Plan {
-    pub addr: SocketAddr,
+    /// The servers, one or more: connection i goes to `addrs[i % len]`.
+    pub addrs: Vec<SocketAddr>,
     pub clients: usize,
     pub name_first: bool,
     /// Clients that send (0 with --idle).
@@ -67,10 +68,39 @@ pub struct Plan {
     pub stall: Duration,
 }
 
+impl Plan {
+    /// The server of client `index`; slow reader `k` is connection
+    /// `clients + k`, so the round robin goes on after the clients.
+    pub fn addr(&self, connection: usize) -> SocketAddr {
+        self.addrs[connection % self.addrs.len()]
+    }
+
+    /// How many connections (clients, then slow readers) each server of
+    /// `addrs` gets.
+    pub fn per_server(&self) -> Vec<usize> {
+        let servers = self.addrs.len();
+        let total = self.clients + self.slow_readers;
+        (0..servers)
+            .map(|k| total / servers + usize::from(k < total % servers))
+            .collect()
+    }
+}
+
+/// Reads one server of `--addr` (a list is split at commas first).
+pub fn parse_server(text: &str) -> Result<SocketAddr, String> {
+    match text.trim() {
+        "" => Err("an empty entry; write HOST:PORT[,HOST:PORT...]".to_owned()),
+        entry => crate::cli::parse_addr(entry),
+    }
+}
+
 /// Runs the bench and prints its report on stdout (text or JSON).
 /// Fails with a one-line reason when it cannot connect or the server
 /// stops answering (the partial report is printed first).
 pub fn run(plan: Plan, json: bool) -> anyhow::Result<()> {
+    if plan.addrs.is_empty() {
+        bail!("no server to load: give --addr HOST:PORT[,HOST:PORT...]");
+    }
     if let Some(pid) = plan.pid
         && Process::Pid(pid).rss().is_none()
     {
@@ -368,5 +398,70 @@ impl Progress {
         self.last_delivered = stats.delivered;
         self.last_sent = stats.sent;
         self.last_lines = stats.lines;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{Cli, Command};
+    use clap::Parser as _;
+
+    fn plan(args: &[&str]) -> Result<Plan, clap::Error> {
+        let argv = ["chatty", "bench"].iter().chain(args);
+        match Cli::try_parse_from(argv)?.command {
+            Command::Bench(args) => Ok(args.plan()),
+            _ => panic!("bench"),
+        }
+    }
+
+    fn addr(text: &str) -> SocketAddr {
+        text.parse().expect("address")
+    }
+
+    #[test]
+    fn one_address_as_before() {
+        assert_eq!(plan(&[]).expect("default").addrs, [addr("127.0.0.1:8000")]);
+        let one = plan(&["--addr", "127.0.0.1:9000"]).expect("one");
+        assert_eq!(one.addrs, [addr("127.0.0.1:9000")]);
+        assert_eq!((one.addr(0), one.addr(99)), (one.addrs[0], one.addrs[0]));
+        assert_eq!(one.per_server(), [100]);
+    }
+
+    #[test]
+    fn a_list_of_servers_round_robin() {
+        let args = [
+            "--addr",
+            "127.0.0.1:1, 127.0.0.1:2,[::1]:3",
+            "--clients",
+            "10",
+        ];
+        let three = plan(&args).expect("three");
+        let [a, b, c] = [addr("127.0.0.1:1"), addr("127.0.0.1:2"), addr("[::1]:3")];
+        assert_eq!(three.addrs, [a, b, c]);
+        let order: Vec<_> = (0..5).map(|i| three.addr(i)).collect();
+        assert_eq!(order, [a, b, c, a, b]);
+        assert_eq!(three.per_server(), [4, 3, 3]);
+        let slow = plan(&[&args[..], &["--slow-reader", "2"]].concat()).expect("slow");
+        assert_eq!(slow.addr(10), b, "the slow readers go on after the clients");
+        assert_eq!(slow.per_server(), [4, 4, 4]);
+        let repeated = plan(&["--addr", "127.0.0.1:1", "--addr", "127.0.0.1:2"]);
+        assert_eq!(repeated.expect("repeated").addrs, [a, b]);
+    }
+
+    #[test]
+    fn a_bad_entry_is_refused_by_name() {
+        for (list, wanted) in [
+            ("127.0.0.1:1,nonsense", "'nonsense'"),
+            ("127.0.0.1:1,,127.0.0.1:2", "empty entry"),
+            ("127.0.0.1:1,", "empty entry"),
+            ("127.0.0.1:99999", "HOST:PORT"),
+        ] {
+            let err = plan(&["--addr", list]).expect_err(list).to_string();
+            assert!(
+                err.contains("--addr") && err.contains(wanted),
+                "{list}: {err}"
+            );
+        }
     }
 }

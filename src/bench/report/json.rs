@@ -47,7 +47,9 @@ fn percentiles(latency: Option<&Latency>) -> [Rounded; 5] {
 /// The JSON object, field for field in the order it is written.
 #[derive(Serialize)]
 struct Flat<'a> {
+    /// `HOST:PORT`, or several joined with commas.
     addr: &'a str,
+    servers: usize,
     clients: usize,
     senders: usize,
     rate: u32,
@@ -116,6 +118,7 @@ impl Report {
         let memory = &self.memory;
         let flat = Flat {
             addr: &self.addr,
+            servers: self.per_server.len(),
             clients: self.clients,
             senders: self.senders,
             rate: self.rate,

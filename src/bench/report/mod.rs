@@ -50,7 +50,11 @@ impl Latency {
 /// Every figure of one run.
 #[derive(Clone, Debug)]
 pub struct Report {
+    /// The servers loaded, `HOST:PORT,HOST:PORT...` (one for most runs).
     pub addr: String,
+    /// Connections each server of `addr` got (clients then slow readers,
+    /// round robin).
+    pub per_server: Vec<usize>,
     pub clients: usize,
     pub senders: usize,
     pub rate: u32,
@@ -116,7 +120,13 @@ impl Report {
             stats.delivered_last_third as f64 / offered.max(1.0)
         });
         Report {
-            addr: plan.addr.to_string(),
+            addr: plan
+                .addrs
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(","),
+            per_server: plan.per_server(),
             clients: plan.clients,
             senders: plan.senders,
             rate: plan.rate,
@@ -173,7 +183,22 @@ impl Report {
             ),
             rate => format!("{rate}/s each"),
         };
-        writeln!(out, "chatty bench against {}", self.addr)?;
+        match self.per_server.len() {
+            0 | 1 => writeln!(out, "chatty bench against {}", self.addr)?,
+            servers => {
+                let each: Vec<String> = self
+                    .addr
+                    .split(',')
+                    .zip(&self.per_server)
+                    .map(|(addr, n)| format!("{addr} ({n})"))
+                    .collect();
+                writeln!(
+                    out,
+                    "chatty bench against {servers} servers, connections round robin: {}",
+                    each.join(", ")
+                )?;
+            }
+        }
         if self.idle {
             writeln!(
                 out,
