@@ -13,7 +13,7 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use redis::aio::MultiplexedConnection;
 use tokio::sync::mpsc;
@@ -53,6 +53,10 @@ pub struct Writer {
     batch: u64,
     /// A batch sent whose answer was lost.
     unsettled: Option<Vec<Job>>,
+    /// When the batch in flight (or unsettled) was first sent.
+    sent_at: Instant,
+    /// The next batch is one sent before that never ran.
+    resending: bool,
 }
 
 /// What a batch came to.
@@ -83,6 +87,8 @@ impl Writer {
             waiting: VecDeque::new(),
             batch: 0,
             unsettled: None,
+            sent_at: Instant::now(),
+            resending: false,
         }
     }
 
@@ -175,6 +181,9 @@ impl Writer {
     /// Runs one batch; refuses queued talk while it stalls.
     async fn send(&mut self, batch: Vec<Job>) {
         self.batch += 1;
+        if !std::mem::take(&mut self.resending) {
+            self.sent_at = Instant::now();
+        }
         let Some(mut conn) = self.conn.clone() else {
             return self.unanswered(batch, Outcome::NotRun).await;
         };
@@ -247,6 +256,13 @@ impl Writer {
             .invoke_async::<String>(&mut conn)
             .await;
         match answer {
+            Ok(result) if result == "cancelled" && self.sent_at.elapsed() < STALL => {
+                // It never ran and nobody was told: it goes out again.
+                for job in batch.into_iter().rev() {
+                    self.waiting.push_front(job);
+                }
+                self.resending = true;
+            }
             Ok(result) if result == "cancelled" => self.unanswered(batch, Outcome::NotRun).await,
             Ok(result) => self.unanswered(batch, Outcome::Ran(result)).await,
             Err(err) => {

@@ -1,0 +1,349 @@
+//! Several servers, one room: `serve --cluster` against a real
+//! `redis-server` this test starts on a free loopback port (see
+//! `support::redis`), over real TCP.
+
+mod support;
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use chatty::server::Config;
+use chatty::server::cluster::ClusterConfig;
+use support::redis::{Persistence, Redis};
+use support::{LineClient, ServerProcess, TestServer, config};
+
+/// A short lease, so a dead server is noticed within seconds.
+const SHORT_LEASE: Duration = Duration::from_secs(2);
+/// The default lease, for tests where Redis is away for a while (a
+/// server that cannot renew its lease stops).
+const LEASE: Duration = Duration::from_secs(10);
+
+/// Server logs in the test's output when `RUST_LOG` is set.
+fn logs() {
+    if std::env::var_os("RUST_LOG").is_some() {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_test_writer()
+            .try_init();
+    }
+}
+
+fn node_config(redis: &Redis, lease: Duration) -> Config {
+    Config {
+        cluster: Some(ClusterConfig {
+            url: redis.url(),
+            prefix: "chatty-test".into(),
+            lease,
+        }),
+        ..config()
+    }
+}
+
+async fn nodes(redis: &Redis, count: usize) -> Vec<TestServer> {
+    let mut servers = Vec::new();
+    for _ in 0..count {
+        servers.push(TestServer::start(node_config(redis, LEASE)).await);
+    }
+    servers
+}
+
+/// Logs in as `name`, again while the server has not reached Redis yet.
+async fn join_when_available(server: &TestServer, name: &str) -> LineClient {
+    let mut client = server.greeted().await;
+    loop {
+        client.send(name).await;
+        let line = client.next_line().await.expect("an answer");
+        if line == format!("-- you are {name}") {
+            break;
+        }
+        assert_eq!(line, "! the room is unavailable, try again");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    client
+}
+
+/// The lines of talk (not arrivals, leaves or notices).
+fn talk(lines: &[String]) -> Vec<String> {
+    lines
+        .iter()
+        .filter(|line| !line.starts_with("-- ") && !line.starts_with("! "))
+        .cloned()
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_hundred_clients_on_three_servers_see_one_order() {
+    logs();
+    let Some(redis) = Redis::start(Persistence::None) else {
+        return;
+    };
+    let servers = nodes(&redis, 3).await;
+    let mut clients = Vec::new();
+    for i in 0..300 {
+        clients.push(servers[i % 3].join(&format!("c{i}")).await);
+    }
+    // Everyone is in once the last arrival reached the first client.
+    clients[0].read_until("-- c299 has arrived").await;
+    let mut senders: Vec<LineClient> = clients.drain(..6).collect();
+    let lines_each = 20;
+    for n in 0..lines_each {
+        for (s, sender) in senders.iter_mut().enumerate() {
+            sender.send(&format!("s{s} line {n}")).await;
+        }
+    }
+    let total = senders.len() * lines_each;
+    let mut orders = Vec::new();
+    for client in senders.iter_mut().chain(clients.iter_mut()) {
+        let mut seen = Vec::new();
+        while seen.len() < total {
+            let line = client.next_line().await.expect("a line");
+            if line.contains(" line ") && !line.starts_with("-- ") {
+                seen.push(line);
+            }
+        }
+        orders.push(seen);
+    }
+    let first = &orders[0];
+    let distinct: HashSet<&String> = first.iter().collect();
+    assert_eq!(distinct.len(), total, "every line once");
+    for (i, order) in orders.iter().enumerate() {
+        assert_eq!(order, first, "client {i} saw another order");
+    }
+    for sender in 0..6 {
+        let mine: Vec<&String> = first
+            .iter()
+            .filter(|l| l.contains(&format!("s{sender} line ")))
+            .collect();
+        let expected: Vec<String> = (0..lines_each)
+            .map(|n| format!("c{sender}: s{sender} line {n}"))
+            .collect();
+        assert_eq!(mine, expected.iter().collect::<Vec<_>>(), "sender order");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn of_thirty_clients_racing_for_a_name_on_three_servers_one_wins() {
+    logs();
+    let Some(redis) = Redis::start(Persistence::None) else {
+        return;
+    };
+    let servers = nodes(&redis, 3).await;
+    let mut racers = Vec::new();
+    for i in 0..30 {
+        racers.push(servers[i % 3].greeted().await);
+    }
+    for racer in &mut racers {
+        racer.send("neo").await;
+    }
+    let (mut won, mut lost) = (0, 0);
+    for racer in &mut racers {
+        let line = racer.next_line().await.expect("an answer");
+        match line.as_str() {
+            "-- you are neo" => won += 1,
+            "! name \"neo\" is taken, choose another" => lost += 1,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!((won, lost), (1, 29));
+    // Look-alikes are taken across servers too.
+    let mut late = servers[1].greeted().await;
+    late.send("NEO").await;
+    late.expect("! name \"NEO\" is taken, choose another").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn history_roster_and_private_lines_cross_servers() {
+    logs();
+    let Some(redis) = Redis::start(Persistence::None) else {
+        return;
+    };
+    let servers = nodes(&redis, 3).await;
+    let mut alice = servers[0].join("alice").await;
+    alice.send("one").await;
+    alice.send("/me waves").await;
+    alice.sync().await;
+    let mut bob = servers[1].connect().await;
+    bob.expect(support::WELCOME).await;
+    bob.send("bob").await;
+    bob.expect_lines(&[
+        "-- you are bob",
+        "-- online (2): alice, bob",
+        "-- history (2)",
+        "alice: one",
+        "* alice waves",
+        "-- end of history",
+    ])
+    .await;
+    alice.expect("-- bob has arrived").await;
+    bob.send("/msg alice psst").await;
+    alice.expect("bob -> alice: psst").await;
+    bob.expect("bob -> alice: psst").await;
+    let mut carol = servers[2].join("carol").await;
+    carol.read_until("-- end of history").await;
+    carol.send("/names").await;
+    carol.expect("-- online (3): alice, bob, carol").await;
+    // /ping is a barrier across servers: what bob said is in before pong.
+    bob.send("two").await;
+    let seen = carol.sync().await;
+    assert!(talk(&seen).contains(&"bob: two".to_owned()), "{seen:?}");
+    bob.read_until("bob: two").await;
+    bob.send("/nick Alice").await;
+    bob.expect("! name \"Alice\" is taken, choose another")
+        .await;
+    alice.send("/quit").await;
+    carol.read_until("-- alice has left (quit)").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_server_s_members_leave_once_within_the_lease() {
+    logs();
+    let Some(redis) = Redis::start(Persistence::None) else {
+        return;
+    };
+    let url = redis.url();
+    let args = [
+        "--cluster",
+        &url,
+        "--cluster-key",
+        "chatty-test",
+        "--cluster-lease",
+        "2s",
+    ];
+    let mut doomed = ServerProcess::start(&args);
+    let survivor = TestServer::start(node_config(&redis, SHORT_LEASE)).await;
+    let mut alice = LineClient::connect(doomed.addr).await;
+    alice.login("alice").await;
+    let mut bob = survivor.join("bob").await;
+    alice.expect("-- bob has arrived").await;
+    doomed.child.kill().expect("kill -9");
+    doomed.child.wait().expect("reaped");
+    let started = std::time::Instant::now();
+    bob.expect("-- alice has left (server lost)").await;
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    // Exactly once, though every server may notice.
+    let third = TestServer::start(node_config(&redis, SHORT_LEASE)).await;
+    let mut carol = third.join("carol").await;
+    bob.expect("-- carol has arrived").await;
+    carol.send("/names").await;
+    carol.expect("-- online (2): bob, carol").await;
+    let seen = bob.sync().await;
+    assert!(seen.iter().all(|l| !l.contains("alice")), "{seen:?}");
+    // The name is free again, on any server.
+    let mut again = third.join("alice").await;
+    again.send("/names").await;
+    again.expect("-- online (3): alice, bob, carol").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redis_restart_with_its_aof_loses_and_repeats_nothing() {
+    logs();
+    let Some(mut redis) = Redis::start(Persistence::Aof) else {
+        return;
+    };
+    let servers = nodes(&redis, 2).await;
+    let mut alice = servers[0].join("alice").await;
+    let mut bob = servers[1].join("bob").await;
+    alice.expect("-- bob has arrived").await;
+    for n in 1..=5 {
+        alice.send(&format!("before {n}")).await;
+    }
+    bob.read_until("alice: before 5").await;
+    alice.read_until("alice: before 5").await;
+    redis.kill();
+    // Refused, or (if it went out on the dead link just now) sent again
+    // once the restarted Redis says it never ran: once either way.
+    alice.send("while away").await;
+    redis.restart();
+    // Sent until one is ordered again (the servers reconnect meanwhile).
+    // Each line gets one answer, its echo or a refusal, though not
+    // necessarily in the order sent.
+    let (mut sent, mut echoed, mut refused) = (0, Vec::<String>::new(), 0);
+    while !echoed.iter().any(|l| l.starts_with("alice: after")) {
+        sent += 1;
+        alice.send(&format!("after {sent}")).await;
+        let line = alice.next_line().await.expect("an answer");
+        match line.as_str() {
+            "! the room is unavailable, try again" => refused += 1,
+            echo if echo.starts_with("alice: ") => echoed.push(line),
+            other => panic!("unexpected {other:?}"),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let rest = alice.sync().await;
+    refused += rest
+        .iter()
+        .filter(|l| l.starts_with("! the room is"))
+        .count();
+    echoed.extend(talk(&rest));
+    assert_eq!(echoed.len() + refused, sent + 1, "one answer per line");
+    let seen = talk(&bob.sync().await);
+    assert_eq!(seen, echoed, "bob sees what alice's server ordered");
+    let distinct: HashSet<&String> = seen.iter().collect();
+    assert_eq!(distinct.len(), seen.len(), "once each: {seen:?}");
+    // Same epoch, same room: bob is still in it and can talk.
+    bob.send("still here").await;
+    alice.expect("bob: still here").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_frozen_redis_refuses_new_lines_then_everyone_goes_on() {
+    logs();
+    let Some(redis) = Redis::start(Persistence::None) else {
+        return;
+    };
+    let servers = nodes(&redis, 2).await;
+    let mut alice = servers[0].join("alice").await;
+    let mut bob = servers[1].join("bob").await;
+    alice.expect("-- bob has arrived").await;
+    redis.freeze();
+    // The first line goes out to the frozen Redis and waits for it; the
+    // ones after it are refused once it has not answered for a second.
+    alice.send("first").await;
+    let tries = 12;
+    for n in 0..tries {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        alice.send(&format!("try {n}")).await;
+    }
+    redis.thaw();
+    alice.send("thawed").await;
+    let answers = alice.read_until("alice: thawed").await;
+    let refused = answers
+        .iter()
+        .filter(|l| *l == "! the room is unavailable, try again")
+        .count();
+    assert!(refused >= 1, "{answers:?}");
+    let seen = talk(&bob.read_until("alice: thawed").await);
+    // What was not refused arrives, once and in order; nothing refused does.
+    assert_eq!(seen.len(), 1 + tries - refused, "{seen:?} {answers:?}");
+    assert_eq!(seen[0], "alice: first");
+    assert_eq!(talk(&answers), seen, "alice sees what bob sees");
+    let distinct: HashSet<&String> = seen.iter().collect();
+    assert_eq!(distinct.len(), seen.len(), "{seen:?}");
+    bob.send("back").await;
+    alice.read_until("bob: back").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redis_restart_without_its_data_tells_members_their_history_is_lost() {
+    logs();
+    let Some(mut redis) = Redis::start(Persistence::None) else {
+        return;
+    };
+    let servers = nodes(&redis, 2).await;
+    let mut alice = servers[0].join("alice").await;
+    alice.send("old news").await;
+    alice.sync().await;
+    redis.restart();
+    alice
+        .expect("-- the room lost its history (new epoch): join again")
+        .await;
+    alice.expect("-- bye (room restarted)").await;
+    alice.expect_end().await;
+    let mut again = join_when_available(&servers[1], "alice").await;
+    again.expect("-- online (1): alice").await;
+    again.sync().await;
+}
