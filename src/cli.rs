@@ -464,6 +464,7 @@ impl ServeArgs {
                 url,
                 prefix: self.cluster_key.clone(),
                 lease: self.cluster_lease,
+                snapshot_every: ClusterConfig::SNAPSHOT_EVERY,
             }),
             ..Config::default()
         }

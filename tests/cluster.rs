@@ -34,6 +34,7 @@ fn node_config(redis: &Redis, lease: Duration) -> Config {
             url: redis.url(),
             prefix: "chatty-test".into(),
             lease,
+            snapshot_every: ClusterConfig::SNAPSHOT_EVERY,
         }),
         ..config()
     }
@@ -346,4 +347,51 @@ async fn a_redis_restart_without_its_data_tells_members_their_history_is_lost() 
     let mut again = join_when_available(&servers[1], "alice").await;
     again.expect("-- online (1): alice").await;
     again.sync().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_stream_is_trimmed_behind_a_snapshot_a_new_server_starts_from() {
+    logs();
+    let Some(redis) = Redis::start(Persistence::None) else {
+        return;
+    };
+    let small = |redis: &Redis| {
+        let mut config = node_config(redis, LEASE);
+        if let Some(cluster) = &mut config.cluster {
+            cluster.snapshot_every = 10;
+        }
+        config
+    };
+    let first = TestServer::start(small(&redis)).await;
+    let mut alice = first.join("alice").await;
+    alice.send("/away lunch").await;
+    for n in 1..=60 {
+        alice.send(&format!("line {n}")).await;
+    }
+    alice.read_until("alice: line 60").await;
+    alice.sync().await;
+    let client = redis::Client::open(redis.url()).expect("client");
+    let mut conn = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("connect");
+    let length: u64 = redis::cmd("XLEN")
+        .arg("chatty-test:log")
+        .query_async(&mut conn)
+        .await
+        .expect("XLEN");
+    assert!(length <= 30, "the stream holds {length} entries");
+    // A server started now has only the snapshot and what follows it.
+    let second = TestServer::start(small(&redis)).await;
+    let mut bob = second.greeted().await;
+    bob.send("bob").await;
+    bob.expect("-- you are bob").await;
+    bob.expect("-- online (2): alice, bob").await;
+    let history = bob.read_until("-- end of history").await;
+    assert_eq!(history.first().map(String::as_str), Some("-- history (50)"));
+    assert_eq!(history.get(1).map(String::as_str), Some("alice: line 11"));
+    assert_eq!(history.last().map(String::as_str), Some("alice: line 60"));
+    bob.expect("-- alice is away (lunch)").await;
+    alice.send("after").await;
+    bob.expect("alice: after").await;
 }

@@ -356,8 +356,10 @@ async fn room_of(
             () = shutdown.cancelled() => {}
         }
     });
-    let history = History::numbered(config.history, node.epoch);
-    let state = room::RoomState::new(history);
+    let state = match node.snapshot {
+        Some(snapshot) => room::RoomState::from_snapshot(snapshot, config.history),
+        None => room::RoomState::new(History::numbered(config.history, node.epoch)),
+    };
     let room = Room::with_log(state, Box::new(node.log), config.room_settings())
         .with_node(node.number)
         .with_engine(engine.drop_guard());

@@ -3,6 +3,8 @@
 use anyhow::Context as _;
 use redis::aio::MultiplexedConnection;
 
+use crate::server::room::snapshot::Snapshot;
+
 /// Every key a room uses.
 #[derive(Debug)]
 pub struct Keys {
@@ -21,6 +23,9 @@ pub struct Keys {
     pub nodes_counter: String,
     /// The nodes that have (or had) members.
     pub nodes: String,
+    /// The room's state at a seq (fields `seq`, `state`), so the stream
+    /// can be trimmed before it.
+    pub snapshot: String,
 }
 
 impl Keys {
@@ -35,6 +40,7 @@ impl Keys {
             members: key("members"),
             nodes_counter: key("node-count"),
             nodes: key("nodes"),
+            snapshot: key("snapshot"),
         }
     }
 
@@ -51,6 +57,25 @@ impl Keys {
     /// The result of a node's last batch.
     pub fn result(&self, node: u64) -> String {
         format!("{}:result:{node}", self.prefix)
+    }
+
+    /// The snapshot kept for `epoch`, if any (one of another epoch is
+    /// stale and ignored).
+    pub async fn snapshot(
+        &self,
+        conn: &mut MultiplexedConnection,
+        epoch: &str,
+    ) -> anyhow::Result<Option<Snapshot>> {
+        let state: Option<String> = redis::cmd("HGET")
+            .arg(&self.snapshot)
+            .arg("state")
+            .query_async(conn)
+            .await
+            .context("Redis refused the room's snapshot")?;
+        let Some(state) = state else { return Ok(None) };
+        let snapshot: Snapshot =
+            serde_json::from_str(&state).context("the room's snapshot is unreadable")?;
+        Ok((snapshot.epoch == epoch).then_some(snapshot))
     }
 
     /// The room's epoch, made by the first node to ask.

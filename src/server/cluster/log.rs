@@ -10,9 +10,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tokio::sync::mpsc;
 
+use crate::protocol::Seq;
 use crate::server::room::ConnId;
 use crate::server::room::event::{Event, MemberId};
 use crate::server::room::log::{Log, LogItem, Refusal};
+use crate::server::room::snapshot::Snapshot;
 
 /// Jobs waiting for the writer past which talk is refused on the spot
 /// (leaves and operators' actions are always queued: they must land).
@@ -24,6 +26,8 @@ pub enum Job {
     Append(Append),
     /// A `/ping`: answered with the stream's head once this batch ran.
     Barrier(ConnId),
+    /// The room's state, kept beside the stream (which is then trimmed).
+    Snapshot(Box<Snapshot>),
 }
 
 /// An event, with what the append script checks before ordering it.
@@ -78,6 +82,7 @@ pub struct ClusterLog {
     /// Jobs sent and not yet taken by the writer.
     queued: Arc<AtomicUsize>,
     refused: VecDeque<LogItem>,
+    snapshot_every: u64,
 }
 
 /// The writer's end of the job queue.
@@ -88,13 +93,14 @@ pub struct Jobs {
 }
 
 impl ClusterLog {
-    pub fn new() -> (ClusterLog, Jobs) {
+    pub fn new(snapshot_every: u64) -> (ClusterLog, Jobs) {
         let (jobs, receiver) = mpsc::unbounded_channel();
         let queued = Arc::new(AtomicUsize::new(0));
         let log = ClusterLog {
             jobs,
             queued: queued.clone(),
             refused: VecDeque::new(),
+            snapshot_every: snapshot_every.max(1),
         };
         (log, Jobs { receiver, queued })
     }
@@ -130,5 +136,14 @@ impl Log for ClusterLog {
 
     fn next(&mut self) -> Option<LogItem> {
         self.refused.pop_front()
+    }
+
+    fn snapshot_due(&self, applied: Seq) -> bool {
+        applied.is_multiple_of(self.snapshot_every)
+    }
+
+    fn keep_snapshot(&mut self, snapshot: Snapshot) {
+        // Every node keeps the same one; Redis keeps the first.
+        let _ = self.send(Job::Snapshot(Box::new(snapshot)), false);
     }
 }

@@ -26,6 +26,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::server::room::log::LogItem;
+use crate::server::room::snapshot::Snapshot;
 pub use keys::Keys;
 pub use log::ClusterLog;
 
@@ -38,6 +39,15 @@ pub struct ClusterConfig {
     pub prefix: String,
     /// How long a node's lease lasts without renewal.
     pub lease: Duration,
+    /// Entries between snapshots of the room's state; the stream keeps
+    /// about twice this many.
+    pub snapshot_every: u64,
+}
+
+impl ClusterConfig {
+    /// Entries between snapshots by default: the stream then holds at
+    /// most about 20,000 entries (a few megabytes).
+    pub const SNAPSHOT_EVERY: u64 = 10_000;
 }
 
 /// A node that joined its room: the log for the room, what the engine
@@ -46,6 +56,8 @@ pub struct ClusterConfig {
 pub struct Node {
     pub number: u64,
     pub epoch: String,
+    /// The room's state to start from, if one was kept.
+    pub snapshot: Option<Snapshot>,
     pub log: ClusterLog,
     pub items: mpsc::Receiver<Vec<LogItem>>,
 }
@@ -75,19 +87,26 @@ pub async fn join(
         .await
         .context("Redis refused to number this node")?;
     let epoch = keys.epoch(&mut conn).await?;
+    let snapshot = keys.snapshot(&mut conn, &epoch).await?;
+    let after = snapshot.as_ref().map_or(0, |s| s.applied);
     lease::renew(&mut conn, &keys, number, config.lease)
         .await
         .context("Redis refused this node's lease")?;
     tracing::info!(node = number, %epoch, url = %config.url, prefix = %config.prefix, "joined the cluster");
     let (items_tx, items) = mpsc::channel(ITEM_BATCHES);
-    let (log, jobs) = ClusterLog::new();
-    let writing = writer::Writer::new(client.clone(), keys.clone(), number, jobs, items_tx.clone());
+    let (log, jobs) = ClusterLog::new(config.snapshot_every);
+    let (to_room, every) = (items_tx.clone(), config.snapshot_every);
+    let writing = writer::Writer::new(client.clone(), keys.clone(), number, jobs, to_room, every);
     tracker.spawn(writing.run(stop.clone()));
+    let start = reader::Start {
+        epoch: epoch.clone(),
+        after,
+    };
     let reading = reader::Reader::new(
         client.clone(),
         keys.clone(),
         number,
-        epoch.clone(),
+        start,
         items_tx.clone(),
     );
     tracker.spawn(reading.run(stop.clone()));
@@ -96,6 +115,7 @@ pub async fn join(
     Ok(Node {
         number,
         epoch,
+        snapshot,
         log,
         items,
     })

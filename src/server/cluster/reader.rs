@@ -27,6 +27,12 @@ const RETRY: Duration = Duration::from_millis(250);
 static EPOCH: std::sync::LazyLock<redis::Script> =
     std::sync::LazyLock::new(|| redis::Script::new(include_str!("epoch.lua")));
 
+/// Where a reader starts: the epoch, and the seq it has (a snapshot's).
+pub struct Start {
+    pub epoch: String,
+    pub after: Seq,
+}
+
 pub struct Reader {
     client: redis::Client,
     keys: Arc<Keys>,
@@ -42,15 +48,15 @@ impl Reader {
         client: redis::Client,
         keys: Arc<Keys>,
         node: u64,
-        epoch: String,
+        start: Start,
         items: mpsc::Sender<Vec<LogItem>>,
     ) -> Reader {
         Reader {
             client,
             keys,
             node,
-            epoch,
-            last: 0,
+            epoch: start.epoch,
+            last: start.after,
             items,
         }
     }
@@ -91,12 +97,17 @@ impl Reader {
         let mut checked = Instant::now();
         loop {
             let (entries, last) = self.read(&mut conn).await?;
-            self.last = last.unwrap_or(self.last);
-            if !entries.is_empty() {
-                let items = entries.into_iter().map(LogItem::Entry).collect();
-                if self.items.send(items).await.is_err() {
-                    return Ok(()); // the room is gone
-                }
+            let skipped = entries.first().is_some_and(|e| e.stamp.seq > self.last + 1);
+            let mut items = Vec::new();
+            if skipped {
+                items.push(self.reload(&mut conn).await?);
+            }
+            let reloaded = self.last;
+            self.last = last.unwrap_or(self.last).max(reloaded);
+            let fresh = entries.into_iter().filter(|e| e.stamp.seq > reloaded);
+            items.extend(fresh.map(LogItem::Entry));
+            if !items.is_empty() && self.items.send(items).await.is_err() {
+                return Ok(()); // the room is gone
             }
             if checked.elapsed() >= CHECK {
                 self.check(&mut conn).await?;
@@ -118,6 +129,21 @@ impl Reader {
             .query_async(conn)
             .await?;
         entries(reply)
+    }
+
+    /// The stream was trimmed past what this node read (it fell far
+    /// behind): it goes on from the snapshot kept beside it.
+    async fn reload(&mut self, conn: &mut MultiplexedConnection) -> anyhow::Result<LogItem> {
+        let snapshot = self.keys.snapshot(conn, &self.epoch).await?;
+        let snapshot = snapshot.context("the stream was trimmed but no snapshot is kept")?;
+        tracing::warn!(
+            node = self.node,
+            last = self.last,
+            snapshot = snapshot.applied,
+            "fell behind the trimmed stream: going on from its snapshot"
+        );
+        self.last = snapshot.applied;
+        Ok(LogItem::Reload(Box::new(snapshot)))
     }
 
     /// Whether the stream is still the one read so far: the epoch is the
@@ -144,6 +170,7 @@ impl Reader {
             .key(&self.keys.log)
             .key(&self.keys.names)
             .key(&self.keys.members)
+            .key(&self.keys.snapshot)
             .arg(&self.epoch)
             .arg(fresh)
             .invoke_async(conn)

@@ -22,6 +22,7 @@ use tokio_util::sync::CancellationToken;
 use super::log::{Append, Job, Jobs};
 use super::{Keys, connect, outcome_unknown};
 use crate::server::room::log::{LogItem, Refusal};
+use crate::server::room::snapshot::Snapshot;
 
 /// Most jobs in one batch.
 const BATCH: usize = 512;
@@ -38,6 +39,8 @@ static APPEND: std::sync::LazyLock<redis::Script> =
     std::sync::LazyLock::new(|| redis::Script::new(include_str!("append.lua")));
 static RESOLVE: std::sync::LazyLock<redis::Script> =
     std::sync::LazyLock::new(|| redis::Script::new(include_str!("resolve.lua")));
+static SNAPSHOT: std::sync::LazyLock<redis::Script> =
+    std::sync::LazyLock::new(|| redis::Script::new(include_str!("snapshot.lua")));
 
 /// The writer task's state.
 pub struct Writer {
@@ -57,6 +60,8 @@ pub struct Writer {
     sent_at: Instant,
     /// The next batch is one sent before that never ran.
     resending: bool,
+    /// Entries the stream keeps before the newest snapshot.
+    keep_before: u64,
 }
 
 /// What a batch came to.
@@ -76,6 +81,7 @@ impl Writer {
         node: u64,
         jobs: Jobs,
         items: mpsc::Sender<Vec<LogItem>>,
+        keep_before: u64,
     ) -> Writer {
         Writer {
             client,
@@ -89,6 +95,7 @@ impl Writer {
             unsettled: None,
             sent_at: Instant::now(),
             resending: false,
+            keep_before,
         }
     }
 
@@ -180,6 +187,43 @@ impl Writer {
 
     /// Runs one batch; refuses queued talk while it stalls.
     async fn send(&mut self, batch: Vec<Job>) {
+        let (snapshots, batch): (Vec<Job>, Vec<Job>) = batch
+            .into_iter()
+            .partition(|job| matches!(job, Job::Snapshot(_)));
+        if !batch.is_empty() {
+            self.order(batch).await;
+        }
+        if let Some(Job::Snapshot(snapshot)) = snapshots.into_iter().last() {
+            self.keep(*snapshot).await;
+        }
+    }
+
+    /// Keeps the room's state beside the stream and trims the stream.
+    async fn keep(&mut self, snapshot: Snapshot) {
+        let Some(mut conn) = self.conn.clone() else {
+            return;
+        };
+        let state = match serde_json::to_string(&snapshot) {
+            Ok(state) => state,
+            Err(err) => return tracing::error!(%err, "cannot write the room's snapshot"),
+        };
+        let kept = SNAPSHOT
+            .key(&self.keys.snapshot)
+            .key(&self.keys.log)
+            .arg(snapshot.applied)
+            .arg(state)
+            .arg(self.keep_before)
+            .invoke_async::<i64>(&mut conn)
+            .await;
+        match kept {
+            Ok(1) => tracing::info!(node = self.node, seq = snapshot.applied, "kept a snapshot"),
+            Ok(_) => {}
+            Err(err) => tracing::warn!(node = self.node, %err, "could not keep a snapshot"),
+        }
+    }
+
+    /// Runs one batch; refuses queued talk while it stalls.
+    async fn order(&mut self, batch: Vec<Job>) {
         self.batch += 1;
         if !std::mem::take(&mut self.resending) {
             self.sent_at = Instant::now();
@@ -294,6 +338,7 @@ impl Writer {
                     items.push(LogItem::Barrier { conn, seq: *head });
                 }
                 (Job::Barrier(conn), _, None) => items.push(LogItem::BarrierRefused { conn }),
+                (Job::Snapshot(_), _, _) => {}
                 (Job::Append(append), Some(results), Some(_)) => {
                     let why = match results.next() {
                         Some(seq) if seq > 0 => continue,
@@ -331,6 +376,7 @@ impl Writer {
                     items.push(LogItem::Refused { event, why });
                 }
                 Job::Barrier(conn) => items.push(LogItem::BarrierRefused { conn }),
+                Job::Snapshot(_) => {}
             }
         }
         if !items.is_empty() {
@@ -342,7 +388,7 @@ impl Writer {
 fn as_append(job: &Job) -> Option<&Append> {
     match job {
         Job::Append(append) => Some(append),
-        Job::Barrier(_) => None,
+        Job::Barrier(_) | Job::Snapshot(_) => None,
     }
 }
 

@@ -77,6 +77,11 @@ pub struct Bans {
 }
 
 impl Bans {
+    /// Every ban held, expired or not.
+    pub fn list(&self) -> &[Ban] {
+        &self.list
+    }
+
     pub fn from_list(list: Vec<Ban>) -> Bans {
         Bans {
             list,

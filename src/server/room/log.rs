@@ -12,6 +12,7 @@ use std::collections::VecDeque;
 
 use super::ConnId;
 use super::event::{Entry, Event};
+use super::snapshot::Snapshot;
 use crate::protocol::{Seq, Stamp, Timestamp};
 
 /// Where the room's events are ordered.
@@ -24,6 +25,13 @@ pub trait Log: Send + std::fmt::Debug {
     fn barrier(&mut self, conn: ConnId);
     /// The next item to take, in the log's order.
     fn next(&mut self) -> Option<LogItem>;
+    /// Whether the fold's state at `applied` should be kept beside the
+    /// log (so that it can be trimmed): only a shared log keeps it.
+    fn snapshot_due(&self, _applied: Seq) -> bool {
+        false
+    }
+    /// Keeps the fold's state (see [`Log::snapshot_due`]).
+    fn keep_snapshot(&mut self, _snapshot: Snapshot) {}
 }
 
 /// What a log hands back.
@@ -42,6 +50,9 @@ pub enum LogItem {
     NewEpoch { epoch: String },
     /// A server of the room died (its lease expired): its members leave.
     NodeLost { node: u64 },
+    /// This server fell behind the trimmed log: the room goes on from
+    /// the state kept beside it, without this server's members.
+    Reload(Box<Snapshot>),
 }
 
 /// Why an append was refused.

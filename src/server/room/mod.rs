@@ -26,6 +26,7 @@ mod personal;
 mod resume;
 mod seats;
 mod shared;
+pub mod snapshot;
 mod state;
 mod task;
 pub mod token;

@@ -17,6 +17,18 @@ impl Room {
             LogItem::Entry(entry) => {
                 let deliveries = self.state.apply(entry);
                 self.deliver(deliveries);
+                if self.log.snapshot_due(self.state.applied()) {
+                    let snapshot = self.state.snapshot();
+                    self.log.keep_snapshot(snapshot);
+                }
+            }
+            LogItem::Reload(snapshot) => {
+                tracing::warn!(
+                    seq = snapshot.applied,
+                    "fell behind the room's trimmed log: reloading"
+                );
+                let capacity = self.state.history().capacity();
+                self.restart(RoomState::from_snapshot(*snapshot, capacity));
             }
             LogItem::Barrier { conn, seq } => self.barriers.push_back((seq, conn)),
             LogItem::BarrierRefused { conn } => {
@@ -81,18 +93,30 @@ impl Room {
     /// (a client joins again; its old seq means nothing now).
     fn new_epoch(&mut self, epoch: String) {
         tracing::warn!(%epoch, "the room's log was lost: new epoch, members join again");
-        let notice = ServerLine::notice("the room lost its history (new epoch): join again");
-        let notice = notice.to_bytes();
+        let capacity = self.state.history().capacity();
+        let notice = "the room lost its history (new epoch): join again";
+        self.restart_with(RoomState::new(History::numbered(capacity, epoch)), notice);
+    }
+
+    /// Goes on from `state`, letting this server's members go (they
+    /// join again and get the room as it is now).
+    fn restart(&mut self, state: RoomState) {
+        self.restart_with(state, "this server fell behind the room: join again");
+    }
+
+    fn restart_with(&mut self, state: RoomState, notice: &str) {
+        let notice = ServerLine::notice(notice).to_bytes();
         for seat in self.seats.values() {
             if seat.conn.is_some() {
                 let _ = seat.reply(notice.clone());
             }
         }
+        // Their leaves go out too: where they are still in the room (a
+        // reload), they leave it; in a new epoch nobody is.
         self.close_all(ByeReason::Other("room restarted".into()));
         self.holds.clear();
         self.barriers.clear();
-        let capacity = self.state.history().capacity();
-        self.state = RoomState::new(History::numbered(capacity, epoch));
+        self.state = state;
     }
 
     /// A server died: its members leave, each once (another server may
