@@ -183,11 +183,13 @@ async fn history_roster_and_private_lines_cross_servers() {
     carol.read_until("-- end of history").await;
     carol.send("/names").await;
     carol.expect("-- online (3): alice, bob, carol").await;
-    // /ping is a barrier across servers: what bob said is in before pong.
+    // /ping is a barrier across servers: what bob's server ordered
+    // before carol's ping reaches carol before her pong.
     bob.send("two").await;
+    let mine = bob.sync().await;
+    assert!(talk(&mine).contains(&"bob: two".to_owned()), "{mine:?}");
     let seen = carol.sync().await;
     assert!(talk(&seen).contains(&"bob: two".to_owned()), "{seen:?}");
-    bob.read_until("bob: two").await;
     bob.send("/nick Alice").await;
     bob.expect("! name \"Alice\" is taken, choose another")
         .await;
@@ -394,4 +396,146 @@ async fn the_stream_is_trimmed_behind_a_snapshot_a_new_server_starts_from() {
     bob.expect("-- alice is away (lunch)").await;
     alice.send("after").await;
     bob.expect("alice: after").await;
+}
+
+/// The seq of a tagged line.
+fn seq_of(line: &str) -> u64 {
+    let tagged = chatty::protocol::Tagged::parse(line);
+    tagged.tags.seq.unwrap_or_else(|| panic!("no seq: {line}"))
+}
+
+/// The text of a tagged line, without its tags.
+fn untagged(line: &str) -> String {
+    line.split_once(' ')
+        .map_or(line, |(_, rest)| rest)
+        .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_server_s_tagged_member_resumes_on_another_with_what_it_missed() {
+    logs();
+    let Some(redis) = Redis::start(Persistence::None) else {
+        return;
+    };
+    let url = redis.url();
+    let args = [
+        "--cluster",
+        &url,
+        "--cluster-key",
+        "chatty-test",
+        "--cluster-lease",
+        "2s",
+    ];
+    let mut doomed = ServerProcess::start(&args);
+    let survivor = TestServer::start(node_config(&redis, SHORT_LEASE)).await;
+    let mut alice = LineClient::connect(doomed.addr).await;
+    let tags = alice.login_tagged("alice").await;
+    let token = tags.session.expect("a session");
+    let mut dave = LineClient::connect(doomed.addr).await;
+    dave.login("dave").await;
+    let mut bob = survivor.join("bob").await;
+    alice.next_line().await.expect("dave's arrival");
+    let last = alice.next_line().await.expect("bob's arrival");
+    assert!(last.ends_with("-- bob has arrived"), "{last}");
+    doomed.child.kill().expect("kill -9");
+    doomed.child.wait().expect("reaped");
+    // The untagged member leaves; the tagged one's seat is held.
+    bob.expect("-- dave has left (server lost)").await;
+    bob.send("while you were out").await;
+    bob.send("/msg alice psst").await;
+    bob.read_until("bob -> alice: psst").await;
+    let mut back = survivor.greeted().await;
+    back.send("/tags").await;
+    back.expect("-- tags on").await;
+    back.send(&format!("/resume {token} {}", seq_of(&last)))
+        .await;
+    let you_are = back.next_line().await.expect("you are");
+    assert!(you_are.ends_with(" -- you are alice"), "{you_are}");
+    let session = chatty::protocol::Tagged::parse(&you_are).tags.session;
+    assert!(session.is_some_and(|s| s != token), "a new token");
+    back.expect("-- online (2): alice, bob").await;
+    back.expect("-- resumed (3)").await;
+    let mut missed = Vec::new();
+    for _ in 0..3 {
+        missed.push(untagged(&back.next_line().await.expect("a missed line")));
+    }
+    assert_eq!(
+        missed,
+        [
+            "-- dave has left (server lost)",
+            "bob: while you were out",
+            "bob -> alice: psst"
+        ]
+    );
+    back.expect("-- end of resumed").await;
+    // Nobody else noticed anything.
+    let seen = bob.sync().await;
+    assert!(seen.is_empty(), "{seen:?}");
+    back.send("back").await;
+    bob.expect("alice: back").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_resumes_on_another_server_while_the_old_link_is_a_ghost() {
+    logs();
+    let Some(redis) = Redis::start(Persistence::None) else {
+        return;
+    };
+    let servers = nodes(&redis, 2).await;
+    let mut ghost = servers[0].connect().await;
+    let tags = ghost.login_tagged("alice").await;
+    let (token, seq) = (tags.session.expect("session"), tags.seq.expect("seq"));
+    let mut bob = servers[1].join("bob").await;
+    ghost.next_line().await.expect("bob's arrival");
+    let mut back = servers[1].greeted().await;
+    back.send(&format!("/resume {token} {seq}")).await;
+    back.expect("-- you are alice").await;
+    back.expect("-- online (2): alice, bob").await;
+    back.expect("-- resumed (1)").await;
+    back.expect("-- bob has arrived").await;
+    back.expect("-- end of resumed").await;
+    ghost.expect("-- bye (resumed elsewhere)").await;
+    ghost.expect_end().await;
+    // The old token is used up.
+    let mut again = servers[0].greeted().await;
+    again.send(&format!("/resume {token} {seq}")).await;
+    again
+        .expect("! cannot resume: unknown or expired session")
+        .await;
+    let seen = bob.sync().await;
+    assert!(seen.is_empty(), "{seen:?}");
+    back.send("/quit").await;
+    bob.expect("-- alice has left (quit)").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_server_s_held_seat_is_given_up_after_the_window() {
+    logs();
+    let Some(redis) = Redis::start(Persistence::None) else {
+        return;
+    };
+    let url = redis.url();
+    let args = [
+        "--cluster",
+        &url,
+        "--cluster-key",
+        "chatty-test",
+        "--cluster-lease",
+        "2s",
+    ];
+    let mut doomed = ServerProcess::start(&args);
+    let config = Config {
+        resume_window: Some(Duration::from_secs(1)),
+        ..node_config(&redis, SHORT_LEASE)
+    };
+    let survivor = TestServer::start(config).await;
+    let mut alice = LineClient::connect(doomed.addr).await;
+    alice.login_tagged("alice").await;
+    let mut bob = survivor.join("bob").await;
+    alice.next_line().await.expect("bob's arrival");
+    doomed.child.kill().expect("kill -9");
+    doomed.child.wait().expect("reaped");
+    bob.expect("-- alice has left (server lost)").await;
+    bob.send("/names").await;
+    bob.expect("-- online (1): bob").await;
 }

@@ -50,7 +50,12 @@ for i = 0, tonumber(ARGV[2]) - 1 do
       ok = -1
     end
   end
-  if ok == 1 then
+  if op == 'x' then
+    -- A control entry: after the last numbered one, unnumbered.
+    local seq = redis.call('GET', KEYS[3]) or '0'
+    redis.call('XADD', KEYS[4], seq .. '-*', 'c', payload, 't', ms)
+    out[#out + 1] = '0'
+  elseif ok == 1 then
     local seq = redis.call('INCR', KEYS[3])
     redis.call('XADD', KEYS[4], seq .. '-0', 'e', payload, 't', ms)
     out[#out + 1] = tostring(seq)

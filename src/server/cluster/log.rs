@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 
 use crate::protocol::Seq;
 use crate::server::room::ConnId;
-use crate::server::room::event::{Event, MemberId};
+use crate::server::room::event::{Control, Event, MemberId};
 use crate::server::room::log::{Log, LogItem, Refusal};
 use crate::server::room::snapshot::Snapshot;
 
@@ -30,11 +30,38 @@ pub enum Job {
     Snapshot(Box<Snapshot>),
 }
 
+/// What an append carries: a room event (numbered) or a control entry.
+#[derive(Debug)]
+pub enum Appended {
+    Event(Event),
+    Control(Control),
+}
+
+impl Appended {
+    /// The JSON the stream keeps.
+    pub fn payload(&self) -> String {
+        let json = match self {
+            Appended::Event(event) => serde_json::to_string(event),
+            Appended::Control(control) => serde_json::to_string(control),
+        };
+        json.unwrap_or_default()
+    }
+
+    /// What the room is told when it was not ordered.
+    pub fn refused(self, why: Refusal) -> LogItem {
+        match self {
+            Appended::Event(event) => LogItem::Refused { event, why },
+            Appended::Control(control) => LogItem::ControlRefused(control),
+        }
+    }
+}
+
 /// An event, with what the append script checks before ordering it.
 #[derive(Debug)]
 pub struct Append {
-    pub event: Event,
-    /// `j` join, `r` rename, `l` leave, `m` by a member, `o` other.
+    pub entry: Appended,
+    /// `j` join, `r` rename, `l` leave, `m` by a member, `o` other,
+    /// `x` a control entry.
     pub op: &'static str,
     pub member: MemberId,
     /// The name's skeleton (`j`, `r`), or the other member (`m`).
@@ -62,10 +89,26 @@ impl Append {
             Event::Banned { .. } | Event::Unbanned { .. } => ("o", 0, String::new(), true),
         };
         Append {
-            event,
+            entry: Appended::Event(event),
             op,
             member,
             arg,
+            must_land,
+        }
+    }
+
+    /// A control entry: unnumbered, unchecked; a token must land (the
+    /// fold must know it), a claim may be refused.
+    pub fn control(control: Control) -> Append {
+        let (member, must_land) = match &control {
+            Control::Session { member, .. } => (*member, true),
+            Control::Moved { member, .. } => (*member, false),
+        };
+        Append {
+            entry: Appended::Control(control),
+            op: "x",
+            member,
+            arg: String::new(),
             must_land,
         }
     }
@@ -105,6 +148,14 @@ impl ClusterLog {
         (log, Jobs { receiver, queued })
     }
 
+    fn append_job(&mut self, append: Append) {
+        let must_land = append.must_land;
+        if let Err(Job::Append(append)) = self.send(Job::Append(append), must_land) {
+            let refused = append.entry.refused(Refusal::Unavailable);
+            self.refused.push_back(refused);
+        }
+    }
+
     /// Queues `job` unless the writer is too far behind (or gone).
     fn send(&mut self, job: Job, must_land: bool) -> Result<(), Job> {
         if !must_land && self.queued.load(Ordering::Relaxed) >= MAX_QUEUED {
@@ -119,13 +170,11 @@ impl ClusterLog {
 
 impl Log for ClusterLog {
     fn append(&mut self, event: Event) {
-        let append = Append::of(event);
-        let must_land = append.must_land;
-        if let Err(Job::Append(append)) = self.send(Job::Append(append), must_land) {
-            let why = Refusal::Unavailable;
-            let event = append.event;
-            self.refused.push_back(LogItem::Refused { event, why });
-        }
+        self.append_job(Append::of(event));
+    }
+
+    fn control(&mut self, control: Control) {
+        self.append_job(Append::control(control));
     }
 
     fn barrier(&mut self, conn: ConnId) {

@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{Keys, connect};
 use crate::protocol::{Seq, Stamp, Timestamp};
-use crate::server::room::event::{Entry, Event};
+use crate::server::room::event::{Control, Entry, Event};
 use crate::server::room::log::LogItem;
 
 /// Most entries read at once.
@@ -38,8 +38,10 @@ pub struct Reader {
     keys: Arc<Keys>,
     node: u64,
     epoch: String,
-    /// The seq of the last entry handed over.
+    /// The id of the last entry handed over: its seq, and its place
+    /// among the control entries after it (0: the numbered entry).
     last: Seq,
+    last_sub: u64,
     items: mpsc::Sender<Vec<LogItem>>,
 }
 
@@ -57,6 +59,7 @@ impl Reader {
             node,
             epoch: start.epoch,
             last: start.after,
+            last_sub: 0,
             items,
         }
     }
@@ -96,16 +99,18 @@ impl Reader {
         }
         let mut checked = Instant::now();
         loop {
-            let (entries, last) = self.read(&mut conn).await?;
-            let skipped = entries.first().is_some_and(|e| e.stamp.seq > self.last + 1);
+            let (read, last) = self.read(&mut conn).await?;
+            let first = read.iter().find(|(id, _)| id.1 == 0).map(|(id, _)| id.0);
             let mut items = Vec::new();
-            if skipped {
+            if first.is_some_and(|seq| seq > self.last + 1) {
                 items.push(self.reload(&mut conn).await?);
             }
-            let reloaded = self.last;
-            self.last = last.unwrap_or(self.last).max(reloaded);
-            let fresh = entries.into_iter().filter(|e| e.stamp.seq > reloaded);
-            items.extend(fresh.map(LogItem::Entry));
+            let reloaded = (self.last, self.last_sub);
+            if let Some(last) = last.filter(|last| *last > reloaded) {
+                (self.last, self.last_sub) = last;
+            }
+            let fresh = read.into_iter().filter(|(id, _)| *id > reloaded);
+            items.extend(fresh.map(|(_, item)| item));
             if !items.is_empty() && self.items.send(items).await.is_err() {
                 return Ok(()); // the room is gone
             }
@@ -125,7 +130,7 @@ impl Reader {
             .arg(BLOCK.as_millis() as u64)
             .arg("STREAMS")
             .arg(&self.keys.log)
-            .arg(format!("{}-0", self.last))
+            .arg(format!("{}-{}", self.last, self.last_sub))
             .query_async(conn)
             .await?;
         entries(reply)
@@ -142,7 +147,7 @@ impl Reader {
             snapshot = snapshot.applied,
             "fell behind the trimmed stream: going on from its snapshot"
         );
-        self.last = snapshot.applied;
+        (self.last, self.last_sub) = (snapshot.applied, 0);
         Ok(LogItem::Reload(Box::new(snapshot)))
     }
 
@@ -178,7 +183,7 @@ impl Reader {
         tracing::warn!(node = self.node, old = %self.epoch, new = %epoch, last = self.last, head,
             "Redis lost the room's log: new epoch");
         self.epoch = epoch.clone();
-        self.last = 0;
+        (self.last, self.last_sub) = (0, 0);
         self.items
             .send(vec![LogItem::NewEpoch { epoch }])
             .await
@@ -187,7 +192,11 @@ impl Reader {
 }
 
 /// The entries read, and the seq of the last one (read or skipped).
-type Read = (Vec<Entry>, Option<Seq>);
+type Read = (Vec<(StreamId, LogItem)>, Option<StreamId>);
+
+/// A stream entry's id: `SEQ-0` for a numbered entry, `SEQ-N` for the
+/// control entries appended after it.
+type StreamId = (Seq, u64);
 
 /// The entries of an `XREAD` reply (nil when nothing came). An entry this
 /// version cannot read is skipped, with an error in the log, so that one
@@ -214,22 +223,22 @@ fn entries(reply: Value) -> anyhow::Result<Read> {
             };
             let fields = parts.pop().context("a stream entry without fields")?;
             let id: String = redis::from_redis_value(parts.pop().context("no id")?)?;
-            let seq: Seq = id
+            let parsed = id
                 .split_once('-')
-                .and_then(|(seq, _)| seq.parse().ok())
-                .with_context(|| format!("a stream entry with id {id:?}"))?;
-            last = Some(seq);
-            match entry(seq, fields) {
-                Ok(entry) => out.push(entry),
-                Err(err) => tracing::error!(seq, "skipped an entry of the room's log: {err:#}"),
+                .and_then(|(seq, sub)| Some((seq.parse().ok()?, sub.parse().ok()?)));
+            let id: StreamId = parsed.with_context(|| format!("a stream entry with id {id:?}"))?;
+            last = Some(id);
+            match item_of(id, fields) {
+                Ok(item) => out.push((id, item)),
+                Err(err) => tracing::error!(?id, "skipped an entry of the room's log: {err:#}"),
             }
         }
     }
     Ok((out, last))
 }
 
-/// One stream entry's fields: `e` (the event) and `t` (ms).
-fn entry(seq: Seq, fields: Value) -> anyhow::Result<Entry> {
+/// One stream entry: `e` (an event) or `c` (a control), and `t` (ms).
+fn item_of((seq, sub): StreamId, fields: Value) -> anyhow::Result<LogItem> {
     let fields: Vec<(String, String)> = redis::from_redis_value(fields)?;
     let field = |name: &str| {
         fields
@@ -237,12 +246,17 @@ fn entry(seq: Seq, fields: Value) -> anyhow::Result<Entry> {
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     };
+    if sub > 0 {
+        let control: Control = serde_json::from_str(field("c").context("no control")?)
+            .with_context(|| format!("entry {seq}-{sub} holds nothing this version reads"))?;
+        return Ok(LogItem::Control(control));
+    }
     let event: Event = serde_json::from_str(field("e").context("no event")?)
         .with_context(|| format!("entry {seq} holds no event this version reads"))?;
     let time = field("t").and_then(|t| t.parse().ok()).map(Timestamp);
     let time = time.context("an entry without its time")?;
-    Ok(Entry {
+    Ok(LogItem::Entry(Entry {
         stamp: Stamp { seq, time },
         event,
-    })
+    }))
 }

@@ -278,7 +278,7 @@ impl Writer {
         let appends: Vec<&Append> = batch.iter().filter_map(as_append).collect();
         call.arg(self.batch).arg(appends.len());
         for append in appends {
-            let payload = serde_json::to_string(&append.event).unwrap_or_default();
+            let payload = append.entry.payload();
             call.arg(append.op)
                 .arg(append.member)
                 .arg(&append.arg)
@@ -341,19 +341,18 @@ impl Writer {
                 (Job::Snapshot(_), _, _) => {}
                 (Job::Append(append), Some(results), Some(_)) => {
                     let why = match results.next() {
+                        Some(_) if append.op == "x" => continue,
                         Some(seq) if seq > 0 => continue,
                         Some(0) => Refusal::Taken,
                         _ => Refusal::Absent,
                     };
-                    let event = append.event;
-                    items.push(LogItem::Refused { event, why });
+                    items.push(append.entry.refused(why));
                 }
                 (Job::Append(append), _, _) if append.must_land => {
                     self.waiting.push_back(Job::Append(append));
                 }
                 (Job::Append(append), _, _) => {
-                    let (event, why) = (append.event, Refusal::Unavailable);
-                    items.push(LogItem::Refused { event, why });
+                    items.push(append.entry.refused(Refusal::Unavailable));
                 }
             }
         }
@@ -371,10 +370,7 @@ impl Writer {
                 Job::Append(append) if append.must_land => {
                     self.waiting.push_back(Job::Append(append));
                 }
-                Job::Append(append) => {
-                    let (event, why) = (append.event, Refusal::Unavailable);
-                    items.push(LogItem::Refused { event, why });
-                }
+                Job::Append(append) => items.push(append.entry.refused(Refusal::Unavailable)),
                 Job::Barrier(conn) => items.push(LogItem::BarrierRefused { conn }),
                 Job::Snapshot(_) => {}
             }

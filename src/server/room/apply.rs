@@ -186,6 +186,7 @@ impl RoomState {
         };
         self.away.remove(&gone.name.key());
         self.muted.remove(&member);
+        self.sessions.forget(member);
         self.release(&gone.name);
         let farewell = Delivery::Farewell {
             member,

@@ -71,6 +71,9 @@ impl Room {
                 }
             }
         }
+        if self.engine.is_some() {
+            self.moves.keep(stamp, &plain, to);
+        }
         self.metrics.count_broadcast(&tally, started.elapsed());
         self.backlogs_changed(taken, freed);
     }

@@ -88,6 +88,22 @@ pub enum Event {
     },
 }
 
+/// What a shared log carries beside the room's events, unnumbered: which
+/// token resumes which seat, and on which server a member is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Control {
+    /// The member's token is now the one with this digest.
+    Session { member: MemberId, digest: String },
+    /// A resume on server `to` with the token of digest `claimed`: the
+    /// first such claim in the log's order takes the seat (the token is
+    /// used up; the new server gives the member a new one).
+    Moved {
+        member: MemberId,
+        to: u64,
+        claimed: String,
+    },
+}
+
 /// Why an operator removed a member, with the reason it gave.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Removal {

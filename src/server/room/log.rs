@@ -11,7 +11,7 @@
 use std::collections::VecDeque;
 
 use super::ConnId;
-use super::event::{Entry, Event};
+use super::event::{Control, Entry, Event};
 use super::snapshot::Snapshot;
 use crate::protocol::{Seq, Stamp, Timestamp};
 
@@ -32,6 +32,9 @@ pub trait Log: Send + std::fmt::Debug {
     }
     /// Keeps the fold's state (see [`Log::snapshot_due`]).
     fn keep_snapshot(&mut self, _snapshot: Snapshot) {}
+    /// Appends what only a shared log needs (tokens, moves), unnumbered;
+    /// a server alone keeps none of it.
+    fn control(&mut self, _control: Control) {}
 }
 
 /// What a log hands back.
@@ -50,6 +53,10 @@ pub enum LogItem {
     NewEpoch { epoch: String },
     /// A server of the room died (its lease expired): its members leave.
     NodeLost { node: u64 },
+    /// Unnumbered, in its place in the order (see [`Control`]).
+    Control(Control),
+    /// A control that was not ordered (the engine is away).
+    ControlRefused(Control),
     /// This server fell behind the trimmed log: the room goes on from
     /// the state kept beside it, without this server's members.
     Reload(Box<Snapshot>),

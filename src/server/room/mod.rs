@@ -21,10 +21,12 @@ mod deliver;
 pub mod event;
 pub mod log;
 mod moderate;
+mod moves;
 mod oper;
 mod personal;
 mod resume;
 mod seats;
+mod sessions;
 mod shared;
 pub mod snapshot;
 mod state;
@@ -172,6 +174,8 @@ pub struct Room {
     node: u64,
     /// Stops a shared log's engine once the room is gone.
     engine: Option<tokio_util::sync::DropGuard>,
+    /// Resumes across servers of a shared room.
+    moves: moves::Moves,
 }
 
 impl Room {
@@ -183,6 +187,7 @@ impl Room {
 
     /// A room on any log, its state already at the log's position.
     pub fn with_log(state: RoomState, log: Box<dyn Log>, settings: Settings) -> Room {
+        let applied = state.applied();
         Room {
             state,
             log,
@@ -198,6 +203,7 @@ impl Room {
             moderation: moderate::Desk::default(),
             node: 0,
             engine: None,
+            moves: moves::Moves::starting_at(applied),
         }
     }
 
@@ -280,6 +286,12 @@ impl Room {
         let (lines, bytes) = (self.settings.queue_lines, self.settings.queue_bytes);
         let token = self.seats.get_mut(&member)?.token(lines, bytes).clone();
         let text = token.to_string();
+        if self.engine.is_some() {
+            let digest = token.digest();
+            if self.state.sessions().member(&digest) != Some(member) {
+                self.log.control(event::Control::Session { member, digest });
+            }
+        }
         self.tokens.insert(token, member);
         Some(text)
     }

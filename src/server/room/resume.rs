@@ -73,7 +73,11 @@ impl Room {
 
     /// When the next held seat is given up.
     pub fn next_expiry(&self) -> Option<Instant> {
-        self.holds.front().map(|(until, _)| *until)
+        let local = self.holds.front().map(|(until, _)| *until);
+        match (local, self.moves.next_expiry()) {
+            (Some(one), Some(other)) => Some(one.min(other)),
+            (one, other) => one.or(other),
+        }
     }
 
     /// Gives up the seats held past `now`: `-- NAME has left (connection lost)`.
@@ -87,6 +91,7 @@ impl Room {
                 self.depart(member, Some("connection lost".into()), None);
             }
         }
+        self.expire_remote(now);
         self.catch_up();
     }
 
@@ -94,10 +99,16 @@ impl Room {
         &mut self,
         token: &str,
         seq: Option<Seq>,
-        conn: Conn,
+        mut conn: Conn,
         tags: bool,
-        reply: oneshot::Sender<JoinReply>,
+        mut reply: oneshot::Sender<JoinReply>,
     ) {
+        if self.find_token(token).is_none() {
+            match self.claim(token, seq, conn, tags, reply) {
+                Some(back) => (conn, reply) = back,
+                None => return, // another server's member: claimed
+            }
+        }
         let refusal = match self.find_token(token) {
             None => Err("unknown or expired session".to_owned()),
             Some(_) if seq.is_some_and(|seq| seq > self.state.applied()) => Err(format!(
@@ -163,7 +174,7 @@ impl Room {
     /// Puts the seat on its new connection and sends the resume frame:
     /// `-- you are`, `-- online`, `-- resumed (K)`, `-- N messages
     /// skipped` if some are lost, the K lines, `-- end of resumed`.
-    fn seat_on(&mut self, member: MemberId, conn: Conn, tags: bool, since: Seq) {
+    pub(super) fn seat_on(&mut self, member: MemberId, conn: Conn, tags: bool, since: Seq) {
         let Some(session) = self.rotate_token(member) else {
             return;
         };

@@ -93,6 +93,21 @@ impl Seat {
         }
     }
 
+    /// A seat without a connection yet (a member moving in from another
+    /// server gets its connection with the resume frame).
+    pub fn held(tags: bool) -> Seat {
+        Seat {
+            conn: None,
+            tags,
+            resumable: None,
+            ignoring: BTreeSet::new(),
+            held_until: None,
+            written_when_held: None,
+            reply: None,
+            operator: None,
+        }
+    }
+
     /// The token, made the first time the member is told it; from then on
     /// the seat keeps a backlog (at most `lines` lines, `bytes` bytes).
     pub fn token(&mut self, lines: usize, bytes: usize) -> &Token {

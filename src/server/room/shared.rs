@@ -2,7 +2,7 @@
 //! is what only a shared log produces (refusals, a lost epoch, a dead
 //! server), answered on this server's side.
 
-use super::event::{Event, MemberId, node_of};
+use super::event::{Control, Event, MemberId};
 use super::log::{LogItem, Refusal};
 use super::{JoinReply, Room, RoomState, taken};
 use crate::protocol::{ByeReason, ServerLine};
@@ -39,6 +39,11 @@ impl Room {
             LogItem::Refused { event, why } => self.refused(event, why),
             LogItem::NewEpoch { epoch } => self.new_epoch(epoch),
             LogItem::NodeLost { node } => self.node_lost(node),
+            LogItem::Control(control) => self.take_control(control),
+            LogItem::ControlRefused(Control::Moved { claimed, .. }) => {
+                self.refuse_claim(&claimed, "the room is unavailable, try again");
+            }
+            LogItem::ControlRefused(Control::Session { .. }) => {}
         }
     }
 
@@ -119,32 +124,6 @@ impl Room {
         self.state = state;
     }
 
-    /// A server died: its members leave, each once (another server may
-    /// append the same leaves; the engine drops the second).
-    fn node_lost(&mut self, node: u64) {
-        let gone: Vec<MemberId> = self
-            .state
-            .members
-            .keys()
-            .copied()
-            .filter(|member| node_of(*member) == node)
-            .collect();
-        if !gone.is_empty() {
-            tracing::warn!(
-                node,
-                members = gone.len(),
-                "a server was lost: its members leave"
-            );
-        }
-        for member in gone {
-            self.log.append(Event::Left {
-                member,
-                reason: Some(SERVER_LOST.to_owned()),
-                bye: None,
-            });
-        }
-    }
-
     /// Member ids of this room start at `node`'s first id.
     pub fn with_node(mut self, node: u64) -> Room {
         self.node = node;
@@ -166,7 +145,7 @@ impl Room {
             .members
             .keys()
             .copied()
-            .filter(|member| node_of(*member) == node)
+            .filter(|member| self.state.sessions().home(*member) == node)
             .collect();
         for member in ours {
             self.log.append(Event::Left {

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::event::MemberId;
+use super::sessions::Sessions;
 use super::state::{Member, RoomState};
 use crate::protocol::{Name, Seq, ServerLine, Stamp, Timestamp};
 use crate::server::history::History;
@@ -19,6 +20,8 @@ pub struct Snapshot {
     history: Vec<Talk>,
     bans: Vec<Ban>,
     muted: Vec<(MemberId, Option<Timestamp>)>,
+    #[serde(default)]
+    sessions: Sessions,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,6 +83,7 @@ impl RoomState {
             history,
             bans: self.bans.list().to_vec(),
             muted,
+            sessions: self.sessions.clone(),
         }
     }
 
@@ -115,6 +119,7 @@ impl RoomState {
         }
         state.bans = Bans::from_list(snapshot.bans);
         state.muted = snapshot.muted.into_iter().collect();
+        state.sessions = snapshot.sessions;
         state
     }
 }

@@ -7,7 +7,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use bytes::Bytes;
 
-use super::event::MemberId;
+use super::event::{Control, MemberId};
+use super::sessions::{Applied, Sessions};
 use crate::protocol::{Name, NameKey, NameSkeleton, Seq, ServerLine, Timestamp};
 use crate::server::history::History;
 use crate::server::moderation::Bans;
@@ -42,6 +43,8 @@ pub struct RoomState {
     pub(super) bans: Bans,
     /// Muted members, each until when (`None`: until unmuted).
     pub(super) muted: HashMap<MemberId, Option<Timestamp>>,
+    /// Tokens and homes, for resuming on another server.
+    pub(super) sessions: Sessions,
 }
 
 impl RoomState {
@@ -58,7 +61,21 @@ impl RoomState {
             history,
             bans: Bans::default(),
             muted: HashMap::new(),
+            sessions: Sessions::default(),
         }
+    }
+
+    /// Applies what a shared log carries beside the events.
+    pub(super) fn control(&mut self, control: Control) -> Applied {
+        let member = match &control {
+            Control::Session { member, .. } | Control::Moved { member, .. } => *member,
+        };
+        let present = self.members.contains_key(&member);
+        self.sessions.apply(control, present)
+    }
+
+    pub fn sessions(&self) -> &Sessions {
+        &self.sessions
     }
 
     pub fn bans(&self) -> &Bans {

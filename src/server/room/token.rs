@@ -30,6 +30,12 @@ impl Token {
         parse_hex(text).map(Token)
     }
 
+    /// The token's SHA-256 in hex: what a shared log keeps, so that
+    /// reading the engine does not give anyone a seat.
+    pub fn digest(&self) -> String {
+        hex(ring::digest::digest(&ring::digest::SHA256, &self.0).as_ref())
+    }
+
     /// Whether `text` is this token, taking the same time whatever it is.
     pub fn matches(&self, text: &str) -> bool {
         let Some(other) = parse_hex::<TOKEN_BYTES>(text) else {

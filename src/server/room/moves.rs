@@ -1,0 +1,279 @@
+//! Resuming on another server of a shared room. A token this server does
+//! not know may be another server's: the claim goes through the log (the
+//! first claim in its order wins), the old server lets its ghost go, and
+//! this one sends what the member missed from the lines it keeps of the
+//! whole room. Seats of a dead server's tagged members are held by every
+//! server for the resume window.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::time::Instant;
+
+use bytes::Bytes;
+use tokio::sync::oneshot;
+
+use super::apply::Audience;
+use super::backlog::{Backlog, Kept};
+use super::event::{Control, Event, MemberId};
+use super::seats::{Conn, Resumable, Seat};
+use super::sessions::Applied;
+use super::shared::SERVER_LOST;
+use super::token::Token;
+use super::{JoinReply, Room};
+use crate::protocol::{ByeReason, Seq, ServerLine, Stamp};
+
+/// Room lines kept for members resuming from another server.
+const RECENT_LINES: usize = 4096;
+
+/// A resume waiting for its claim to come back through the log.
+#[derive(Debug)]
+struct Claim {
+    member: MemberId,
+    since: Seq,
+    conn: Conn,
+    tags: bool,
+    reply: oneshot::Sender<JoinReply>,
+}
+
+/// What a shared room's server keeps for moves (see the module doc).
+#[derive(Debug, Default)]
+pub(super) struct Moves {
+    claims: HashMap<String, Claim>,
+    /// The room's last lines: seq and time, wire text, who got them.
+    recent: VecDeque<(Stamp, Bytes, Audience)>,
+    /// Lines at or below this seq are no longer kept in `recent`.
+    floor: Seq,
+    /// Seats of dead servers' members, held until a deadline.
+    holds: VecDeque<(Instant, MemberId)>,
+    held: HashSet<MemberId>,
+}
+
+impl Moves {
+    pub(super) fn starting_at(floor: Seq) -> Moves {
+        Moves {
+            floor,
+            ..Moves::default()
+        }
+    }
+
+    /// Keeps a room line for members who may resume here.
+    pub(super) fn keep(&mut self, stamp: Stamp, line: &Bytes, to: Audience) {
+        if self.recent.len() == RECENT_LINES
+            && let Some((dropped, _, _)) = self.recent.pop_front()
+        {
+            self.floor = dropped.seq;
+        }
+        self.recent.push_back((stamp, line.clone(), to));
+    }
+
+    pub(super) fn next_expiry(&self) -> Option<Instant> {
+        self.holds.front().map(|(until, _)| *until)
+    }
+
+    /// The lines after `since` that `member` got.
+    fn missed(&self, member: MemberId, since: Seq, backlog: &mut Backlog) {
+        let lines = self.recent.iter().filter(|(stamp, _, to)| {
+            stamp.seq > since
+                && match *to {
+                    Audience::All => true,
+                    Audience::AllBut(except) => except != member,
+                    Audience::Pair(one, other) => member == one || member == other,
+                }
+        });
+        for (stamp, line, _) in lines {
+            let (stamp, line) = (*stamp, line.clone());
+            backlog.record(Kept {
+                stamp,
+                line,
+                ordinal: None,
+            });
+        }
+    }
+}
+
+impl Room {
+    /// A resume with a token of a member on another server: claims it.
+    /// Gives the connection back if the token is not another server's.
+    pub(super) fn claim(
+        &mut self,
+        token: &str,
+        seq: Option<Seq>,
+        conn: Conn,
+        tags: bool,
+        reply: oneshot::Sender<JoinReply>,
+    ) -> Option<(Conn, oneshot::Sender<JoinReply>)> {
+        let digest = Token::parse(token).map(|token| token.digest());
+        let sessions = self.state.sessions();
+        let member = digest.as_ref().and_then(|digest| sessions.member(digest));
+        let (Some(digest), Some(member)) = (digest, member) else {
+            return Some((conn, reply));
+        };
+        if self.engine.is_none() || sessions.home(member) == self.node {
+            return Some((conn, reply));
+        }
+        let refusal = match seq {
+            None => Some("that session is on another server: send /resume TOKEN SEQ".into()),
+            Some(seq) if seq > self.state.applied() => {
+                Some(format!("the room never reached seq {seq}"))
+            }
+            Some(seq) if seq < self.moves.floor => {
+                Some("too far behind to resume on this server".to_owned())
+            }
+            Some(_) => None,
+        };
+        if let Some(reason) = refusal {
+            let outbox = conn.outbox;
+            let _ = reply.send(JoinReply::Refused { reason, outbox });
+            return None;
+        }
+        let since = seq.unwrap_or_default();
+        let claim = Claim {
+            member,
+            since,
+            conn,
+            tags,
+            reply,
+        };
+        self.moves.claims.insert(digest.clone(), claim);
+        let to = self.node;
+        self.log.control(Control::Moved {
+            member,
+            to,
+            claimed: digest,
+        });
+        None
+    }
+
+    /// Applies a control entry of the shared log.
+    pub(super) fn take_control(&mut self, control: Control) {
+        match self.state.control(control) {
+            Applied::Noted => {}
+            Applied::ClaimLost { to, claimed } if to == self.node => {
+                self.refuse_claim(&claimed, "unknown or expired session");
+            }
+            Applied::ClaimLost { .. } => {}
+            Applied::Moved {
+                member,
+                from,
+                to,
+                claimed,
+            } => self.moved(member, from, to, &claimed),
+        }
+    }
+
+    /// A claim that could not be ordered or lost its race.
+    pub(super) fn refuse_claim(&mut self, claimed: &str, reason: &str) {
+        if let Some(claim) = self.moves.claims.remove(claimed) {
+            let (reason, outbox) = (reason.to_owned(), claim.conn.outbox);
+            let _ = claim.reply.send(JoinReply::Refused { reason, outbox });
+        }
+    }
+
+    fn moved(&mut self, member: MemberId, from: u64, to: u64, claimed: &str) {
+        if self.moves.held.remove(&member) {
+            self.moves.holds.retain(|(_, held)| *held != member);
+        }
+        if from == self.node
+            && to != self.node
+            && let Some(seat) = self.seats.remove(&member)
+        {
+            self.forget_seat(&seat);
+            if let Some(ghost) = seat.conn {
+                self.conns.remove(&ghost.id);
+                tracing::info!(id = member, to, "resumed on another server");
+                self.metrics.bye(&ByeReason::ResumedElsewhere);
+                ghost.close(Some(
+                    ServerLine::Bye(ByeReason::ResumedElsewhere).to_bytes(),
+                ));
+            }
+        }
+        if to != self.node {
+            return;
+        }
+        let Some(claim) = self.moves.claims.remove(claimed) else {
+            // Claimed here before a restart: nobody is waiting for it.
+            return self.depart(member, Some("connection lost".into()), None);
+        };
+        self.seat_claim(claim);
+    }
+
+    /// Seats a member that moved here, as a resume does.
+    fn seat_claim(&mut self, claim: Claim) {
+        let Claim {
+            member,
+            since,
+            mut conn,
+            tags,
+            reply,
+        } = claim;
+        let (lines, bytes) = (self.settings.queue_lines, self.settings.queue_bytes);
+        let mut backlog = Backlog::new(lines, bytes);
+        self.moves.missed(member, since, &mut backlog);
+        let id = self.take_id();
+        conn.id = id;
+        let answer = JoinReply::Joined {
+            id,
+            kicked: conn.kicked.clone(),
+        };
+        if reply.send(answer).is_err() {
+            return self.depart(member, Some("connection lost".into()), None);
+        }
+        tracing::info!(id = member, peer = %conn.peer, since, "resumed from another server");
+        let token = Token::random();
+        self.tokens.insert(token.clone(), member);
+        let resumable = Some(Box::new(Resumable { token, backlog }));
+        let seat = Seat {
+            resumable,
+            ..Seat::held(tags)
+        };
+        self.seats.insert(member, seat);
+        self.conns.insert(id, member);
+        self.seat_on(member, conn, tags, since);
+    }
+
+    /// A dead server's members: tagged ones are held for the resume
+    /// window, the others leave now.
+    pub(super) fn node_lost(&mut self, node: u64) {
+        let sessions = self.state.sessions();
+        let gone: Vec<(MemberId, bool)> = self
+            .state
+            .members
+            .keys()
+            .copied()
+            .filter(|member| sessions.home(*member) == node)
+            .map(|member| (member, sessions.resumable(member)))
+            .collect();
+        let now = Instant::now();
+        for (member, resumable) in gone {
+            match self.settings.resume_window {
+                Some(window) if resumable => {
+                    if self.moves.held.insert(member) {
+                        tracing::info!(id = member, node, "seat held: its server was lost");
+                        self.moves.holds.push_back((now + window, member));
+                    }
+                }
+                _ => self.log.append(Event::Left {
+                    member,
+                    reason: Some(SERVER_LOST.to_owned()),
+                    bye: None,
+                }),
+            }
+        }
+    }
+
+    /// Gives up the dead servers' seats held past `now`.
+    pub(super) fn expire_remote(&mut self, now: Instant) {
+        while let Some(&(until, member)) = self.moves.holds.front() {
+            if until > now {
+                break;
+            }
+            self.moves.holds.pop_front();
+            if self.moves.held.remove(&member) && self.state.name(member).is_some() {
+                self.log.append(Event::Left {
+                    member,
+                    reason: Some(SERVER_LOST.to_owned()),
+                    bye: None,
+                });
+            }
+        }
+    }
+}
