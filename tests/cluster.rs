@@ -12,10 +12,10 @@ use chatty::server::cluster::ClusterConfig;
 use support::redis::{Persistence, Redis};
 use support::{LineClient, ServerProcess, TestServer, config};
 
-/// A short lease, so a dead server is noticed within seconds.
-const SHORT_LEASE: Duration = Duration::from_secs(2);
-/// The default lease, for tests where Redis is away for a while (a
-/// server that cannot renew its lease stops).
+/// The default lease, for servers that stay up (a server that cannot
+/// renew its lease stops, so a short one could stop on a busy machine).
+/// A server that is killed in a test has `--cluster-lease 2s`, so that
+/// its death is noticed within seconds.
 const LEASE: Duration = Duration::from_secs(10);
 
 /// Server logs in the test's output when `RUST_LOG` is set.
@@ -213,7 +213,7 @@ async fn a_killed_server_s_members_leave_once_within_the_lease() {
         "2s",
     ];
     let mut doomed = ServerProcess::start(&args);
-    let survivor = TestServer::start(node_config(&redis, SHORT_LEASE)).await;
+    let survivor = TestServer::start(node_config(&redis, LEASE)).await;
     let mut alice = LineClient::connect(doomed.addr).await;
     alice.login("alice").await;
     let mut bob = survivor.join("bob").await;
@@ -228,7 +228,7 @@ async fn a_killed_server_s_members_leave_once_within_the_lease() {
         started.elapsed()
     );
     // Exactly once, though every server may notice.
-    let third = TestServer::start(node_config(&redis, SHORT_LEASE)).await;
+    let third = TestServer::start(node_config(&redis, LEASE)).await;
     let mut carol = third.join("carol").await;
     bob.expect("-- carol has arrived").await;
     carol.send("/names").await;
@@ -427,7 +427,7 @@ async fn a_dead_server_s_tagged_member_resumes_on_another_with_what_it_missed() 
         "2s",
     ];
     let mut doomed = ServerProcess::start(&args);
-    let survivor = TestServer::start(node_config(&redis, SHORT_LEASE)).await;
+    let survivor = TestServer::start(node_config(&redis, LEASE)).await;
     let mut alice = LineClient::connect(doomed.addr).await;
     let tags = alice.login_tagged("alice").await;
     let token = tags.session.expect("a session");
@@ -526,7 +526,7 @@ async fn a_dead_server_s_held_seat_is_given_up_after_the_window() {
     let mut doomed = ServerProcess::start(&args);
     let config = Config {
         resume_window: Some(Duration::from_secs(1)),
-        ..node_config(&redis, SHORT_LEASE)
+        ..node_config(&redis, LEASE)
     };
     let survivor = TestServer::start(config).await;
     let mut alice = LineClient::connect(doomed.addr).await;
@@ -538,4 +538,38 @@ async fn a_dead_server_s_held_seat_is_given_up_after_the_window() {
     bob.expect("-- alice has left (server lost)").await;
     bob.send("/names").await;
     bob.expect("-- online (1): bob").await;
+}
+
+/// `chatty serve` with `args`: its exit code and stderr.
+fn serve_fails(args: &[&str]) -> (Option<i32>, String) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_chatty"))
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .args(args)
+        .output()
+        .expect("run chatty serve");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    (output.status.code(), stderr)
+}
+
+#[test]
+fn cluster_flags_are_checked_and_a_missing_redis_is_a_clear_error() {
+    let (code, stderr) = serve_fails(&["--cluster", "http://127.0.0.1:6379"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("redis://HOST:PORT"), "{stderr}");
+    let (code, stderr) = serve_fails(&["--cluster-key", "room"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("--cluster"), "{stderr}");
+    let (code, stderr) = serve_fails(&["--cluster", "redis://127.0.0.1:1", "--history-file", "h"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    let (code, stderr) =
+        serve_fails(&["--cluster", "redis://127.0.0.1:1", "--cluster-lease", "0s"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("between 1s and 10m"), "{stderr}");
+    // Port 1 on loopback: nothing listens there.
+    let (code, stderr) = serve_fails(&["--cluster", "redis://127.0.0.1:1"]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("cannot reach Redis at redis://127.0.0.1:1"),
+        "{stderr}"
+    );
 }
