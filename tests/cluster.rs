@@ -338,7 +338,9 @@ async fn a_redis_restart_without_its_data_tells_members_their_history_is_lost() 
     };
     let servers = nodes(&redis, 2).await;
     let mut alice = servers[0].join("alice").await;
-    alice.send("old news").await;
+    for n in 1..=5 {
+        alice.send(&format!("old news {n}")).await;
+    }
     alice.sync().await;
     redis.restart();
     alice
@@ -349,6 +351,17 @@ async fn a_redis_restart_without_its_data_tells_members_their_history_is_lost() 
     let mut again = join_when_available(&servers[1], "alice").await;
     again.expect("-- online (1): alice").await;
     again.sync().await;
+    // The new epoch numbers from 1 again, and resumes across servers work
+    // with its seqs (nothing of the old log is held against them).
+    let mut carol = servers[0].connect().await;
+    let tags = carol.login_tagged("carol").await;
+    let (token, seq) = (tags.session.expect("session"), tags.seq.expect("seq"));
+    assert!(seq <= 3, "numbered afresh: {seq}");
+    let mut back = servers[1].greeted().await;
+    back.send(&format!("/resume {token} {seq}")).await;
+    back.expect("-- you are carol").await;
+    back.expect("-- online (2): alice, carol").await;
+    back.expect("-- resumed (0)").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -65,6 +65,15 @@ impl Moves {
         self.recent.push_back((stamp, line.clone(), to));
     }
 
+    /// Refuses the claims waiting: the log they were made in is gone.
+    pub(super) fn refuse_claims(self) {
+        for claim in self.claims.into_values() {
+            let reason = "the room restarted: join again".to_owned();
+            let outbox = claim.conn.outbox;
+            let _ = claim.reply.send(JoinReply::Refused { reason, outbox });
+        }
+    }
+
     pub(super) fn next_expiry(&self) -> Option<Instant> {
         self.holds.front().map(|(until, _)| *until)
     }

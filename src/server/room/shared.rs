@@ -4,6 +4,7 @@
 
 use super::event::{Control, Event, MemberId};
 use super::log::{LogItem, Refusal};
+use super::moves::Moves;
 use super::{JoinReply, Room, RoomState, taken};
 use crate::protocol::{ByeReason, ServerLine};
 use crate::server::history::History;
@@ -121,6 +122,9 @@ impl Room {
         self.close_all(ByeReason::Other("room restarted".into()));
         self.holds.clear();
         self.barriers.clear();
+        // What was kept for moves belongs to the old log.
+        let old = std::mem::replace(&mut self.moves, Moves::starting_at(state.applied()));
+        old.refuse_claims();
         self.state = state;
     }
 
