@@ -14,6 +14,8 @@ use super::scroll::{add, add_at, note};
 
 /// The start of the server's `!` reply to a line over its limit.
 const TOO_LONG: &str = "line too long";
+/// How a shared room refuses a line it could not order.
+const UNAVAILABLE: &str = "the room is unavailable, try again";
 
 pub(super) fn on_net(app: &mut App, event: NetEvent) -> Vec<Effect> {
     match event {
@@ -208,25 +210,42 @@ fn after_shown(app: &mut App, line: &ServerLine) {
     let ServerLine::Error(text) = line else {
         return;
     };
-    if app.link == Link::ChoosingName {
+    let unavailable = text == UNAVAILABLE;
+    if app.link == Link::ChoosingName && unavailable {
+        // Not a verdict on the name: the room could not take anyone now.
+        if app.input.is_empty() {
+            let name = app.name.clone();
+            app.input.set(&name);
+        }
+        note(
+            app,
+            "the room could not take your name just now; press Enter to try again",
+        );
+    } else if app.link == Link::ChoosingName {
         note(app, "type another name and press Enter");
     } else if text.starts_with(TOO_LONG) {
-        give_back_too_long(app);
+        give_back(
+            app,
+            "that line is over the server's limit; it is back in the input line",
+        );
+    } else if unavailable {
+        give_back(
+            app,
+            "that line was not sent; it is back in the input line: press Enter to send it again",
+        );
     }
 }
 
-/// The server refused the last line as too long: it goes back into an
-/// empty input line to be shortened, instead of vanishing.
-fn give_back_too_long(app: &mut App) {
+/// The server refused the last line (too long, or a shared room that
+/// could not order it): it goes back into an empty input line, to be
+/// shortened or sent again, instead of vanishing.
+fn give_back(app: &mut App, why: &str) {
     let Some(line) = app.last_sent.take() else {
         return;
     };
     if app.input.is_empty() {
         app.input.set(&line);
-        note(
-            app,
-            "that line is over the server's limit; it is back in the input line",
-        );
+        note(app, why);
     }
 }
 

@@ -260,3 +260,27 @@ fn a_line_over_the_servers_limit_comes_back_to_the_input() {
     assert_eq!(app.input.text(), long);
     assert!(last_text(&app).contains("over the server's limit"));
 }
+
+#[test]
+fn a_line_the_room_could_not_order_comes_back_to_the_input() {
+    let mut app = joined();
+    typed(&mut app, "important words");
+    update(&mut app, key(KeyCode::Enter));
+    update(&mut app, line("! the room is unavailable, try again"));
+    assert_eq!(app.input.text(), "important words");
+    assert!(last_text(&app).contains("not sent"), "{}", last_text(&app));
+}
+
+#[test]
+fn a_name_the_room_could_not_take_yet_is_offered_again() {
+    let mut app = joined();
+    app.link = Link::Joining;
+    update(&mut app, line("! the room is unavailable, try again"));
+    assert_eq!(app.link, Link::ChoosingName);
+    assert_eq!(app.input.text(), app.name);
+    assert!(
+        last_text(&app).contains("press Enter"),
+        "{}",
+        last_text(&app)
+    );
+}
