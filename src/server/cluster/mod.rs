@@ -75,7 +75,7 @@ pub async fn join(
     fenced: CancellationToken,
     tracker: &TaskTracker,
 ) -> anyhow::Result<Node> {
-    let client = redis::Client::open(config.url.as_str())
+    let client = client(&config.url)
         .with_context(|| format!("--cluster {}: not a Redis address", config.url))?;
     let mut conn = connect(&client, Some(Duration::from_secs(5)))
         .await
@@ -119,6 +119,18 @@ pub async fn join(
         log,
         items,
     })
+}
+
+/// A client whose connections send each request at once (no Nagle delay:
+/// a line waits for Redis twice, to be ordered and to be read back) and
+/// give up on a peer that stopped acknowledging.
+fn client(url: &str) -> redis::RedisResult<redis::Client> {
+    use redis::IntoConnectionInfo as _;
+    let tcp = redis::io::tcp::TcpSettings::default()
+        .set_nodelay(true)
+        .set_user_timeout(Duration::from_secs(10));
+    let info = url.into_connection_info()?.set_tcp_settings(tcp);
+    redis::Client::open(info)
 }
 
 /// A connection whose requests fail after `timeout` (`None`: never).
