@@ -85,6 +85,16 @@ async fn three_hundred_clients_on_three_servers_see_one_order() {
     }
     // Everyone is in once the last arrival reached the first client.
     clients[0].read_until("-- c299 has arrived").await;
+    // One tagged observer per server, to compare the numbering too.
+    let mut observers = Vec::new();
+    for (i, server) in servers.iter().enumerate() {
+        let mut observer = server.connect().await;
+        observer.login_tagged(&format!("seer{i}")).await;
+        observers.push(observer);
+    }
+    for observer in &mut observers {
+        observer.sync().await;
+    }
     let mut senders: Vec<LineClient> = clients.drain(..6).collect();
     let lines_each = 20;
     for n in 0..lines_each {
@@ -104,7 +114,34 @@ async fn three_hundred_clients_on_three_servers_see_one_order() {
         }
         orders.push(seen);
     }
+    let mut numbered = Vec::new();
+    for observer in &mut observers {
+        let mut seen = Vec::new();
+        while seen.len() < total {
+            let line = observer.next_line().await.expect("a line");
+            if line.contains(" line ") {
+                seen.push((seq_of(&line), untagged(&line)));
+            }
+        }
+        numbered.push(seen);
+    }
+    for (i, seen) in numbered.iter().enumerate() {
+        assert_eq!(
+            seen, &numbered[0],
+            "observer {i}: the same seq for the same line"
+        );
+    }
+    let first_seq = numbered[0][0].0;
+    let seqs: Vec<u64> = numbered[0].iter().map(|(seq, _)| *seq).collect();
+    let expected: Vec<u64> = (first_seq..first_seq + total as u64).collect();
+    assert_eq!(seqs, expected, "numbered without gaps");
     let first = &orders[0];
+    let texts: Vec<&String> = numbered[0].iter().map(|(_, text)| text).collect();
+    assert_eq!(
+        texts,
+        first.iter().collect::<Vec<_>>(),
+        "one order, tags or not"
+    );
     let distinct: HashSet<&String> = first.iter().collect();
     assert_eq!(distinct.len(), total, "every line once");
     for (i, order) in orders.iter().enumerate() {
@@ -214,10 +251,13 @@ async fn a_killed_server_s_members_leave_once_within_the_lease() {
     ];
     let mut doomed = ServerProcess::start(&args);
     let survivor = TestServer::start(node_config(&redis, LEASE)).await;
+    let third = TestServer::start(node_config(&redis, LEASE)).await;
     let mut alice = LineClient::connect(doomed.addr).await;
     alice.login("alice").await;
     let mut bob = survivor.join("bob").await;
     alice.expect("-- bob has arrived").await;
+    let mut carol = third.join("carol").await;
+    bob.expect("-- carol has arrived").await;
     doomed.child.kill().expect("kill -9");
     doomed.child.wait().expect("reaped");
     let started = std::time::Instant::now();
@@ -227,10 +267,8 @@ async fn a_killed_server_s_members_leave_once_within_the_lease() {
         "{:?}",
         started.elapsed()
     );
-    // Exactly once, though every server may notice.
-    let third = TestServer::start(node_config(&redis, LEASE)).await;
-    let mut carol = third.join("carol").await;
-    bob.expect("-- carol has arrived").await;
+    // Exactly once, though both other servers notice and append it.
+    carol.expect("-- alice has left (server lost)").await;
     carol.send("/names").await;
     carol.expect("-- online (2): bob, carol").await;
     let seen = bob.sync().await;
@@ -351,17 +389,32 @@ async fn a_redis_restart_without_its_data_tells_members_their_history_is_lost() 
     let mut again = join_when_available(&servers[1], "alice").await;
     again.expect("-- online (1): alice").await;
     again.sync().await;
+    // A server started now is a node of its own (numbers are not a
+    // counter Redis lost), and the room works across all three.
+    let late = TestServer::start(node_config(&redis, LEASE)).await;
+    let mut dave = join_when_available(&late, "dave").await;
+    dave.expect("-- online (2): alice, dave").await;
+    again.expect("-- dave has arrived").await;
+    again.send("hello dave").await;
+    dave.expect("alice: hello dave").await;
+    dave.send("/quit").await;
+    let between = again.read_until("-- dave has left (quit)").await;
+    assert_eq!(between, ["alice: hello dave"]);
     // The new epoch numbers from 1 again, and resumes across servers work
     // with its seqs (nothing of the old log is held against them).
     let mut carol = servers[0].connect().await;
     let tags = carol.login_tagged("carol").await;
     let (token, seq) = (tags.session.expect("session"), tags.seq.expect("seq"));
-    assert!(seq <= 3, "numbered afresh: {seq}");
+    assert_eq!(
+        seq, 5,
+        "numbered afresh: alice, dave, hello, his leave, carol"
+    );
     let mut back = servers[1].greeted().await;
     back.send(&format!("/resume {token} {seq}")).await;
     back.expect("-- you are carol").await;
     back.expect("-- online (2): alice, carol").await;
     back.expect("-- resumed (0)").await;
+    drop(late);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

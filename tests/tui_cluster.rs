@@ -92,6 +92,9 @@ async fn a_client_whose_server_dies_resumes_on_another_server() {
     doomed.child.kill().expect("kill -9");
     doomed.child.wait().expect("reaped");
     bob.send("while she moves").await;
+    // From here on, bob must see no leave and no arrival of alice's.
+    let watched = bob.read_until("bob: while she moves").await;
+    assert!(watched.is_empty(), "{watched:?}");
     let screen = tmux
         .wait_for("the missed line after the resume", |s| {
             s.contains("while she moves")
@@ -99,7 +102,8 @@ async fn a_client_whose_server_dies_resumes_on_another_server() {
         .await;
     assert!(screen.contains("back in the room"), "{screen}");
     tmux.type_line("from the second server");
-    bob.read_until("alice: from the second server").await;
+    let watched = bob.read_until("alice: from the second server").await;
+    assert!(watched.is_empty(), "nobody noticed the move: {watched:?}");
     bob.send("welcome over").await;
     let screen = tmux
         .wait_for("a live line", |s| s.contains("welcome over"))

@@ -1,8 +1,13 @@
 -- Orders one batch of a server's events in the room's stream, atomically.
--- KEYS: fence, result, seq, log, names, members
--- ARGV: batch number, item count, then per item: op, member, arg, payload
+-- KEYS: fence, result, seq, log, names, members, epoch
+-- ARGV: batch number, item count, epoch, then per item: op, member, arg,
+-- payload
 -- A batch runs at most once: the fence holds the node's last batch number,
--- and a batch at or below it (already run, or given up) does nothing.
+-- and a batch at or below it (already run, or given up) does nothing. A
+-- batch for another epoch (Redis lost the room meanwhile) does nothing.
+if redis.call('GET', KEYS[7]) ~= ARGV[3] then
+  return 'epoch'
+end
 local fence = tonumber(redis.call('GET', KEYS[1]) or '0')
 if fence >= tonumber(ARGV[1]) then
   return false
@@ -12,8 +17,9 @@ local t = redis.call('TIME')
 local ms = string.format('%.0f', t[1] * 1000 + math.floor(t[2] / 1000))
 local out = {}
 for i = 0, tonumber(ARGV[2]) - 1 do
-  local op, member, arg, payload = ARGV[3 + 4 * i], ARGV[4 + 4 * i], ARGV[5 + 4 * i], ARGV[6 + 4 * i]
-  -- 1: ordered; 0: the name is taken; -1: the member is not in the room
+  local op, member, arg, payload = ARGV[4 + 4 * i], ARGV[5 + 4 * i], ARGV[6 + 4 * i], ARGV[7 + 4 * i]
+  -- 1: ordered; 0: the name is taken; -1: the member is not in the room;
+  -- -2: the member it writes to is not
   local ok = 1
   if op == 'j' then
     if redis.call('HEXISTS', KEYS[6], member) == 1 then
@@ -47,7 +53,7 @@ for i = 0, tonumber(ARGV[2]) - 1 do
     if redis.call('HEXISTS', KEYS[6], member) == 0 then
       ok = -1
     elseif arg ~= '' and redis.call('HEXISTS', KEYS[6], arg) == 0 then
-      ok = -1
+      ok = -2
     end
   end
   if op == 'x' then

@@ -19,8 +19,6 @@ pub struct Keys {
     pub names: String,
     /// Member id -> its name's skeleton: who is in the room.
     pub members: String,
-    /// Counts nodes, to number each new one.
-    pub nodes_counter: String,
     /// The nodes that have (or had) members.
     pub nodes: String,
     /// The room's state at a seq (fields `seq`, `state`), so the stream
@@ -38,7 +36,6 @@ impl Keys {
             epoch: key("epoch"),
             names: key("names"),
             members: key("members"),
-            nodes_counter: key("node-count"),
             nodes: key("nodes"),
             snapshot: key("snapshot"),
         }

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use anyhow::Context as _;
 use redis::aio::MultiplexedConnection;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -16,6 +17,35 @@ use crate::server::room::log::LogItem;
 
 /// Checks of a dead node after which it is forgotten.
 const FORGET_AFTER: u32 = 40;
+
+/// Takes a node number nobody holds: a random one whose lease key did not
+/// exist (a counter would start again if Redis lost its data, and two
+/// live servers would share a number).
+pub async fn claim(
+    conn: &mut MultiplexedConnection,
+    keys: &Keys,
+    lease: Duration,
+) -> anyhow::Result<u64> {
+    for _ in 0..16 {
+        let node = u64::from(fastrand::u32(1..));
+        let claimed: Option<String> = redis::cmd("SET")
+            .arg(keys.lease(node))
+            .arg(1)
+            .arg("PX")
+            .arg(lease.as_millis() as u64)
+            .arg("NX")
+            .query_async(conn)
+            .await
+            .context("Redis refused this node's lease")?;
+        if claimed.is_some() {
+            renew(conn, keys, node, lease)
+                .await
+                .context("Redis refused this node's lease")?;
+            return Ok(node);
+        }
+    }
+    anyhow::bail!("could not find a free node number in Redis")
+}
 
 /// Renews `node`'s lease for `lease` and lists the node.
 pub async fn renew(
@@ -86,11 +116,17 @@ impl Keeper {
                 return;
             }
             if conn.is_none() {
-                conn = connect(&self.client, Some(every)).await.ok();
+                let connecting = connect(&self.client, Some(every));
+                conn = tokio::time::timeout(every, connecting)
+                    .await
+                    .ok()
+                    .and_then(Result::ok);
             }
             let Some(link) = conn.as_mut() else { continue };
+            // The lease runs from when the renewal was sent, not answered.
+            let sent = Instant::now();
             match renew(link, &self.keys, self.node, self.lease).await {
-                Ok(()) => renewed = Instant::now(),
+                Ok(()) => renewed = sent,
                 Err(err) => {
                     tracing::warn!(node = self.node, %err, "could not renew this node's lease");
                     conn = None;
@@ -122,7 +158,8 @@ impl Keeper {
             let checks = self.missing.entry(node).or_insert(0);
             *checks += 1;
             if *checks >= 2 {
-                let _ = self.items.send(vec![LogItem::NodeLost { node }]).await;
+                // Reported again at the next check if the room is busy.
+                let _ = self.items.try_send(vec![LogItem::NodeLost { node }]);
             }
             if *checks >= FORGET_AFTER {
                 self.missing.remove(&node);

@@ -81,25 +81,24 @@ pub async fn join(
         .await
         .with_context(|| format!("cannot reach Redis at {}", config.url))?;
     let keys = Arc::new(Keys::new(&config.prefix));
-    let number: u64 = redis::cmd("INCR")
-        .arg(&keys.nodes_counter)
-        .query_async(&mut conn)
-        .await
-        .context("Redis refused to number this node")?;
+    let number = lease::claim(&mut conn, &keys, config.lease).await?;
     let epoch = keys.epoch(&mut conn).await?;
     let snapshot = keys.snapshot(&mut conn, &epoch).await?;
     let after = snapshot.as_ref().map_or(0, |s| s.applied);
-    lease::renew(&mut conn, &keys, number, config.lease)
-        .await
-        .context("Redis refused this node's lease")?;
     tracing::info!(node = number, %epoch, url = %config.url, prefix = %config.prefix, "joined the cluster");
     let (items_tx, items) = mpsc::channel(ITEM_BATCHES);
     let (log, jobs) = ClusterLog::new(config.snapshot_every);
-    let (to_room, every) = (items_tx.clone(), config.snapshot_every);
-    let writing = writer::Writer::new(client.clone(), keys.clone(), number, jobs, to_room, every);
-    tracker.spawn(writing.run(stop.clone()));
+    let (epoch_tx, epoch_rx) = tokio::sync::watch::channel(epoch.clone());
+    let engine = writer::Engine {
+        keep_before: config.snapshot_every,
+        epoch: epoch_rx,
+        stop: stop.clone(),
+    };
+    let to_room = items_tx.clone();
+    let writing = writer::Writer::new(client.clone(), keys.clone(), number, jobs, to_room, engine);
+    tracker.spawn(writing.run());
     let start = reader::Start {
-        epoch: epoch.clone(),
+        epoch: epoch_tx,
         after,
     };
     let reading = reader::Reader::new(

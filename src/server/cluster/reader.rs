@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use redis::Value;
 use redis::aio::MultiplexedConnection;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
 use super::{Keys, connect};
@@ -29,7 +29,8 @@ static EPOCH: std::sync::LazyLock<redis::Script> =
 
 /// Where a reader starts: the epoch, and the seq it has (a snapshot's).
 pub struct Start {
-    pub epoch: String,
+    /// The epoch, shared with the writer (which orders only in it).
+    pub epoch: watch::Sender<String>,
     pub after: Seq,
 }
 
@@ -38,6 +39,7 @@ pub struct Reader {
     keys: Arc<Keys>,
     node: u64,
     epoch: String,
+    shared_epoch: watch::Sender<String>,
     /// The id of the last entry handed over: its seq, and its place
     /// among the control entries after it (0: the numbered entry).
     last: Seq,
@@ -57,7 +59,8 @@ impl Reader {
             client,
             keys,
             node,
-            epoch: start.epoch,
+            epoch: start.epoch.borrow().to_owned(),
+            shared_epoch: start.epoch.clone(),
             last: start.after,
             last_sub: 0,
             items,
@@ -183,6 +186,7 @@ impl Reader {
         tracing::warn!(node = self.node, old = %self.epoch, new = %epoch, last = self.last, head,
             "Redis lost the room's log: new epoch");
         self.epoch = epoch.clone();
+        self.shared_epoch.send_replace(epoch.clone());
         (self.last, self.last_sub) = (0, 0);
         self.items
             .send(vec![LogItem::NewEpoch { epoch }])

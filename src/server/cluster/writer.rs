@@ -16,7 +16,7 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use redis::aio::MultiplexedConnection;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
 use super::log::{Append, Job, Jobs};
@@ -44,6 +44,14 @@ static RESOLVE: std::sync::LazyLock<redis::Script> =
 static SNAPSHOT: std::sync::LazyLock<redis::Script> =
     std::sync::LazyLock::new(|| redis::Script::new(include_str!("snapshot.lua")));
 
+/// What the writer shares with the rest of the node.
+pub struct Engine {
+    /// Entries the stream keeps before the newest snapshot.
+    pub keep_before: u64,
+    pub epoch: watch::Receiver<String>,
+    pub stop: CancellationToken,
+}
+
 /// The writer task's state.
 pub struct Writer {
     client: redis::Client,
@@ -64,6 +72,10 @@ pub struct Writer {
     resending: bool,
     /// Entries the stream keeps before the newest snapshot.
     keep_before: u64,
+    /// The room's epoch, as the reader last saw it.
+    epoch: watch::Receiver<String>,
+    /// Cancelled when the room is gone.
+    stop: CancellationToken,
 }
 
 /// What a batch came to.
@@ -83,7 +95,7 @@ impl Writer {
         node: u64,
         jobs: Jobs,
         items: mpsc::Sender<Vec<LogItem>>,
-        keep_before: u64,
+        engine: Engine,
     ) -> Writer {
         Writer {
             client,
@@ -97,11 +109,14 @@ impl Writer {
             unsettled: None,
             sent_at: Instant::now(),
             resending: false,
-            keep_before,
+            keep_before: engine.keep_before,
+            epoch: engine.epoch,
+            stop: engine.stop,
         }
     }
 
-    pub async fn run(mut self, stop: CancellationToken) {
+    pub async fn run(mut self) {
+        let stop = self.stop.clone();
         self.serve(&stop).await;
         self.flush().await;
     }
@@ -152,7 +167,8 @@ impl Writer {
 
     /// The jobs that waited, then whatever is queued, up to `BATCH`.
     async fn gather(&mut self) -> Option<Vec<Job>> {
-        let mut batch: Vec<Job> = self.waiting.drain(..).collect();
+        let waiting = self.waiting.len().min(BATCH);
+        let mut batch: Vec<Job> = self.waiting.drain(..waiting).collect();
         if batch.is_empty() {
             batch.push(self.jobs.receiver.recv().await?);
             self.jobs.queued.fetch_sub(1, Ordering::Relaxed);
@@ -212,9 +228,11 @@ impl Writer {
         let kept = SNAPSHOT
             .key(&self.keys.snapshot)
             .key(&self.keys.log)
+            .key(&self.keys.epoch)
             .arg(snapshot.applied)
             .arg(state)
             .arg(self.keep_before)
+            .arg(&snapshot.epoch)
             .invoke_async::<i64>(&mut conn)
             .await;
         match kept {
@@ -241,7 +259,9 @@ impl Writer {
         let mut stalled = false;
         let answer = loop {
             tokio::select! {
-                answer = &mut call => break answer,
+                answer = &mut call => break Some(answer),
+                // Stopping: the batch is settled by the last flush.
+                () = self.stop.cancelled() => break None,
                 () = &mut stall, if !stalled => {
                     stalled = true;
                     tracing::warn!(node = self.node, "Redis is not answering: refusing new lines");
@@ -253,19 +273,29 @@ impl Writer {
             tracing::info!(node = self.node, "Redis answers again");
         }
         let outcome = match answer {
-            Ok(Some(result)) => Outcome::Ran(result),
-            Ok(None) => Outcome::NotRun,
-            Err(err) if outcome_unknown(&err) => {
+            None => Outcome::Unknown,
+            Some(Ok(Some(result))) if result == "epoch" => {
+                tracing::warn!(node = self.node, "a batch for an epoch Redis no longer has");
+                Outcome::NotRun
+            }
+            Some(Ok(Some(result))) => Outcome::Ran(result),
+            Some(Ok(None)) => Outcome::NotRun,
+            Some(Err(err)) if outcome_unknown(&err) => {
                 tracing::warn!(node = self.node, %err, "lost Redis's answer to a batch");
                 self.conn = None;
                 Outcome::Unknown
             }
-            Err(err) => {
+            Some(Err(err)) => {
                 tracing::warn!(node = self.node, %err, "Redis refused a batch");
                 Outcome::NotRun
             }
         };
+        let retry = matches!(outcome, Outcome::NotRun);
         self.unanswered(batch, outcome).await;
+        if retry && !self.waiting.is_empty() {
+            // What must land waits a little before it is tried again.
+            tokio::time::sleep(RETRY).await;
+        }
     }
 
     fn invocation(&self, batch: &[Job]) -> redis::ScriptInvocation<'static> {
@@ -276,9 +306,11 @@ impl Writer {
             .key(&keys.seq)
             .key(&keys.log)
             .key(&keys.names)
-            .key(&keys.members);
+            .key(&keys.members)
+            .key(&keys.epoch);
         let appends: Vec<&Append> = batch.iter().filter_map(as_append).collect();
-        call.arg(self.batch).arg(appends.len());
+        let epoch = self.epoch.borrow().clone();
+        call.arg(self.batch).arg(appends.len()).arg(epoch);
         for append in appends {
             let payload = append.entry.payload();
             call.arg(append.op)

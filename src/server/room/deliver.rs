@@ -100,7 +100,8 @@ impl Room {
     fn welcome(&mut self, member: MemberId, stamp: Stamp) {
         let members = self.seats.len();
         let Some(seat) = self.seats.get_mut(&member) else {
-            return; // a member of another server
+            // A member of another server, or one of ours whose seat is gone.
+            return self.orphaned(member);
         };
         let Some(conn) = &seat.conn else { return };
         if let Some(reply) = seat.reply.take() {

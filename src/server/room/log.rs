@@ -67,8 +67,10 @@ pub enum LogItem {
 pub enum Refusal {
     /// The name is held, by a member of another server.
     Taken,
-    /// The member (or the one it writes to) is no longer in the room.
+    /// The member is no longer in the room.
     Absent,
+    /// The member a private line is for is no longer in the room.
+    Recipient,
     /// The engine could not be reached: nothing was ordered.
     Unavailable,
 }

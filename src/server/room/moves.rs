@@ -6,7 +6,7 @@
 //! server for the resume window.
 
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use tokio::sync::oneshot;
@@ -121,9 +121,6 @@ impl Room {
         }
         let refusal = match seq {
             None => Some("that session is on another server: send /resume TOKEN SEQ".into()),
-            Some(seq) if seq > self.state.applied() => {
-                Some(format!("the room never reached seq {seq}"))
-            }
             Some(seq) if seq < self.moves.floor => {
                 Some("too far behind to resume on this server".to_owned())
             }
@@ -214,6 +211,16 @@ impl Room {
             tags,
             reply,
         } = claim;
+        // Checked only now: the old server may have been a little ahead
+        // of this one, and the claim comes after all it had sent.
+        if since > self.state.applied() {
+            let reason = format!("the room never reached seq {since}");
+            let _ = reply.send(JoinReply::Refused {
+                reason,
+                outbox: conn.outbox,
+            });
+            return self.depart(member, Some("connection lost".into()), None);
+        }
         let (lines, bytes) = (self.settings.queue_lines, self.settings.queue_bytes);
         let mut backlog = Backlog::new(lines, bytes);
         self.moves.missed(member, since, &mut backlog);
@@ -257,7 +264,10 @@ impl Room {
                 Some(window) if resumable => {
                     if self.moves.held.insert(member) {
                         tracing::info!(id = member, node, "seat held: its server was lost");
-                        self.moves.holds.push_back((now + window, member));
+                        // A window too long to add to a clock reading: a year.
+                        let until = now.checked_add(window);
+                        let until = until.unwrap_or(now + Duration::from_secs(365 * 24 * 3600));
+                        self.moves.holds.push_back((until, member));
                     }
                 }
                 _ => self.log.append(Event::Left {

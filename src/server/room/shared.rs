@@ -71,12 +71,14 @@ impl Room {
                 | Event::Back { member },
                 Refusal::Unavailable,
             ) => self.reply(member, ServerLine::unavailable()),
-            (Event::Private { from, to, .. }, Refusal::Absent | Refusal::Taken) => {
-                if self.state.name(to).is_none() {
-                    let line = ServerLine::error("they have left the room, not sent");
-                    self.reply(from, line);
-                }
+            (Event::Private { from, to, .. }, Refusal::Recipient) => {
+                let line = match self.state.name(to) {
+                    Some(name) => format!("{name} has left the room, not sent"),
+                    None => "they have left the room, not sent".to_owned(),
+                };
+                self.reply(from, ServerLine::error(line));
             }
+            (Event::Private { .. }, Refusal::Absent | Refusal::Taken) => {}
             (
                 Event::Renamed { .. }
                 | Event::Said { .. }
@@ -91,6 +93,9 @@ impl Room {
                 | Event::Unmuted { .. },
                 _,
             ) => {}
+            (Event::Joined { member, name }, Refusal::Recipient) => {
+                self.join_failed(member, |outbox| JoinReply::Taken { name, outbox });
+            }
         }
     }
 
@@ -126,6 +131,22 @@ impl Room {
         let old = std::mem::replace(&mut self.moves, Moves::starting_at(state.applied()));
         old.refuse_claims();
         self.state = state;
+        // Members of this server the new state has (joins the old one
+        // had not applied yet) have no seat any more: they leave.
+        self.leave_shared_room(&ByeReason::Other("room restarted".into()));
+    }
+
+    /// A member of this server the fold has but no seat here (its seat
+    /// went with a restart of the room): it leaves, or would hold its
+    /// name for good.
+    pub(super) fn orphaned(&mut self, member: MemberId) {
+        if self.engine.is_some() && self.state.sessions().home(member) == self.node {
+            self.log.append(Event::Left {
+                member,
+                reason: Some("connection lost".to_owned()),
+                bye: None,
+            });
+        }
     }
 
     /// Member ids of this room start at `node`'s first id.

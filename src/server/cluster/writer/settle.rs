@@ -64,6 +64,7 @@ impl Writer {
                         Some(_) if append.op == "x" => continue,
                         Some(seq) if seq > 0 => continue,
                         Some(0) => Refusal::Taken,
+                        Some(-2) => Refusal::Recipient,
                         _ => Refusal::Absent,
                     };
                     items.push(append.entry.refused(why));
