@@ -96,6 +96,12 @@ impl Backlog {
         before - self.kept_bytes
     }
 
+    /// Counts a line of the member's whose text is gone as dropped (it
+    /// must be older than every line kept or counted yet).
+    pub fn lost(&mut self, seq: Seq) {
+        self.drop_seq(seq);
+    }
+
     fn drop_oldest(&mut self) {
         if let Some(old) = self.kept.pop_front() {
             self.kept_bytes -= held(&old.line);

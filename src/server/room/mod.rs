@@ -187,7 +187,7 @@ impl Room {
 
     /// A room on any log, its state already at the log's position.
     pub fn with_log(state: RoomState, log: Box<dyn Log>, settings: Settings) -> Room {
-        let applied = state.applied();
+        let (applied, queue_lines) = (state.applied(), settings.queue_lines);
         Room {
             state,
             log,
@@ -203,7 +203,7 @@ impl Room {
             moderation: moderate::Desk::default(),
             node: 0,
             engine: None,
-            moves: moves::Moves::starting_at(applied),
+            moves: moves::Moves::starting_at(applied, queue_lines),
         }
     }
 

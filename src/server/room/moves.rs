@@ -21,8 +21,12 @@ use super::token::Token;
 use super::{JoinReply, Room};
 use crate::protocol::{ByeReason, Seq, ServerLine, Stamp};
 
-/// Room lines kept for members resuming from another server.
-const RECENT_LINES: usize = 4096;
+/// Room lines whose seq and audience are kept for members resuming from
+/// another server (so that what they lost is counted exactly).
+const RECENT_LINES: usize = 65_536;
+/// Of those, the newest whose text is kept too (at least a queue's worth:
+/// a resume sends no more than fits a queue, and counts the rest).
+const RECENT_TEXT: usize = 4096;
 
 /// A resume waiting for its claim to come back through the log.
 #[derive(Debug)]
@@ -38,8 +42,11 @@ struct Claim {
 #[derive(Debug, Default)]
 pub(super) struct Moves {
     claims: HashMap<String, Claim>,
-    /// The room's last lines: seq and time, wire text, who got them.
-    recent: VecDeque<(Stamp, Bytes, Audience)>,
+    /// The room's last lines: seq and time, wire text (the newest only),
+    /// who got them.
+    recent: VecDeque<(Stamp, Option<Bytes>, Audience)>,
+    /// How many of the newest lines keep their text.
+    text_lines: usize,
     /// Lines at or below this seq are no longer kept in `recent`.
     floor: Seq,
     /// Seats of dead servers' members, held until a deadline.
@@ -48,21 +55,27 @@ pub(super) struct Moves {
 }
 
 impl Moves {
-    pub(super) fn starting_at(floor: Seq) -> Moves {
+    /// Moves from a log at `floor`, for members whose queues hold at most
+    /// `queue_lines` lines.
+    pub(super) fn starting_at(floor: Seq, queue_lines: usize) -> Moves {
         Moves {
             floor,
+            text_lines: RECENT_TEXT.max(queue_lines),
             ..Moves::default()
         }
     }
 
     /// Keeps a room line for members who may resume here.
     pub(super) fn keep(&mut self, stamp: Stamp, line: &Bytes, to: Audience) {
-        if self.recent.len() == RECENT_LINES
+        if self.recent.len() == RECENT_LINES.max(self.text_lines + 1)
             && let Some((dropped, _, _)) = self.recent.pop_front()
         {
             self.floor = dropped.seq;
         }
-        self.recent.push_back((stamp, line.clone(), to));
+        self.recent.push_back((stamp, Some(line.clone()), to));
+        if let Some(older) = self.recent.len().checked_sub(self.text_lines + 1) {
+            self.recent[older].1 = None;
+        }
     }
 
     /// Refuses the claims waiting: the log they were made in is gone.
@@ -88,10 +101,15 @@ impl Moves {
                     Audience::Pair(one, other) => member == one || member == other,
                 }
         });
+        // A line whose text is gone is older than every one kept: it is
+        // counted among the skipped.
         for (stamp, line, _) in lines {
-            let (stamp, line) = (*stamp, line.clone());
+            let Some(line) = line.clone() else {
+                backlog.lost(stamp.seq);
+                continue;
+            };
             backlog.record(Kept {
-                stamp,
+                stamp: *stamp,
                 line,
                 ordinal: None,
             });
@@ -294,5 +312,36 @@ impl Room {
                 });
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::Timestamp;
+
+    #[test]
+    fn lines_whose_text_is_gone_are_counted_exactly_not_sent() {
+        let mut moves = Moves {
+            text_lines: 2,
+            ..Moves::default()
+        };
+        let stamp = |seq| Stamp {
+            seq,
+            time: Timestamp(0),
+        };
+        let line = |text: &str| Bytes::from(format!("{text}\n"));
+        moves.keep(stamp(1), &line("one"), Audience::All);
+        moves.keep(stamp(2), &line("two"), Audience::All);
+        moves.keep(stamp(3), &line("others"), Audience::Pair(8, 9));
+        moves.keep(stamp(4), &line("not to 7"), Audience::AllBut(7));
+        moves.keep(stamp(5), &line("five"), Audience::All);
+        moves.keep(stamp(6), &line("to 7"), Audience::Pair(7, 8));
+        let mut backlog = Backlog::new(10, 10_000);
+        moves.missed(7, 1, &mut backlog);
+        let missed = backlog.after(1);
+        assert_eq!(missed.lost, 1, "seq 2: its text is gone");
+        let kept: Vec<&Bytes> = missed.kept.iter().map(|k| &k.line).collect();
+        assert_eq!(kept, [&line("five"), &line("to 7")]);
     }
 }

@@ -128,7 +128,8 @@ impl Room {
         self.holds.clear();
         self.barriers.clear();
         // What was kept for moves belongs to the old log.
-        let old = std::mem::replace(&mut self.moves, Moves::starting_at(state.applied()));
+        let fresh = Moves::starting_at(state.applied(), self.settings.queue_lines);
+        let old = std::mem::replace(&mut self.moves, fresh);
         old.refuse_claims();
         self.state = state;
         // Members of this server the new state has (joins the old one
