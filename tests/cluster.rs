@@ -639,3 +639,46 @@ fn cluster_flags_are_checked_and_a_missing_redis_is_a_clear_error() {
         "{stderr}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_that_ran_but_whose_answer_was_lost_is_delivered_once() {
+    logs();
+    let Some(redis) = Redis::start(Persistence::None) else {
+        return;
+    };
+    // Alice's server reaches Redis through a relay that can cut its
+    // links, leaving Redis's side open: what Redis read still runs.
+    let relay = support::proxy::Relay::start(redis.addr).await;
+    let mut through = node_config(&redis, LEASE);
+    if let Some(cluster) = &mut through.cluster {
+        cluster.url = format!("redis://{}", relay.addr);
+    }
+    let first = TestServer::start(through).await;
+    let second = TestServer::start(node_config(&redis, LEASE)).await;
+    let mut alice = first.join("alice").await;
+    let mut bob = second.join("bob").await;
+    alice.expect("-- bob has arrived").await;
+    redis.freeze();
+    alice.send("in flight").await;
+    // Time for the batch to reach Redis's socket (if it did not, it is
+    // settled as never run: the checks below hold either way).
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    relay.cut().await;
+    redis.thaw();
+    let answer = alice.next_line().await.expect("an answer");
+    let ran = match answer.as_str() {
+        "alice: in flight" => true,
+        "! the room is unavailable, try again" => false,
+        other => panic!("unexpected {other:?}"),
+    };
+    alice.send("after").await;
+    let rest = alice.read_until("alice: after").await;
+    assert!(rest.is_empty(), "one answer only: {rest:?}");
+    let seen = talk(&bob.read_until("alice: after").await);
+    let expected: Vec<String> = if ran {
+        vec!["alice: in flight".into()]
+    } else {
+        Vec::new()
+    };
+    assert_eq!(seen, expected, "bob sees it exactly when alice does");
+}

@@ -27,8 +27,14 @@ impl Writer {
                 }
                 self.resending = true;
             }
-            Ok(result) if result == "cancelled" => self.unanswered(batch, Outcome::NotRun).await,
-            Ok(result) => self.unanswered(batch, Outcome::Ran(result)).await,
+            Ok(result) if result == "cancelled" => {
+                tracing::info!(node = self.node, "a batch whose answer was lost never ran");
+                self.unanswered(batch, Outcome::NotRun).await;
+            }
+            Ok(result) => {
+                tracing::info!(node = self.node, "a batch whose answer was lost had run");
+                self.unanswered(batch, Outcome::Ran(result)).await;
+            }
             Err(err) => {
                 tracing::debug!(node = self.node, %err, "cannot settle a batch yet");
                 self.conn = None;
