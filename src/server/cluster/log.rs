@@ -102,7 +102,7 @@ impl Append {
     pub fn control(control: Control) -> Append {
         let (member, must_land) = match &control {
             Control::Session { member, .. } => (*member, true),
-            Control::Moved { member, .. } => (*member, false),
+            Control::Moved { .. } => (0, false),
         };
         Append {
             entry: Appended::Control(control),

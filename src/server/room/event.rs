@@ -95,13 +95,11 @@ pub enum Control {
     /// The member's token is now the one with this digest.
     Session { member: MemberId, digest: String },
     /// A resume on server `to` with the token of digest `claimed`: the
-    /// first such claim in the log's order takes the seat (the token is
-    /// used up; the new server gives the member a new one).
-    Moved {
-        member: MemberId,
-        to: u64,
-        claimed: String,
-    },
+    /// first such claim in the log's order takes the seat of the member
+    /// the token is then for (the token is used up; the new server gives
+    /// the member a new one). The member is found when the claim is
+    /// applied, so a server may claim a token it has not read yet.
+    Moved { to: u64, claimed: String },
 }
 
 /// Why an operator removed a member, with the reason it gave.

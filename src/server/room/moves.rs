@@ -31,7 +31,6 @@ const RECENT_TEXT: usize = 4096;
 /// A resume waiting for its claim to come back through the log.
 #[derive(Debug)]
 struct Claim {
-    member: MemberId,
     since: Seq,
     conn: Conn,
     tags: bool,
@@ -128,13 +127,12 @@ impl Room {
         tags: bool,
         reply: oneshot::Sender<JoinReply>,
     ) -> Option<(Conn, oneshot::Sender<JoinReply>)> {
-        let digest = Token::parse(token).map(|token| token.digest());
-        let sessions = self.state.sessions();
-        let member = digest.as_ref().and_then(|digest| sessions.member(digest));
-        let (Some(digest), Some(member)) = (digest, member) else {
+        let Some(digest) = Token::parse(token).map(|token| token.digest()) else {
             return Some((conn, reply));
         };
-        if self.engine.is_none() || sessions.home(member) == self.node {
+        let sessions = self.state.sessions();
+        let here = sessions.member(&digest).map(|m| sessions.home(m)) == Some(self.node);
+        if self.engine.is_none() || here {
             return Some((conn, reply));
         }
         let refusal = match seq {
@@ -151,7 +149,6 @@ impl Room {
         }
         let since = seq.unwrap_or_default();
         let claim = Claim {
-            member,
             since,
             conn,
             tags,
@@ -160,7 +157,6 @@ impl Room {
         self.moves.claims.insert(digest.clone(), claim);
         let to = self.node;
         self.log.control(Control::Moved {
-            member,
             to,
             claimed: digest,
         });
@@ -217,13 +213,12 @@ impl Room {
             // Claimed here before a restart: nobody is waiting for it.
             return self.depart(member, Some("connection lost".into()), None);
         };
-        self.seat_claim(claim);
+        self.seat_claim(member, claim);
     }
 
     /// Seats a member that moved here, as a resume does.
-    fn seat_claim(&mut self, claim: Claim) {
+    fn seat_claim(&mut self, member: MemberId, claim: Claim) {
         let Claim {
-            member,
             since,
             mut conn,
             tags,

@@ -56,26 +56,22 @@ impl Sessions {
         self.digests.contains_key(&member)
     }
 
-    /// `present`: whether the member is in the room.
-    pub fn apply(&mut self, control: Control, present: bool) -> Applied {
+    /// `present`: whether a member is in the room.
+    pub fn apply(&mut self, control: Control, present: impl Fn(MemberId) -> bool) -> Applied {
         match control {
             Control::Session { member, digest } => {
-                if present {
+                if present(member) {
                     self.forget_token(member);
                     self.tokens.insert(digest.clone(), member);
                     self.digests.insert(member, digest);
                 }
                 Applied::Noted
             }
-            Control::Moved {
-                member,
-                to,
-                claimed,
-            } => {
-                let valid = present && self.tokens.get(&claimed) == Some(&member);
-                if !valid {
+            Control::Moved { to, claimed } => {
+                let member = self.tokens.get(&claimed).copied();
+                let Some(member) = member.filter(|member| present(*member)) else {
                     return Applied::ClaimLost { to, claimed };
-                }
+                };
                 self.forget_token(member);
                 let from = self.home(member);
                 self.homes.insert(member, to);
@@ -111,24 +107,26 @@ mod tests {
         Control::Session { member, digest }
     }
 
-    fn moved(member: MemberId, to: u64, claimed: &str) -> Control {
+    fn moved(to: u64, claimed: &str) -> Control {
         let claimed = claimed.to_owned();
-        Control::Moved {
-            member,
-            to,
-            claimed,
-        }
+        Control::Moved { to, claimed }
     }
 
     #[test]
     fn the_first_claim_of_a_token_moves_the_member_and_uses_the_token_up() {
         let member = (1 << 32) | 5;
         let mut sessions = Sessions::default();
-        assert_eq!(sessions.apply(session(member, "t1"), true), Applied::Noted);
-        assert_eq!(sessions.apply(session(member, "t2"), true), Applied::Noted);
+        assert_eq!(
+            sessions.apply(session(member, "t1"), |_| true),
+            Applied::Noted
+        );
+        assert_eq!(
+            sessions.apply(session(member, "t2"), |_| true),
+            Applied::Noted
+        );
         assert_eq!(sessions.member("t1"), None, "rotated away");
         assert_eq!(sessions.home(member), 1);
-        let won = sessions.apply(moved(member, 2, "t2"), true);
+        let won = sessions.apply(moved(2, "t2"), |_| true);
         let expected = Applied::Moved {
             member,
             from: 1,
@@ -137,7 +135,7 @@ mod tests {
         };
         assert_eq!(won, expected);
         assert_eq!(sessions.home(member), 2);
-        let lost = sessions.apply(moved(member, 3, "t2"), true);
+        let lost = sessions.apply(moved(3, "t2"), |_| true);
         let claimed = "t2".to_owned();
         assert_eq!(lost, Applied::ClaimLost { to: 3, claimed });
         assert!(!sessions.resumable(member));
@@ -148,7 +146,7 @@ mod tests {
     #[test]
     fn a_member_not_in_the_room_gets_no_token() {
         let mut sessions = Sessions::default();
-        sessions.apply(session(9, "t"), false);
+        sessions.apply(session(9, "t"), |_| false);
         assert_eq!(sessions.member("t"), None);
     }
 }

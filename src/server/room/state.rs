@@ -67,11 +67,9 @@ impl RoomState {
 
     /// Applies what a shared log carries beside the events.
     pub(super) fn control(&mut self, control: Control) -> Applied {
-        let member = match &control {
-            Control::Session { member, .. } | Control::Moved { member, .. } => *member,
-        };
-        let present = self.members.contains_key(&member);
-        self.sessions.apply(control, present)
+        let members = &self.members;
+        self.sessions
+            .apply(control, |member| members.contains_key(&member))
     }
 
     pub fn sessions(&self) -> &Sessions {
