@@ -263,6 +263,26 @@ impl ServerProcess {
     /// Starts `command` (a `chatty serve` with `--addr 127.0.0.1:0`, maybe
     /// behind a shell) with info logs on a pipe, as [`Self::start_with_stderr`].
     pub fn start_command(command: &mut Command) -> (ServerProcess, BufReader<ChildStderr>) {
+        ServerProcess::start_command_within(command, DEADLINE)
+    }
+
+    /// [`Self::start`] for a server with much to do before it listens
+    /// (loading a big file in a debug build on a busy machine).
+    pub fn start_within(args: &[&str], limit: Duration) -> ServerProcess {
+        let (server, stderr) = ServerProcess::start_command_within(
+            Command::new(env!("CARGO_BIN_EXE_chatty"))
+                .args(["serve", "--addr", "127.0.0.1:0", "--linger", "100ms"])
+                .args(args),
+            limit,
+        );
+        std::thread::spawn(move || std::io::copy(&mut { stderr }, &mut std::io::sink()));
+        server
+    }
+
+    fn start_command_within(
+        command: &mut Command,
+        limit: Duration,
+    ) -> (ServerProcess, BufReader<ChildStderr>) {
         let mut child = command
             .env("RUST_LOG", "info")
             .stdin(Stdio::null())
@@ -289,7 +309,7 @@ impl ServerProcess {
             }
         });
         let addr = addr
-            .recv_timeout(DEADLINE)
+            .recv_timeout(limit)
             .expect("server reports its address");
         let stderr = reader.join().expect("stderr reader").expect("stderr open");
         (ServerProcess { child, addr }, stderr)
