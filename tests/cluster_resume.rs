@@ -121,3 +121,38 @@ async fn a_dead_server_s_held_seat_is_given_up_after_the_window() {
     bob.send("/names").await;
     bob.expect("-- online (1): bob").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn whom_a_member_ignores_moves_with_it_to_another_server() {
+    logs();
+    let Some(redis) = Redis::start(Persistence::None) else {
+        return;
+    };
+    let servers = nodes(&redis, 2).await;
+    let mut ghost = servers[0].connect().await;
+    let tags = ghost.login_tagged("alice").await;
+    let token = tags.session.expect("session");
+    let mut eve = servers[1].join("eve").await;
+    let arrival = ghost.next_line().await.expect("eve's arrival");
+    ghost.send("/ignore eve").await;
+    ghost.expect("-- ignoring eve").await;
+    ghost.sync().await;
+    eve.send("noise while she is away").await;
+    eve.send("/me waves").await;
+    eve.sync().await;
+    let mut back = servers[1].greeted().await;
+    back.send(&format!("/resume {token} {}", seq_of(&arrival)))
+        .await;
+    back.expect("-- you are alice").await;
+    back.expect("-- online (2): alice, eve").await;
+    back.expect("-- resumed (0)").await;
+    back.expect("-- end of resumed").await;
+    eve.send("more noise").await;
+    eve.sync().await;
+    back.send("/ignore").await;
+    back.expect("-- ignoring (1): eve").await;
+    back.send("/unignore eve").await;
+    back.expect("-- no longer ignoring eve").await;
+    eve.send("heard").await;
+    back.expect("eve: heard").await;
+}

@@ -103,6 +103,7 @@ impl Append {
         let (member, must_land) = match &control {
             Control::Session { member, .. } => (*member, true),
             Control::Moved { .. } => (0, false),
+            Control::Ignoring { member, .. } => (*member, true),
         };
         Append {
             entry: Appended::Control(control),

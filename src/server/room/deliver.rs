@@ -72,7 +72,7 @@ impl Room {
             }
         }
         if self.engine.is_some() {
-            self.moves.keep(stamp, &plain, to);
+            self.moves.keep(stamp, &plain, to, from);
         }
         self.metrics.count_broadcast(&tally, started.elapsed());
         self.backlogs_changed(taken, freed);

@@ -100,6 +100,11 @@ pub enum Control {
     /// the member a new one). The member is found when the claim is
     /// applied, so a server may claim a token it has not read yet.
     Moved { to: u64, claimed: String },
+    /// Whom the member ignores now, so the list moves with it.
+    Ignoring {
+        member: MemberId,
+        ignoring: Vec<MemberId>,
+    },
 }
 
 /// Why an operator removed a member, with the reason it gave.

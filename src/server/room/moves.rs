@@ -5,7 +5,7 @@
 //! whole room. Seats of a dead server's tagged members are held by every
 //! server for the resume window.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -28,6 +28,15 @@ const RECENT_LINES: usize = 65_536;
 /// a resume sends no more than fits a queue, and counts the rest).
 const RECENT_TEXT: usize = 4096;
 
+/// A room line kept for moves.
+#[derive(Debug)]
+struct Recent {
+    stamp: Stamp,
+    line: Option<Bytes>,
+    to: Audience,
+    from: Option<MemberId>,
+}
+
 /// A resume waiting for its claim to come back through the log.
 #[derive(Debug)]
 struct Claim {
@@ -42,8 +51,8 @@ struct Claim {
 pub(super) struct Moves {
     claims: HashMap<String, Claim>,
     /// The room's last lines: seq and time, wire text (the newest only),
-    /// who got them.
-    recent: VecDeque<(Stamp, Option<Bytes>, Audience)>,
+    /// who got them, whose talk it was.
+    recent: VecDeque<Recent>,
     /// How many of the newest lines keep their text.
     text_lines: usize,
     /// Lines at or below this seq are no longer kept in `recent`.
@@ -65,15 +74,27 @@ impl Moves {
     }
 
     /// Keeps a room line for members who may resume here.
-    pub(super) fn keep(&mut self, stamp: Stamp, line: &Bytes, to: Audience) {
+    pub(super) fn keep(
+        &mut self,
+        stamp: Stamp,
+        line: &Bytes,
+        to: Audience,
+        from: Option<MemberId>,
+    ) {
         if self.recent.len() == RECENT_LINES.max(self.text_lines + 1)
-            && let Some((dropped, _, _)) = self.recent.pop_front()
+            && let Some(dropped) = self.recent.pop_front()
         {
-            self.floor = dropped.seq;
+            self.floor = dropped.stamp.seq;
         }
-        self.recent.push_back((stamp, Some(line.clone()), to));
+        let line = Some(line.clone());
+        self.recent.push_back(Recent {
+            stamp,
+            line,
+            to,
+            from,
+        });
         if let Some(older) = self.recent.len().checked_sub(self.text_lines + 1) {
-            self.recent[older].1 = None;
+            self.recent[older].line = None;
         }
     }
 
@@ -90,11 +111,19 @@ impl Moves {
         self.holds.front().map(|(until, _)| *until)
     }
 
-    /// The lines after `since` that `member` got.
-    fn missed(&self, member: MemberId, since: Seq, backlog: &mut Backlog) {
-        let lines = self.recent.iter().filter(|(stamp, _, to)| {
-            stamp.seq > since
-                && match *to {
+    /// The lines after `since` that `member` got (not those of members
+    /// in `ignoring`).
+    fn missed(
+        &self,
+        member: MemberId,
+        since: Seq,
+        ignoring: &BTreeSet<MemberId>,
+        backlog: &mut Backlog,
+    ) {
+        let lines = self.recent.iter().filter(|recent| {
+            recent.stamp.seq > since
+                && !recent.from.is_some_and(|from| ignoring.contains(&from))
+                && match recent.to {
                     Audience::All => true,
                     Audience::AllBut(except) => except != member,
                     Audience::Pair(one, other) => member == one || member == other,
@@ -102,13 +131,13 @@ impl Moves {
         });
         // A line whose text is gone is older than every one kept: it is
         // counted among the skipped.
-        for (stamp, line, _) in lines {
-            let Some(line) = line.clone() else {
-                backlog.lost(stamp.seq);
+        for recent in lines {
+            let Some(line) = recent.line.clone() else {
+                backlog.lost(recent.stamp.seq);
                 continue;
             };
             backlog.record(Kept {
-                stamp: *stamp,
+                stamp: recent.stamp,
                 line,
                 ordinal: None,
             });
@@ -236,7 +265,8 @@ impl Room {
         }
         let (lines, bytes) = (self.settings.queue_lines, self.settings.queue_bytes);
         let mut backlog = Backlog::new(lines, bytes);
-        self.moves.missed(member, since, &mut backlog);
+        let ignoring = self.state.sessions().ignoring(member);
+        self.moves.missed(member, since, &ignoring, &mut backlog);
         let id = self.take_id();
         conn.id = id;
         let answer = JoinReply::Joined {
@@ -252,6 +282,7 @@ impl Room {
         let resumable = Some(Box::new(Resumable { token, backlog }));
         let seat = Seat {
             resumable,
+            ignoring,
             ..Seat::held(tags)
         };
         self.seats.insert(member, seat);
@@ -318,7 +349,7 @@ mod tests {
     #[test]
     fn lines_whose_text_is_gone_are_counted_exactly_not_sent() {
         let mut moves = Moves {
-            text_lines: 2,
+            text_lines: 3,
             ..Moves::default()
         };
         let stamp = |seq| Stamp {
@@ -326,16 +357,17 @@ mod tests {
             time: Timestamp(0),
         };
         let line = |text: &str| Bytes::from(format!("{text}\n"));
-        moves.keep(stamp(1), &line("one"), Audience::All);
-        moves.keep(stamp(2), &line("two"), Audience::All);
-        moves.keep(stamp(3), &line("others"), Audience::Pair(8, 9));
-        moves.keep(stamp(4), &line("not to 7"), Audience::AllBut(7));
-        moves.keep(stamp(5), &line("five"), Audience::All);
-        moves.keep(stamp(6), &line("to 7"), Audience::Pair(7, 8));
+        moves.keep(stamp(1), &line("one"), Audience::All, None);
+        moves.keep(stamp(2), &line("two"), Audience::All, None);
+        moves.keep(stamp(3), &line("others"), Audience::Pair(8, 9), Some(8));
+        moves.keep(stamp(4), &line("not to 7"), Audience::AllBut(7), None);
+        moves.keep(stamp(5), &line("five"), Audience::All, Some(8));
+        moves.keep(stamp(6), &line("ignored"), Audience::All, Some(9));
+        moves.keep(stamp(7), &line("to 7"), Audience::Pair(7, 8), Some(8));
         let mut backlog = Backlog::new(10, 10_000);
-        moves.missed(7, 1, &mut backlog);
+        moves.missed(7, 1, &BTreeSet::from([9]), &mut backlog);
         let missed = backlog.after(1);
-        assert_eq!(missed.lost, 1, "seq 2: its text is gone");
+        assert_eq!(missed.lost, 1, "seq 2: its text is gone; 6 is ignored");
         let kept: Vec<&Bytes> = missed.kept.iter().map(|k| &k.line).collect();
         assert_eq!(kept, [&line("five"), &line("to 7")]);
     }

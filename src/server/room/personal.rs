@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use super::Room;
-use super::event::MemberId;
+use super::event::{Control, MemberId};
 use crate::protocol::ServerLine;
 
 impl Room {
@@ -22,7 +22,21 @@ impl Room {
         if let Some(seat) = self.seats.get_mut(&member) {
             seat.ignoring.insert(target);
         }
+        self.share_ignoring(member);
         self.reply(member, ServerLine::Ignoring(name));
+    }
+
+    /// In a shared room the list goes into the log, so it moves with the
+    /// member to another server.
+    fn share_ignoring(&mut self, member: MemberId) {
+        if self.engine.is_none() {
+            return;
+        }
+        let Some(seat) = self.seats.get(&member) else {
+            return;
+        };
+        let ignoring = seat.ignoring.iter().copied().collect();
+        self.log.control(Control::Ignoring { member, ignoring });
     }
 
     pub(super) fn unignore(&mut self, member: MemberId, raw: &str) {
@@ -37,6 +51,7 @@ impl Room {
             .get_mut(&member)
             .is_some_and(|seat| seat.ignoring.remove(&target));
         if removed {
+            self.share_ignoring(member);
             self.reply(member, ServerLine::NotIgnoring(name));
         } else {
             let error = format!("you are not ignoring {name}");

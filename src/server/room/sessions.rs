@@ -3,7 +3,7 @@
 //! on another server moves it). The same on every server at the same
 //! place in the log, like the rest of the fold.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 
@@ -17,6 +17,9 @@ pub struct Sessions {
     digests: HashMap<MemberId, String>,
     /// Members no longer on the server that made them.
     homes: HashMap<MemberId, u64>,
+    /// Whom each member ignores (only members who ignore anyone).
+    #[serde(default)]
+    ignoring: HashMap<MemberId, BTreeSet<MemberId>>,
 }
 
 /// What applying a [`Control`] did.
@@ -51,6 +54,11 @@ impl Sessions {
         self.tokens.get(digest).copied()
     }
 
+    /// Whom the member ignores.
+    pub fn ignoring(&self, member: MemberId) -> BTreeSet<MemberId> {
+        self.ignoring.get(&member).cloned().unwrap_or_default()
+    }
+
     /// Whether the member can be resumed (it has a token).
     pub fn resumable(&self, member: MemberId) -> bool {
         self.digests.contains_key(&member)
@@ -64,6 +72,14 @@ impl Sessions {
                     self.forget_token(member);
                     self.tokens.insert(digest.clone(), member);
                     self.digests.insert(member, digest);
+                }
+                Applied::Noted
+            }
+            Control::Ignoring { member, ignoring } => {
+                if present(member) && !ignoring.is_empty() {
+                    self.ignoring.insert(member, ignoring.into_iter().collect());
+                } else {
+                    self.ignoring.remove(&member);
                 }
                 Applied::Noted
             }
@@ -89,6 +105,10 @@ impl Sessions {
     pub fn forget(&mut self, member: MemberId) {
         self.forget_token(member);
         self.homes.remove(&member);
+        self.ignoring.remove(&member);
+        for ignored in self.ignoring.values_mut() {
+            ignored.remove(&member);
+        }
     }
 
     fn forget_token(&mut self, member: MemberId) {

@@ -44,7 +44,7 @@ impl Room {
             LogItem::ControlRefused(Control::Moved { claimed, .. }) => {
                 self.refuse_claim(&claimed, "the room is unavailable, try again");
             }
-            LogItem::ControlRefused(Control::Session { .. }) => {}
+            LogItem::ControlRefused(Control::Session { .. } | Control::Ignoring { .. }) => {}
         }
     }
 
