@@ -308,9 +308,15 @@ impl ServerProcess {
                 }
             }
         });
-        let addr = addr
-            .recv_timeout(limit)
-            .expect("server reports its address");
+        let addr = match addr.recv_timeout(limit) {
+            Ok(addr) => addr,
+            Err(err) => {
+                // Not left running after the test fails.
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("server reports its address within {limit:?}: {err}");
+            }
+        };
         let stderr = reader.join().expect("stderr reader").expect("stderr open");
         (ServerProcess { child, addr }, stderr)
     }
