@@ -13,7 +13,7 @@ use tokio::sync::oneshot;
 
 use super::apply::Audience;
 use super::backlog::{Backlog, Kept};
-use super::event::{Control, Event, MemberId};
+use super::event::{Control, MemberId};
 use super::seats::{Conn, Resumable, Seat};
 use super::sessions::Applied;
 use super::shared::SERVER_LOST;
@@ -44,6 +44,14 @@ struct Claim {
     conn: Conn,
     tags: bool,
     reply: oneshot::Sender<JoinReply>,
+}
+
+impl Claim {
+    /// The resume is refused for `reason`; login goes on with a name.
+    fn refuse(self, reason: &str) {
+        let (reason, outbox) = (reason.to_owned(), self.conn.outbox);
+        let _ = self.reply.send(JoinReply::Refused { reason, outbox });
+    }
 }
 
 /// What a shared room's server keeps for moves (see the module doc).
@@ -101,9 +109,7 @@ impl Moves {
     /// Refuses the claims waiting: the log they were made in is gone.
     pub(super) fn refuse_claims(self) {
         for claim in self.claims.into_values() {
-            let reason = "the room restarted: join again".to_owned();
-            let outbox = claim.conn.outbox;
-            let _ = claim.reply.send(JoinReply::Refused { reason, outbox });
+            claim.refuse("the room restarted: join again");
         }
     }
 
@@ -212,8 +218,7 @@ impl Room {
     /// A claim that could not be ordered or lost its race.
     pub(super) fn refuse_claim(&mut self, claimed: &str, reason: &str) {
         if let Some(claim) = self.moves.claims.remove(claimed) {
-            let (reason, outbox) = (reason.to_owned(), claim.conn.outbox);
-            let _ = claim.reply.send(JoinReply::Refused { reason, outbox });
+            claim.refuse(reason);
         }
     }
 
@@ -247,22 +252,19 @@ impl Room {
 
     /// Seats a member that moved here, as a resume does.
     fn seat_claim(&mut self, member: MemberId, claim: Claim) {
+        // Checked only now: the old server may have been a little ahead
+        // of this one, and the claim comes after all it had sent.
+        if claim.since > self.state.applied() {
+            let reason = format!("the room never reached seq {}", claim.since);
+            claim.refuse(&reason);
+            return self.depart(member, Some("connection lost".into()), None);
+        }
         let Claim {
             since,
             mut conn,
             tags,
             reply,
         } = claim;
-        // Checked only now: the old server may have been a little ahead
-        // of this one, and the claim comes after all it had sent.
-        if since > self.state.applied() {
-            let reason = format!("the room never reached seq {since}");
-            let _ = reply.send(JoinReply::Refused {
-                reason,
-                outbox: conn.outbox,
-            });
-            return self.depart(member, Some("connection lost".into()), None);
-        }
         let (lines, bytes) = (self.settings.queue_lines, self.settings.queue_bytes);
         let mut backlog = Backlog::new(lines, bytes);
         let ignoring = self.state.sessions().ignoring(member);
@@ -314,11 +316,7 @@ impl Room {
                         self.moves.holds.push_back((until, member));
                     }
                 }
-                _ => self.log.append(Event::Left {
-                    member,
-                    reason: Some(SERVER_LOST.to_owned()),
-                    bye: None,
-                }),
+                _ => self.append_leave(member, SERVER_LOST),
             }
         }
     }
@@ -331,11 +329,7 @@ impl Room {
             }
             self.moves.holds.pop_front();
             if self.moves.held.remove(&member) && self.state.name(member).is_some() {
-                self.log.append(Event::Left {
-                    member,
-                    reason: Some(SERVER_LOST.to_owned()),
-                    bye: None,
-                });
+                self.append_leave(member, SERVER_LOST);
             }
         }
     }

@@ -142,12 +142,18 @@ impl Room {
     /// name for good.
     pub(super) fn orphaned(&mut self, member: MemberId) {
         if self.engine.is_some() && self.state.sessions().home(member) == self.node {
-            self.log.append(Event::Left {
-                member,
-                reason: Some("connection lost".to_owned()),
-                bye: None,
-            });
+            self.append_leave(member, "connection lost");
         }
+    }
+
+    /// Appends the leave of a member with no connection here to say bye
+    /// to (the others read `reason`).
+    pub(super) fn append_leave(&mut self, member: MemberId, reason: &str) {
+        self.log.append(Event::Left {
+            member,
+            reason: Some(reason.to_owned()),
+            bye: None,
+        });
     }
 
     /// Member ids of this room start at `node`'s first id.
@@ -173,12 +179,9 @@ impl Room {
             .copied()
             .filter(|member| self.state.sessions().home(*member) == node)
             .collect();
+        let reason = reason.to_string();
         for member in ours {
-            self.log.append(Event::Left {
-                member,
-                reason: Some(reason.to_string()),
-                bye: None,
-            });
+            self.append_leave(member, &reason);
         }
     }
 }

@@ -55,17 +55,19 @@ impl Writer {
             Outcome::NotRun => None,
             Outcome::Ran(result) => Some(result),
         };
-        let parsed = result.as_deref().and_then(parse);
-        let mut results = parsed.as_ref().map(|(_, r)| r.iter().copied());
         let mut items = Vec::new();
+        let Some((head, results)) = result.as_deref().and_then(parse) else {
+            for job in batch {
+                self.not_ordered(job, &mut items);
+            }
+            return self.tell(items).await;
+        };
+        let mut results = results.into_iter();
         for job in batch {
-            match (job, &mut results, parsed.as_ref()) {
-                (Job::Barrier(conn), _, Some((head, _))) => {
-                    items.push(LogItem::Barrier { conn, seq: *head });
-                }
-                (Job::Barrier(conn), _, None) => items.push(LogItem::BarrierRefused { conn }),
-                (Job::Snapshot(_), _, _) => {}
-                (Job::Append(append), Some(results), Some(_)) => {
+            match job {
+                Job::Barrier(conn) => items.push(LogItem::Barrier { conn, seq: head }),
+                Job::Snapshot(_) => {}
+                Job::Append(append) => {
                     let why = match results.next() {
                         Some(_) if append.op == "x" => continue,
                         Some(seq) if seq > 0 => continue,
@@ -75,17 +77,9 @@ impl Writer {
                     };
                     items.push(append.entry.refused(why));
                 }
-                (Job::Append(append), _, _) if append.must_land => {
-                    self.waiting.push_back(Job::Append(append));
-                }
-                (Job::Append(append), _, _) => {
-                    items.push(append.entry.refused(Refusal::Unavailable));
-                }
             }
         }
-        if !items.is_empty() {
-            let _ = self.items.send(items).await;
-        }
+        self.tell(items).await;
     }
 
     /// Refuses the talk queued now; what must land waits.
@@ -93,15 +87,23 @@ impl Writer {
         let mut items = Vec::new();
         while let Ok(job) = self.jobs.receiver.try_recv() {
             self.jobs.queued.fetch_sub(1, Ordering::Relaxed);
-            match job {
-                Job::Append(append) if append.must_land => {
-                    self.waiting.push_back(Job::Append(append));
-                }
-                Job::Append(append) => items.push(append.entry.refused(Refusal::Unavailable)),
-                Job::Barrier(conn) => items.push(LogItem::BarrierRefused { conn }),
-                Job::Snapshot(_) => {}
-            }
+            self.not_ordered(job, &mut items);
         }
+        self.tell(items).await;
+    }
+
+    /// A job that was not ordered: what must land waits for another
+    /// try, the rest is refused.
+    fn not_ordered(&mut self, job: Job, items: &mut Vec<LogItem>) {
+        match job {
+            Job::Append(append) if append.must_land => self.waiting.push_back(Job::Append(append)),
+            Job::Append(append) => items.push(append.entry.refused(Refusal::Unavailable)),
+            Job::Barrier(conn) => items.push(LogItem::BarrierRefused { conn }),
+            Job::Snapshot(_) => {}
+        }
+    }
+
+    async fn tell(&self, items: Vec<LogItem>) {
         if !items.is_empty() {
             let _ = self.items.send(items).await;
         }
