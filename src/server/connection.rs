@@ -97,6 +97,20 @@ pub async fn serve(
     let Some(acceptor) = tls else {
         return serve_stream(stream, peer, early, admitted, context).await;
     };
+    // Boxed: a TLS session's state is several times a plain one's, and
+    // every plain connection's task would otherwise be sized for it.
+    Box::pin(serve_tls(acceptor, stream, peer, early, admitted, context)).await;
+}
+
+/// The handshake, then the session over TLS.
+async fn serve_tls(
+    acceptor: TlsAcceptor,
+    stream: TcpStream,
+    peer: SocketAddr,
+    early: BytesMut,
+    admitted: Result<AddressSlot, Refused>,
+    context: Context,
+) {
     let stream = Prefixed::new(early, stream);
     let (deadline, shutdown) = (context.config.login_timeout, context.shutdown.clone());
     if let Some(stream) = tls::handshake(&acceptor, stream, peer, deadline, &shutdown).await {
@@ -385,3 +399,7 @@ async fn linger<R: AsyncRead + Unpin>(
         }
     }
 }
+
+#[cfg(test)]
+#[path = "connection_tests.rs"]
+mod tests;
