@@ -14,6 +14,8 @@
 #   1  fan-out: 100 clients, 10 senders as fast as all receive (--in-flight)
 #   2  fan-out as most load generators drive it (--outstanding 6400)
 #   3  1,000 clients, 10 senders, 100 k deliveries/s offered
+#      (3-floor: 1 sender at 10 lines/s, one line at a time: what a single
+#      line to 1,000 recipients costs with nothing queued behind it)
 #   4  1,000 clients, 10 senders, 1 M deliveries/s offered
 #   5  10,000 idle connections: memory per connection, connect + settle
 #   6  a reader that never reads among 100 clients (6-base: without it)
@@ -43,6 +45,8 @@ fi
 
 cargo build --release --quiet
 chatty=target/release/chatty
+# The kernel's price of one loopback line, under every figure below.
+floor="$(cargo bench --quiet --bench loopback 2>/dev/null | tail -1 || true)"
 work="$(mktemp -d)"
 server_pid=""
 
@@ -159,7 +163,14 @@ run() {
   local offered
   offered="$(field "$json" offered_per_s)"
   [ "$offered" = null ] && offered="max" || offered="$(num "$offered")"
-  figures+=("$name $server $(field "$json" deliveries_per_s) $(field "$json" latency_p99_ms) $(field "$json" server_rss_per_connection)")
+  local rss_figure
+  rss_figure="$(field "$json" server_rss_per_connection)"
+  # Idle connections: what they hold once the arrival burst's memory is
+  # returned, at the end of the hold (the figure after settling is in the row).
+  if [ "$(field "$json" idle)" = true ]; then
+    rss_figure="$(awk -v e="$(field "$json" server_rss_end)" -v b="$(field "$json" server_rss_before)" -v c="$(field "$json" connected)" 'BEGIN { if (c > 0) print (e - b) / c; else print "null" }')"
+  fi
+  figures+=("$name $server $(field "$json" deliveries_per_s) $(field "$json" latency_p99_ms) $rss_figure ${settle%% *}")
   rows+=("| $name | $server | $round | $(num "$(field "$json" deliveries_per_s)") | $offered / $(num "$(field "$json" achieved_per_s)") | $(num "$(field "$json" latency_p50_ms)" 2) | $(num "$(field "$json" latency_p99_ms)" 2) | $(num "$(field "$json" latency_p999_ms)" 2) | $share | $(field "$json" gaps) | $(field "$json" skipped_lines) | $settle | $per_conn | $(num "$(awk -v c="$(field "$json" server_cpu)" 'BEGIN { print c * 100 }')") / $(num "$(awk -v c="$(field "$json" bench_cpu)" 'BEGIN { print c * 100 }')") | $notes |")
 }
 
@@ -179,7 +190,10 @@ scenario() {
   case "$1" in
     1) both 1 chatty -- -- --name-first --clients 100 --senders 10 --rate 0 ;;
     2) both 2 chatty -- -- --name-first --clients 100 --senders 10 --rate 0 --outstanding 6400 ;;
-    3) both 3 chatty -- -- --name-first --clients 1000 --senders 10 --rate 10 ;;
+    3)
+      both 3-floor chatty -- -- --name-first --clients 1000 --senders 1 --rate 10
+      both 3 chatty -- -- --name-first --clients 1000 --senders 10 --rate 10
+      ;;
     4) both 4 chatty -- -- --name-first --clients 1000 --senders 10 --rate 100 ;;
     5) both 5 chatty -- -- --name-first --clients 10000 --idle --settle-timeout 300s ;;
     6)
@@ -210,7 +224,7 @@ stat() {
 }
 
 summary() {
-  echo "| scenario | chatty deliveries/s (min-max) | seed | ratio | chatty p99 ms (min-max) | seed | ratio | chatty RSS/conn KiB | seed |"
+  echo "| scenario | chatty deliveries/s (min-max) | seed | ratio | chatty p99 ms (min-max) | seed | ratio | chatty RSS/conn KiB (5: end of hold) | seed |"
   echo "|---|---|---|---|---|---|---|---|---|"
   local names
   names="$(printf '%s\n' "${figures[@]}" | awk '{ print $1 }' | awk '!seen[$0]++')"
@@ -236,10 +250,17 @@ kib() {
 echo
 echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), window $WINDOW (scenario 6: $SLOW_WINDOW) after $WARMUP warmup"
 echo
+[ -n "$floor" ] && echo "$floor" && echo
 echo "| scenario | server | run | deliveries/s | send/s offered / achieved | p50 ms | p99 ms | p99.9 ms | delivered % | gaps | skipped | connect+settle s | RSS/conn KiB | CPU % server / bench | notes |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"
 echo
 summary
 echo
+if printf '%s\n' "${figures[@]}" | grep -q '^5 '; then
+  read -r cs _ _ <<<"$(stat 5 chatty 6)"
+  read -r gs _ _ <<<"$(stat 5 go 6)"
+  echo "5 idle: connect + settle $cs s (seed $gs s); RSS/conn in the summary is at the end of the hold"
+  echo
+fi
 echo "reports and logs: $work" >&2
