@@ -115,7 +115,7 @@ field() {
 # A number rounded for the table ("-" when absent).
 num() {
   local value="$1" digits="${2:-0}"
-  if [ -z "$value" ] || [ "$value" = null ]; then echo "-"; else printf "%.${digits}f" "$value"; fi
+  if [ -z "$value" ] || [ "$value" = null ] || [ "$value" = - ]; then echo "-"; else printf "%.${digits}f" "$value"; fi
 }
 
 rows=()
