@@ -1,9 +1,11 @@
 //! One client connection: a reader (this task) and a writer (its own
 //! task), from accept to a staged close.
 //!
-//! The reader is a thin pump: frames from the codec become room requests.
-//! It stops reading while flood control says wait, leaves on idle, and
-//! ends when the room kicks it or the writer gives up. Closing is staged so
+//! The reader is a thin pump: frames from the codec become room requests
+//! ([`super::session`]: it stops reading while flood control says wait,
+//! leaves on idle, and ends when the room kicks it or the writer gives
+//! up). A TLS connection's state is boxed, so a plain one's task stays
+//! small (an idle client holds its task for hours). Closing is staged so
 //! the last `-- bye` reaches the client: the writer flushes and half-closes,
 //! then unread input is drained briefly before the socket is dropped.
 
@@ -12,11 +14,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::BytesMut;
-use futures::StreamExt;
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::net::TcpStream;
-use tokio::task::JoinHandle;
-use tokio::time::{Instant, sleep, sleep_until};
+use tokio::time::{Instant, sleep};
 use tokio_rustls::TlsAcceptor;
 use tokio_util::codec::FramedRead;
 use tokio_util::sync::CancellationToken;
@@ -30,11 +30,12 @@ use super::metrics::Metrics;
 use super::outbox::{Budget, Outbox, ReplyMeter, outbox};
 use super::proxy;
 use super::rate::TokenBucket;
-use super::room::{ConnId, Leave, Request, RoomHandle};
+use super::room::{Request, RoomHandle};
+use super::session::{FloodControl, WriterTask, next_frame, session};
 use super::stream::{Prefixed, Split};
 use super::tls;
-use super::writer::{self, WriterEnd};
-use crate::protocol::{ByeReason, Command, Frame, LineCodec, ServerLine, sanitize};
+use super::writer;
+use crate::protocol::{ByeReason, LineCodec, ServerLine};
 
 /// The read buffer starts this small and grows only for long lines.
 const READ_BUFFER_BYTES: usize = 256;
@@ -209,164 +210,6 @@ pub fn log_refusal(peer: SocketAddr, refused: Refused) {
         Refusal::TooFast => "--max-new-per-address",
     };
     tracing::warn!(%peer, "too many connections from this address ({limit}); refusing it");
-}
-
-/// The writer task, awaited from several places: its end is taken once
-/// and remembered.
-struct WriterTask {
-    handle: JoinHandle<WriterEnd>,
-    /// Set once it ended: whether it flushed everything and half-closed.
-    flushed: Option<bool>,
-}
-
-impl WriterTask {
-    /// Waits for the writer to end; never resolves again after that.
-    async fn end(&mut self) -> WriterEnd {
-        if self.flushed.is_some() {
-            return std::future::pending().await;
-        }
-        let end = (&mut self.handle).await.unwrap_or(WriterEnd::Stopped);
-        self.flushed = Some(matches!(end, WriterEnd::Flushed));
-        end
-    }
-}
-
-/// The reader's brake: its token bucket, and the meter of what its
-/// replies cost.
-struct FloodControl {
-    bucket: TokenBucket,
-    replies: ReplyMeter,
-}
-
-impl FloodControl {
-    /// How long to stop reading, with the replies queued so far charged.
-    fn wait(&mut self) -> Duration {
-        let now = Instant::now();
-        self.bucket.charge_reply(now, self.replies.take());
-        self.bucket.wait(now)
-    }
-}
-
-/// Why the reader woke up.
-enum Wake {
-    Frame(Option<Frame>),
-    Idle,
-    Kicked,
-    Writer(WriterEnd),
-}
-
-/// Pumps lines into the room until the member leaves. Returns the reason
-/// to report, or `None` when the room already removed the member.
-async fn session<R: AsyncRead + Unpin>(
-    lines: &mut FramedRead<R, LineCodec>,
-    writer: &mut WriterTask,
-    flood: &mut FloodControl,
-    id: ConnId,
-    kicked: &CancellationToken,
-    context: &Context,
-) -> Option<Leave> {
-    let config = &context.config;
-    let mut last_line = Instant::now();
-    loop {
-        let wait = flood.wait();
-        if !wait.is_zero() {
-            let paused_at = Instant::now();
-            let paused = pause(wait, writer, kicked).await;
-            context.metrics.throttled(paused_at.elapsed());
-            if let Some(wake) = paused {
-                return leave_reason(wake);
-            }
-            last_line = Instant::now();
-        }
-        // An idle timeout too long to add to a clock reading means never.
-        let idle_at = config
-            .idle_timeout
-            .and_then(|idle| last_line.checked_add(idle));
-        let frame = match next_wake(lines, writer, kicked, idle_at).await {
-            Wake::Frame(frame) => frame,
-            other => return leave_reason(other),
-        };
-        last_line = Instant::now();
-        flood.bucket.take(last_line);
-        let request = match frame {
-            None => return Some(Leave::Closed),
-            Some(Frame::TooLong) => Request::TooLong { id },
-            Some(Frame::Line(raw)) => {
-                let text = sanitize(&raw);
-                if text.is_empty() {
-                    continue;
-                }
-                context.metrics.lines_received.inc();
-                Request::Command {
-                    id,
-                    command: Command::parse(&text),
-                }
-            }
-        };
-        if context.room.send(request).await.is_err() {
-            return None;
-        }
-    }
-}
-
-fn leave_reason(wake: Wake) -> Option<Leave> {
-    match wake {
-        Wake::Frame(_) => None,
-        Wake::Idle => Some(Leave::Idle),
-        Wake::Kicked => None,
-        Wake::Writer(WriterEnd::TooSlow) => Some(Leave::TooSlow),
-        Wake::Writer(WriterEnd::Failed(err)) => {
-            tracing::debug!(%err, "write failed");
-            Some(Leave::Closed)
-        }
-        Wake::Writer(WriterEnd::Flushed | WriterEnd::Stopped) => Some(Leave::Closed),
-    }
-}
-
-/// Flood control: waits without reading, unless the session ends first.
-async fn pause(
-    wait: Duration,
-    writer: &mut WriterTask,
-    kicked: &CancellationToken,
-) -> Option<Wake> {
-    tokio::select! {
-        () = sleep(wait) => None,
-        () = kicked.cancelled() => Some(Wake::Kicked),
-        end = writer.end() => Some(Wake::Writer(end)),
-    }
-}
-
-async fn next_wake<R: AsyncRead + Unpin>(
-    lines: &mut FramedRead<R, LineCodec>,
-    writer: &mut WriterTask,
-    kicked: &CancellationToken,
-    idle_at: Option<Instant>,
-) -> Wake {
-    let idle = async {
-        match idle_at {
-            Some(at) => sleep_until(at).await,
-            None => std::future::pending().await,
-        }
-    };
-    tokio::select! {
-        frame = next_frame(lines) => Wake::Frame(frame),
-        () = idle => Wake::Idle,
-        () = kicked.cancelled() => Wake::Kicked,
-        end = writer.end() => Wake::Writer(end),
-    }
-}
-
-/// The next frame; a read error ends the stream like EOF does.
-pub async fn next_frame<R: AsyncRead + Unpin>(
-    lines: &mut FramedRead<R, LineCodec>,
-) -> Option<Frame> {
-    match lines.next().await? {
-        Ok(frame) => Some(frame),
-        Err(err) => {
-            tracing::debug!("read failed: {err}");
-            None
-        }
-    }
 }
 
 /// The staged close: wait for the writer to flush and half-close, then

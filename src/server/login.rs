@@ -10,10 +10,11 @@ use tokio::time::{Instant, sleep};
 use tokio_util::codec::FramedRead;
 use tokio_util::sync::CancellationToken;
 
-use super::connection::{Context, next_frame};
+use super::connection::Context;
 use super::outbox::Outbox;
 use super::rate::TokenBucket;
 use super::room::{ConnId, JoinReply, Request, taken, too_long};
+use super::session::next_frame;
 use crate::protocol::{
     ByeReason, Command, Frame, LineCodec, Name, NameError, ServerLine, sanitize,
 };

@@ -33,6 +33,7 @@ pub(crate) mod proxy;
 pub(crate) mod rate;
 pub(crate) mod room;
 mod roster;
+mod session;
 mod stream;
 pub mod tls;
 pub(crate) mod writer;
