@@ -1,6 +1,6 @@
-//! The floor under every fan-out figure on this machine: what the kernel
-//! charges for one short line written to one loopback TCP socket and read
-//! on the other end, the way a chat server writes each recipient's line.
+//! A lower bound under every fan-out figure: what the kernel charges for
+//! one short line written to one loopback TCP socket and read on the other
+//! end, the way a chat server writes each recipient's line.
 //!
 //!     cargo bench --bench loopback            # 1,000 sockets
 //!     cargo bench --bench loopback -- 100     # another count
@@ -8,7 +8,11 @@
 //! It writes one line to each of N connected sockets in turn (what a
 //! server does for one room line to N members), then reads each, and
 //! prints the median over the rounds. No chat server is involved: a line
-//! to N recipients costs at least N writes of this kind, whoever serves it.
+//! to N recipients costs at least N writes of this kind, whoever serves
+//! it. No reader is waiting while the lines are written, so the wake-ups a
+//! real client costs are not in these figures. It needs about 2 N open
+//! files (`ulimit -n`). Only std is used, so `benches/run.sh` builds it
+//! with `rustc` alone.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -23,14 +27,21 @@ fn main() -> std::io::Result<()> {
         .skip(1)
         .find_map(|arg| arg.parse().ok())
         .unwrap_or(1000);
+    if count == 0 {
+        return Err(std::io::Error::other("the socket count must be at least 1"));
+    }
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let addr = listener.local_addr()?;
     let mut pairs = Vec::with_capacity(count);
     for _ in 0..count {
-        let client = TcpStream::connect(addr)?;
-        let (server, _) = listener.accept()?;
-        server.set_nodelay(true)?;
-        pairs.push((server, client));
+        let pair = connect_pair(&listener, addr).map_err(|err| match err.raw_os_error() {
+            Some(24) => std::io::Error::other(format!(
+                "out of open files: {count} socket pairs need about {} (raise ulimit -n)",
+                2 * count + 16
+            )),
+            _ => err,
+        })?;
+        pairs.push(pair);
     }
     let mut buffer = [0u8; 4096];
     let (mut writes, mut reads) = (Vec::new(), Vec::new());
@@ -42,7 +53,14 @@ fn main() -> std::io::Result<()> {
         writes.push(started.elapsed());
         let started = Instant::now();
         for (_, client) in &mut pairs {
-            let _ = client.read(&mut buffer)?;
+            // One short segment on loopback: the whole line in one read.
+            let read = client.read(&mut buffer)?;
+            if read != LINE.len() {
+                return Err(std::io::Error::other(format!(
+                    "read {read} bytes of a {}-byte line",
+                    LINE.len()
+                )));
+            }
         }
         reads.push(started.elapsed());
         // Idle between rounds, as between a room's lines.
@@ -59,6 +77,18 @@ fn main() -> std::io::Result<()> {
         read.as_secs_f64() * 1e3,
     );
     Ok(())
+}
+
+/// A connected pair: the server's end (no Nagle, as a chat server's) and
+/// the client's.
+fn connect_pair(
+    listener: &TcpListener,
+    addr: std::net::SocketAddr,
+) -> std::io::Result<(TcpStream, TcpStream)> {
+    let client = TcpStream::connect(addr)?;
+    let (server, _) = listener.accept()?;
+    server.set_nodelay(true)?;
+    Ok((server, client))
 }
 
 fn median(times: &mut [Duration]) -> Duration {

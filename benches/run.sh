@@ -45,9 +45,14 @@ fi
 
 cargo build --release --quiet
 chatty=target/release/chatty
-# The kernel's price of one loopback line, under every figure below.
-floor="$(cargo bench --quiet --bench loopback 2>/dev/null | tail -1 || true)"
 work="$(mktemp -d)"
+# The kernel's price of one loopback line, under every figure below
+# (benches/loopback.rs needs only std: no second cargo build).
+floor=""
+if rustc -O --edition 2024 benches/loopback.rs -o "$work/loopback" 2>"$work/loopback.log"; then
+  floor="$("$work/loopback" 2>>"$work/loopback.log" | tail -1 || true)"
+fi
+[ -n "$floor" ] || echo "note: benches/loopback.rs did not run; see $work/loopback.log" >&2
 server_pid=""
 
 stop_server() {
@@ -119,7 +124,8 @@ num() {
 }
 
 rows=()
-# "scenario server deliveries p99" per run, for the summary.
+# "scenario server deliveries p99 rss_per_conn connect+settle" per run,
+# for the summary.
 figures=()
 
 # run NAME SERVER -- SERVER_FLAGS -- BENCH_FLAGS
@@ -155,22 +161,26 @@ run() {
   [ "$per_conn" != null ] && per_conn="$(awk -v b="$per_conn" 'BEGIN { printf "%.1f", b / 1024 }')"
   [ "$(field "$json" slow_readers)" != 0 ] && notes="slow reader disconnected: $(field "$json" slow_disconnected); others got $(awk -v s="$(field "$json" last_third_share)" 'BEGIN { printf "%.1f", 100 * s }') % of offered in the last third (p99 $(num "$(field "$json" last_third_latency_p99_ms)" 2) ms)"
   [ "$(field "$json" slow_readers)" != 0 ] && notes="$notes; server RSS $(awk -v a="$(field "$json" server_rss_connected)" -v b="$(field "$json" server_rss_window_max)" 'BEGIN { printf "%.1f MiB after connecting, at most %.1f MiB in the window", a / 1048576, b / 1048576 }')"
+  # Idle connections: what they hold at the end of the hold, once the
+  # arrival burst's memory is returned (bytes per connection, or null).
+  local held_end=null
   if [ "$(field "$json" idle)" = true ]; then
-    notes="$notes; RSS/conn at the end of the hold $(awk -v e="$(field "$json" server_rss_end)" -v b="$(field "$json" server_rss_before)" -v c="$(field "$json" connected)" 'BEGIN { if (c > 0) printf "%.1f", (e - b) / c / 1024; else print "-" }') KiB"
+    held_end="$(awk -v e="$(field "$json" server_rss_end)" -v b="$(field "$json" server_rss_before)" -v c="$(field "$json" connected)" 'BEGIN { if (c > 0 && e != "null" && b != "null") print (e - b) / c; else print "null" }')"
+    notes="$notes; RSS/conn at the end of the hold $([ "$held_end" = null ] && echo - || awk -v h="$held_end" 'BEGIN { printf "%.1f", h / 1024 }') KiB"
   fi
   [ "$(field "$json" error)" != null ] && notes="$notes; $(field "$json" error)"
   notes="${notes#; }"
   local offered
   offered="$(field "$json" offered_per_s)"
   [ "$offered" = null ] && offered="max" || offered="$(num "$offered")"
+  # The summary's memory figure: for idle runs the one at the end of the
+  # hold (the row also gives the one right after settling).
   local rss_figure
   rss_figure="$(field "$json" server_rss_per_connection)"
-  # Idle connections: what they hold once the arrival burst's memory is
-  # returned, at the end of the hold (the figure after settling is in the row).
-  if [ "$(field "$json" idle)" = true ]; then
-    rss_figure="$(awk -v e="$(field "$json" server_rss_end)" -v b="$(field "$json" server_rss_before)" -v c="$(field "$json" connected)" 'BEGIN { if (c > 0) print (e - b) / c; else print "null" }')"
-  fi
-  figures+=("$name $server $(field "$json" deliveries_per_s) $(field "$json" latency_p99_ms) $rss_figure ${settle%% *}")
+  [ "$(field "$json" idle)" = true ] && rss_figure="$held_end"
+  local settle_figure="${settle%% *}"
+  [ "$(field "$json" settled)" = false ] && settle_figure="not-settled"
+  figures+=("$name $server $(field "$json" deliveries_per_s) $(field "$json" latency_p99_ms) $rss_figure $settle_figure")
   rows+=("| $name | $server | $round | $(num "$(field "$json" deliveries_per_s)") | $offered / $(num "$(field "$json" achieved_per_s)") | $(num "$(field "$json" latency_p50_ms)" 2) | $(num "$(field "$json" latency_p99_ms)" 2) | $(num "$(field "$json" latency_p999_ms)" 2) | $share | $(field "$json" gaps) | $(field "$json" skipped_lines) | $settle | $per_conn | $(num "$(awk -v c="$(field "$json" server_cpu)" 'BEGIN { print c * 100 }')") / $(num "$(awk -v c="$(field "$json" bench_cpu)" 'BEGIN { print c * 100 }')") | $notes |")
 }
 
@@ -211,7 +221,7 @@ for round in $(seq "$REPEAT"); do
   done
 done
 
-# Median and spread of one figure (column 3, 4 or 5) of a scenario and server.
+# Median and spread of one figure (column 3 to 6) of a scenario and server.
 stat() {
   printf '%s\n' "${figures[@]}" | awk -v n="$1" -v srv="$2" -v col="$3" '
     $1 == n && $2 == srv && $col != "null" && $col != "" { v[++k] = $col }
@@ -257,10 +267,17 @@ printf '%s\n' "${rows[@]}"
 echo
 summary
 echo
-if printf '%s\n' "${figures[@]}" | grep -q '^5 '; then
-  read -r cs _ _ <<<"$(stat 5 chatty 6)"
-  read -r gs _ _ <<<"$(stat 5 go 6)"
-  echo "5 idle: connect + settle $cs s (seed $gs s); RSS/conn in the summary is at the end of the hold"
-  echo
-fi
+# The idle scenario's settle time (run once), if it ran.
+idle_line() {
+  local figure name server settle seed="" idle=""
+  for figure in "${figures[@]}"; do
+    read -r name server _ _ _ settle <<<"$figure"
+    [ "$name" = 5 ] || continue
+    [ "$settle" = not-settled ] && settle="not settled within --settle-timeout" || settle="$settle s"
+    if [ "$server" = chatty ]; then idle="connect + settle $settle"; else seed="; the seed: $settle"; fi
+  done
+  [ -n "$idle" ] && echo "5 idle: $idle$seed. RSS/conn in the summary is at the end of the hold." && echo
+  return 0
+}
+idle_line
 echo "reports and logs: $work" >&2
