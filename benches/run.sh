@@ -245,8 +245,13 @@ summary() {
     read -r gp _ _ <<<"$(stat "$n" go 4)"
     read -r cr _ _ <<<"$(stat "$n" chatty 5)"
     read -r gr _ _ <<<"$(stat "$n" go 5)"
-    echo "| $n | $(num "$cd") ($(num "$cdmin")-$(num "$cdmax")) | $(num "$gd") | $(ratio "$cd" "$gd") | $(num "$cp" 2) ($(num "$cpmin" 2)-$(num "$cpmax" 2)) | $(num "$gp" 2) | $(ratio "$cp" "$gp") | $(kib "$cr") | $(kib "$gr") |"
+    echo "| $n | $(spread "$cd" "$cdmin" "$cdmax") | $(num "$gd") | $(ratio "$cd" "$gd") | $(spread "$cp" "$cpmin" "$cpmax" 2) | $(num "$gp" 2) | $(ratio "$cp" "$gp") | $(kib "$cr") | $(kib "$gr") |"
   done
+}
+
+# "median (min-max)", or "-" when there is no figure.
+spread() {
+  if [ "$1" = - ]; then echo "-"; else echo "$(num "$1" "${4:-0}") ($(num "$2" "${4:-0}")-$(num "$3" "${4:-0}"))"; fi
 }
 
 ratio() {
