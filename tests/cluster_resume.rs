@@ -9,6 +9,20 @@ use chatty::server::Config;
 use support::cluster::{LEASE, doomed, logs, node_config, nodes, seq_of, untagged};
 use support::redis::{Persistence, Redis};
 use support::{LineClient, TestServer};
+
+/// Alice, tagged, on the first server and `other` on the second: alice's
+/// link, her tags, the other member and the arrival line alice read.
+async fn alice_and(
+    servers: &[TestServer],
+    other: &str,
+) -> (LineClient, chatty::protocol::Tags, LineClient, String) {
+    let mut alice = servers[0].connect().await;
+    let tags = alice.login_tagged("alice").await;
+    let member = servers[1].join(other).await;
+    let arrival = alice.next_line().await.expect("the other's arrival");
+    (alice, tags, member, arrival)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dead_server_s_tagged_member_resumes_on_another_with_what_it_missed() {
     logs();
@@ -71,11 +85,8 @@ async fn a_token_resumes_on_another_server_while_the_old_link_is_a_ghost() {
         return;
     };
     let servers = nodes(&redis, 2).await;
-    let mut ghost = servers[0].connect().await;
-    let tags = ghost.login_tagged("alice").await;
+    let (mut ghost, tags, mut bob, _) = alice_and(&servers, "bob").await;
     let (token, seq) = (tags.session.expect("session"), tags.seq.expect("seq"));
-    let mut bob = servers[1].join("bob").await;
-    ghost.next_line().await.expect("bob's arrival");
     // Her token is good on other servers once it is in the log.
     ghost.sync().await;
     let mut back = servers[1].greeted().await;
@@ -129,11 +140,8 @@ async fn whom_a_member_ignores_moves_with_it_to_another_server() {
         return;
     };
     let servers = nodes(&redis, 2).await;
-    let mut ghost = servers[0].connect().await;
-    let tags = ghost.login_tagged("alice").await;
+    let (mut ghost, tags, mut eve, arrival) = alice_and(&servers, "eve").await;
     let token = tags.session.expect("session");
-    let mut eve = servers[1].join("eve").await;
-    let arrival = ghost.next_line().await.expect("eve's arrival");
     ghost.send("/ignore eve").await;
     ghost.expect("-- ignoring eve").await;
     ghost.sync().await;
